@@ -1,0 +1,36 @@
+#pragma once
+// Shared pieces of the usdcop command line: exit statuses, the command registrars and small
+// output helpers. Each command group lives in its own <group>_commands.cpp.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace usdcop::cli {
+
+// Documented in docs/CLI.md.
+enum ExitStatus : int {
+  kOk = 0,
+  kFailure = 1,        // unexpected error
+  kUsage = 2,          // bad arguments or invalid input
+  kPartial = 3,        // work done, but some input was rejected / a check is below threshold
+  kUnavailable = 4,    // database or remote service unreachable
+  kConflict = 5,       // the request clashes with the current state
+  kIntegrity = 6,      // a hash or signature check failed
+};
+
+void add_calendar_commands(CLI::App& app);
+void add_db_commands(CLI::App& app);
+void add_ingest_commands(CLI::App& app);
+void add_data_commands(CLI::App& app);
+void add_bench_commands(CLI::App& app);
+
+// Prints JSON on stdout (pretty when stdout is a terminal, one line otherwise).
+void print_json(const nlohmann::json& j);
+
+// Commands report their exit status through this exception so main() can unwind cleanly.
+struct ExitRequest {
+  int status;
+};
+
+}  // namespace usdcop::cli

@@ -1,0 +1,62 @@
+// usdcop: one binary, subcommands like git. main() only wires the command groups and maps
+// boundary errors to exit statuses and one-line messages.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "usdcop_version.hpp"
+
+namespace usdcop::cli {
+
+void print_json(const nlohmann::json& j) {
+  if (isatty(STDOUT_FILENO)) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << j.dump() << "\n";
+  }
+}
+
+namespace {
+int status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_input:
+    case ErrorKind::not_found: return kUsage;
+    case ErrorKind::conflict: return kConflict;
+    case ErrorKind::unavailable: return kUnavailable;
+    case ErrorKind::integrity: return kIntegrity;
+    case ErrorKind::internal: return kFailure;
+  }
+  return kFailure;
+}
+}  // namespace
+
+}  // namespace usdcop::cli
+
+int main(int argc, char** argv) {
+  using namespace usdcop::cli;
+  CLI::App app{"usdcop — USD/COP 5-minute RL trading platform"};
+  app.set_version_flag("--version", std::string("usdcop ") + USDCOP_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  add_calendar_commands(app);
+  add_db_commands(app);
+  add_ingest_commands(app);
+  add_data_commands(app);
+  add_bench_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const ExitRequest& r) {
+    return r.status;
+  } catch (const usdcop::Error& e) {
+    std::cerr << "usdcop: error: " << e.what() << "\n";
+    return status_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "usdcop: internal error: " << e.what() << "\n";
+    return kFailure;
+  }
+  return kOk;
+}
