@@ -1,5 +1,6 @@
 #pragma once
 // Persistence port for bars, implemented by the store module (PostgreSQL).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,9 @@ class BarStore {
   virtual BarWriteResult write_bars(const std::vector<Bar>& bars, const std::string& source,
                                     bool replace) = 0;
   virtual void record_rejects(const std::vector<RejectedBar>& rejects) = 0;
-  virtual void record_flags(const std::vector<BarFlag>& flags) = 0;
+  // Flags already recorded for the same (time, rule) are left as they are; returns how many
+  // flags are new.
+  virtual long record_flags(const std::vector<BarFlag>& flags) = 0;
   // Bars with from <= time < to, oldest first.
   virtual std::vector<Bar> load_bars(Timestamp from, Timestamp to) = 0;
   // The latest stored bar strictly before t, if any.
