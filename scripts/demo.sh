@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start command 1: installs what is needed, builds, and runs the main job (usdcop demo).
+# Extra arguments go to `usdcop demo` (e.g. --data FILE --macro FILE).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh release
+export USDCOP_HOME=${USDCOP_HOME:-$PWD/.usdcop}
+exec build/release/apps/usdcop/usdcop demo "$@"
