@@ -1,0 +1,22 @@
+#pragma once
+// The database as the CLI uses it: the managed cluster (or DATABASE_URL), migrated, with the
+// repositories that implement the domain ports. Opened once per process.
+#include <memory>
+
+#include "market/bar_store.hpp"
+#include "market/data_check.hpp"
+#include "market/macro_store.hpp"
+
+namespace usdcop::cli {
+
+struct AppDatabase {
+  virtual ~AppDatabase() = default;
+  virtual market::BarStore& bars() = 0;
+  virtual market::MacroStore& macro() = 0;
+  virtual market::DataQualitySource& quality() = 0;
+};
+
+// Starts the managed cluster when needed, applies pending migrations, connects.
+AppDatabase& open_app_database();
+
+}  // namespace usdcop::cli

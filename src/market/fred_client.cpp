@@ -1,0 +1,192 @@
+#include "market/fred_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+
+namespace usdcop::market {
+
+namespace {
+
+using nlohmann::json;
+
+std::string field_text(const json& obj, const char* key) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+std::optional<double> parse_number(const std::string& s) {
+  double v = 0;
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::string snippet(const std::string& body) {
+  std::string s = body.substr(0, 80);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return "'" + s + (body.size() > 80 ? "...'" : "'");
+}
+
+}  // namespace
+
+FredOptions FredOptions::from_env() {
+  FredOptions o;
+  o.base_url = env_or("FRED_BASE_URL", o.base_url);
+  o.api_key = env_or("FRED_API_KEY", "");
+  if (o.api_key.empty()) {
+    throw Error(ErrorKind::invalid_input,
+                "FRED API key missing: set the environment variable FRED_API_KEY");
+  }
+  return o;
+}
+
+FredClient::FredClient(FredOptions options, ApiClientDeps deps)
+    : options_(std::move(options)),
+      transport_(deps.transport ? std::move(deps.transport) : std::make_shared<CurlTransport>()),
+      retry_(deps.retry ? std::move(*deps.retry) : RetryPolicy()),
+      breaker_(deps.breaker ? std::move(deps.breaker) : shared_circuit_breaker(kSource)),
+      log_(std::move(deps.log)) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  if (options_.limit < 1 || options_.limit > 100000) options_.limit = 100000;
+}
+
+std::string FredClient::safe(std::string text) const {
+  text = redact(std::move(text), options_.api_key);
+  text = redact(std::move(text), url_encode(options_.api_key));
+  return mask_secrets(text);
+}
+
+void FredClient::log(const std::string& line) const {
+  if (log_) log_(safe(line));
+}
+
+FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end) {
+  if (series_id.empty()) throw Error(ErrorKind::invalid_input, "fred: empty series id");
+  if (end < start) {
+    throw Error(ErrorKind::invalid_input, "fred: observation start is after the end");
+  }
+  FredSeries out;
+  out.series_id = series_id;
+  const std::string what = std::string(kSource) + " " + series_id + " [" + format_date(start) +
+                           ", " + format_date(end) + "]";
+
+  for (long offset = 0;;) {
+    HttpRequest req;
+    req.url = options_.base_url + "/series/observations";
+    req.timeouts = options_.timeouts;
+    req.query = {{"series_id", series_id},
+                 {"observation_start", format_date(start)},
+                 {"observation_end", format_date(end)},
+                 {"file_type", "json"},
+                 {"sort_order", "asc"},
+                 {"limit", std::to_string(options_.limit)},
+                 {"offset", std::to_string(offset)},
+                 {"api_key", options_.api_key}};
+
+    json body;
+    std::string malformed;
+    std::string refusal;
+    long refusal_code = 0;
+    auto attempt = [&](int n) -> AttemptOutcome {
+      ++out.requests;
+      malformed.clear();
+      log("GET " + build_url(req.url, req.query) + " (attempt " + std::to_string(n) + ")");
+      const HttpResult result = transport_->get(req);
+      AttemptOutcome o = RetryPolicy::classify(result);
+      if (!result.has_response()) return o;
+      const HttpResponse& resp = result.response();
+      body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_object() && body.contains("error_code")) {
+        const json& c = body["error_code"];
+        const long code = c.is_number_integer() ? c.get<long>() : resp.status;
+        refusal = field_text(body, "error_message");
+        refusal_code = code;
+        o.status = RetryPolicy::classify_status(code);
+        if (o.status == AttemptStatus::success) o.status = AttemptStatus::fatal;
+        o.what = "HTTP " + std::to_string(resp.status) + ", error_code " + std::to_string(code) +
+                 (refusal.empty() ? "" : ": " + refusal.substr(0, 200));
+        if (code == 429 || code == 503) o.retry_after = resp.retry_after();
+        return o;
+      }
+      if (o.status != AttemptStatus::success) {
+        refusal_code = resp.status;
+        refusal.clear();
+        return o;
+      }
+      if (body.is_discarded()) {
+        malformed = "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
+                    std::to_string(resp.body.size()) + " bytes, starts with " +
+                    snippet(resp.body) + ")";
+      } else if (!body.is_object()) {
+        malformed = "body is not a JSON object";
+      } else if (!body.contains("observations")) {
+        malformed = "no 'observations' in the response";
+      } else if (!body["observations"].is_array()) {
+        malformed = "'observations' is not an array";
+      }
+      if (!malformed.empty()) {
+        o.status = AttemptStatus::fatal;
+        o.source_fault = true;
+        o.what = "malformed response";
+      }
+      return o;
+    };
+
+    const RetryReport report = run_guarded(retry_, breaker_.get(), attempt);
+    if (!report.succeeded()) {
+      if (!malformed.empty()) {
+        throw Error(ErrorKind::unavailable, safe(what + ": malformed response: " + malformed));
+      }
+      if (report.last.status == AttemptStatus::fatal) {
+        throw Error(ErrorKind::invalid_input,
+                    safe(what + ": request refused (code " + std::to_string(refusal_code) + ")" +
+                         (refusal.empty() ? "" : ": " + refusal.substr(0, 200))));
+      }
+      throw Error(ErrorKind::unavailable, safe(what + ": gave up " + report.describe()));
+    }
+
+    const json& obs = body["observations"];
+    for (const json& o : obs) {
+      FredObservation ob;
+      ob.raw = o.dump();
+      if (!o.is_object()) {
+        out.invalid.push_back({ob, "observation is not a JSON object"});
+        continue;
+      }
+      ob.date = field_text(o, "date");
+      ob.value = field_text(o, "value");
+      if (ob.value == ".") {
+        ++out.missing;
+        continue;
+      }
+      if (!parse_date(ob.date)) {
+        out.invalid.push_back({ob, "date '" + ob.date + "' is not a YYYY-MM-DD date"});
+        continue;
+      }
+      if (const auto v = parse_number(ob.value)) {
+        ob.number = *v;
+        out.observations.push_back(std::move(ob));
+      } else {
+        out.invalid.push_back({ob, "value '" + ob.value + "' is not a number"});
+      }
+    }
+    // Paging: FRED returns count (total), offset and limit; ask again until all are read.
+    const long count = body.value("count", 0L);
+    offset += static_cast<long>(obs.size());
+    if (obs.empty() || offset >= count) break;
+    log(what + ": " + std::to_string(offset) + " of " + std::to_string(count) + " read, next page");
+  }
+  return out;
+}
+
+}  // namespace usdcop::market
