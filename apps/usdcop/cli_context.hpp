@@ -24,6 +24,7 @@ void add_db_commands(CLI::App& app);
 void add_ingest_commands(CLI::App& app);
 void add_data_commands(CLI::App& app);
 void add_bench_commands(CLI::App& app);
+void add_demo_command(CLI::App& app);
 
 // Prints JSON on stdout (pretty when stdout is a terminal, one line otherwise).
 void print_json(const nlohmann::json& j);

@@ -82,7 +82,7 @@ void add_synthetic(CLI::App& ingest) {
 
 int import_synthetic(Date from, Date to, uint64_t seed, bool json) {
   auto& db = open_app_database();
-  const auto data = market::generate_synthetic_market(from, to, seed);
+  const auto data = market::generate_synthetic(from, to, seed);
   market::BarImporter bars(db.bars(), {"synthetic", false, configured_jump_bound()});
   long line = 0;
   for (const auto& b : data.bars) bars.add_bar(b, ++line, "");

@@ -1,6 +1,7 @@
 #pragma once
 // The CLI side of ingestion: opens the database, runs records through the market importers,
 // prints the report and returns the exit status (0 clean, 3 some input rejected).
+#include <cstdint>
 #include <string>
 #include <vector>
 

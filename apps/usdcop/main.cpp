@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("usdcop ") + USDCOP_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
+  add_demo_command(app);
   add_calendar_commands(app);
   add_db_commands(app);
   add_ingest_commands(app);

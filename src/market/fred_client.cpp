@@ -181,7 +181,9 @@ FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end)
       }
     }
     // Paging: FRED returns count (total), offset and limit; ask again until all are read.
-    const long count = body.value("count", 0L);
+    const auto count_it = body.find("count");
+    const long count =
+        (count_it != body.end() && count_it->is_number_integer()) ? count_it->get<long>() : 0;
     offset += static_cast<long>(obs.size());
     if (obs.empty() || offset >= count) break;
     log(what + ": " + std::to_string(offset) + " of " + std::to_string(count) + " read, next page");

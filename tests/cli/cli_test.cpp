@@ -1,0 +1,66 @@
+// The usdcop binary as a user runs it: version, help, calendar commands, argument errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_paths.hpp"
+
+using usdcop::testing::run_usdcop;
+
+TEST(Cli, VersionIsSemver) {
+  const auto r = run_usdcop("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.out.rfind("usdcop ", 0) == 0) << r.out;
+  EXPECT_NE(r.out.find("0.1.0"), std::string::npos);
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* cmd : {"demo", "calendar holidays", "calendar session", "calendar is-open", "db start", "db stop",
+                          "db status", "db migrate", "db psql", "ingest csv", "ingest macro-csv", "ingest synthetic",
+                          "ingest twelvedata", "ingest fred", "data check", "data accept-flag", "bench ingest"}) {
+    const auto r = run_usdcop(std::string(cmd) + " --help");
+    EXPECT_EQ(r.status, 0) << cmd << ": " << r.err;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;
+  }
+}
+
+TEST(Cli, CalendarHolidays2026) {
+  const auto r = run_usdcop("calendar holidays --year 2026");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(r.out,
+            "2026-01-01\n2026-01-12\n2026-03-23\n2026-04-02\n2026-04-03\n2026-05-01\n2026-05-18\n2026-06-08\n"
+            "2026-06-15\n2026-06-29\n2026-07-20\n2026-08-07\n2026-08-17\n2026-10-12\n2026-11-02\n2026-11-16\n"
+            "2026-12-08\n2026-12-25\n");
+  const auto us = run_usdcop("calendar holidays --year 2026 --country US --json");
+  ASSERT_EQ(us.status, 0);
+  const auto j = nlohmann::json::parse(us.out);
+  bool memorial = false;
+  for (const auto& h : j) memorial |= (h["date"] == "2026-05-25" && h["name"] == "Memorial Day");
+  EXPECT_TRUE(memorial);
+}
+
+TEST(Cli, CalendarSessionAndIsOpen) {
+  auto r = run_usdcop("calendar session 2026-03-02");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 60);
+  EXPECT_EQ(r.out.substr(0, 21), "2026-03-02T13:00:00Z\n");
+  r = run_usdcop("calendar session 2026-03-23");  // holiday
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(run_usdcop("calendar is-open 2026-03-02T08:00:00-05:00").out, "open\n");
+  EXPECT_EQ(run_usdcop("calendar is-open 2026-03-02T07:59:59-05:00").out, "closed\n");
+  EXPECT_EQ(run_usdcop("calendar is-open 2026-03-02T13:00:00-05:00").out, "closed\n");
+}
+
+TEST(Cli, BadArgumentsAreClearUsageErrors) {
+  auto r = run_usdcop("calendar session 2026-02-30");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("DATE"), std::string::npos) << r.err;
+  r = run_usdcop("calendar is-open 2026-03-02T13:00:00");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("offset"), std::string::npos) << r.err;
+  r = run_usdcop("calendar holidays --year 2026 --country FR");
+  EXPECT_NE(r.status, 0);
+  r = run_usdcop("nosuchcommand");
+  EXPECT_NE(r.status, 0);
+}
