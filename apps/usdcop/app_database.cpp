@@ -2,6 +2,7 @@
 
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
+#include "store/pg_cluster.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_data_quality.hpp"
 #include "store/pg_macro_store.hpp"
@@ -25,8 +26,29 @@ class PgAppDatabase final : public AppDatabase {
 
 }  // namespace
 
+// Spec 11: the managed cluster is stopped on exit. A cluster that was already running (an
+// operator's `usdcop db start`, or another usdcop process) is left as it was.
+class ClusterStopper {
+ public:
+  void arm() { armed_ = true; }
+  ~ClusterStopper() {
+    if (!armed_) return;
+    try {
+      store::PgCluster().stop();
+    } catch (...) {
+      // Exit path: nothing useful to do; `usdcop db status` shows the state.
+    }
+  }
+
+ private:
+  bool armed_ = false;
+};
+
 AppDatabase& open_app_database() {
+  static ClusterStopper stopper;  // constructed first, so destroyed after the pool below
+  static bool was_running = store::using_external_database() || store::PgCluster().running();
   static PgAppDatabase db(store::prepare_database());
+  if (!was_running) stopper.arm();
   return db;
 }
 

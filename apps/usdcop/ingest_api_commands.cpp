@@ -105,8 +105,7 @@ void add_ingest_api_commands(CLI::App& ingest) {
 
   // usdcop ingest fred --series NAME[,NAME] --from --to [--json]
   auto* fr = ingest.add_subcommand(
-      "fred",
-      "Fetch macro observations from FRED (FRED_API_KEY, FRED_BASE_URL) and import them");
+      "fred", "Fetch macro observations from FRED (FRED_API_KEY, FRED_BASE_URL) and import them");
   auto fr_series = std::make_shared<std::vector<std::string>>();
   auto fr_from = std::make_shared<std::string>();
   auto fr_to = std::make_shared<std::string>();
@@ -140,13 +139,13 @@ void add_ingest_api_commands(CLI::App& ingest) {
                   << s.observations.size() << " observations, " << s.missing
                   << " missing ('.') skipped, " << s.invalid.size() << " invalid\n";
         for (const auto& bad : s.invalid) {
-          std::cerr << "fred: " << ref.fred_id << " " << bad.observation.date << ": "
-                    << bad.reason << "\n";
+          std::cerr << "fred: " << ref.fred_id << " " << bad.observation.date << ": " << bad.reason
+                    << "\n";
         }
       }
       for (auto& o : s.observations) {
-        points.push_back(MacroPoint{ref.variable, std::move(o.date), std::move(o.value),
-                                    std::move(o.raw)});
+        points.push_back(
+            MacroPoint{ref.variable, std::move(o.date), std::move(o.value), std::move(o.raw)});
       }
       // Invalid values go to the importer too, which rejects them with a reason: nothing lost.
       for (auto& bad : s.invalid) {

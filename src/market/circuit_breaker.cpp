@@ -8,9 +8,12 @@ namespace usdcop::market {
 
 const char* to_string(CircuitBreaker::State s) {
   switch (s) {
-    case CircuitBreaker::State::closed: return "closed";
-    case CircuitBreaker::State::open: return "open";
-    case CircuitBreaker::State::half_open: return "half-open";
+    case CircuitBreaker::State::closed:
+      return "closed";
+    case CircuitBreaker::State::open:
+      return "open";
+    case CircuitBreaker::State::half_open:
+      return "half-open";
   }
   return "closed";
 }
@@ -56,8 +59,10 @@ bool CircuitBreaker::try_acquire() {
 bool CircuitBreaker::try_acquire_locked() {
   refresh_locked(clock_());
   switch (state_) {
-    case State::closed: return true;
-    case State::open: return false;
+    case State::closed:
+      return true;
+    case State::open:
+      return false;
     case State::half_open:
       if (trial_in_flight_) return false;
       trial_in_flight_ = true;

@@ -15,9 +15,9 @@
 namespace usdcop::market {
 
 struct CircuitBreakerOptions {
-  int failure_threshold = 3;               // consecutive failures that open the breaker
-  std::chrono::seconds open_for{300};      // how long it stays open before half-open
-  int half_open_successes = 2;             // consecutive trial successes that close it
+  int failure_threshold = 3;           // consecutive failures that open the breaker
+  std::chrono::seconds open_for{300};  // how long it stays open before half-open
+  int half_open_successes = 2;         // consecutive trial successes that close it
 };
 
 class CircuitBreaker {
@@ -29,7 +29,7 @@ class CircuitBreaker {
                           Clock clock = now_utc);
 
   const std::string& source() const { return source_; }
-  State state() const;         // open turns half-open here once open_for has passed
+  State state() const;           // open turns half-open here once open_for has passed
   Timestamp open_until() const;  // meaningful while open
 
   // Permission for one call. Throws Error(unavailable) while open, or while half-open with a
@@ -50,8 +50,8 @@ class CircuitBreaker {
   Clock clock_;
   mutable std::mutex mu_;
   mutable State state_ = State::closed;
-  int failures_ = 0;          // consecutive, while closed
-  int trial_successes_ = 0;   // consecutive, while half-open
+  int failures_ = 0;         // consecutive, while closed
+  int trial_successes_ = 0;  // consecutive, while half-open
   mutable bool trial_in_flight_ = false;
   Timestamp open_until_{};
 };

@@ -56,7 +56,8 @@ FredClient::FredClient(FredOptions options, ApiClientDeps deps)
       retry_(deps.retry ? std::move(*deps.retry) : RetryPolicy()),
       breaker_(deps.breaker ? std::move(deps.breaker) : shared_circuit_breaker(kSource)),
       log_(std::move(deps.log)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
   if (options_.limit < 1 || options_.limit > 100000) options_.limit = 100000;
 }
 
@@ -125,8 +126,8 @@ FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end)
       }
       if (body.is_discarded()) {
         malformed = "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
-                    std::to_string(resp.body.size()) + " bytes, starts with " +
-                    snippet(resp.body) + ")";
+                    std::to_string(resp.body.size()) + " bytes, starts with " + snippet(resp.body) +
+                    ")";
       } else if (!body.is_object()) {
         malformed = "body is not a JSON object";
       } else if (!body.contains("observations")) {

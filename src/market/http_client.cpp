@@ -45,16 +45,21 @@ size_t write_header(char* data, size_t size, size_t n, void* user) {
 
 TransportErrorKind kind_of(CURLcode code) {
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return TransportErrorKind::timeout;
-    case CURLE_COULDNT_CONNECT: return TransportErrorKind::connect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransportErrorKind::timeout;
+    case CURLE_COULDNT_CONNECT:
+      return TransportErrorKind::connect;
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return TransportErrorKind::resolve;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return TransportErrorKind::resolve;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE: return TransportErrorKind::tls;
-    default: return TransportErrorKind::other;
+    case CURLE_SSL_CACERT_BADFILE:
+      return TransportErrorKind::tls;
+    default:
+      return TransportErrorKind::other;
   }
 }
 
@@ -81,11 +86,16 @@ std::optional<std::chrono::seconds> HttpResponse::retry_after() const {
 
 const char* to_string(TransportErrorKind kind) {
   switch (kind) {
-    case TransportErrorKind::timeout: return "timeout";
-    case TransportErrorKind::connect: return "connect";
-    case TransportErrorKind::resolve: return "resolve";
-    case TransportErrorKind::tls: return "tls";
-    case TransportErrorKind::other: return "other";
+    case TransportErrorKind::timeout:
+      return "timeout";
+    case TransportErrorKind::connect:
+      return "connect";
+    case TransportErrorKind::resolve:
+      return "resolve";
+    case TransportErrorKind::tls:
+      return "tls";
+    case TransportErrorKind::other:
+      return "other";
   }
   return "other";
 }
@@ -116,10 +126,15 @@ HttpResult CurlTransport::get(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM (threads)
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeouts.connect.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.timeouts.connect.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeouts.total.count()));
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85: the string forms; the bitmask ones are deprecated
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#endif
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
   curl_easy_setopt(c, CURLOPT_USERAGENT, "usdcop/0.1");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);

@@ -22,8 +22,8 @@ struct HttpTimeouts {
 };
 
 struct HttpRequest {
-  std::string url;     // scheme://host[:port]/path, without the query string
-  QueryParams query;   // URL-encoded and appended by the transport
+  std::string url;    // scheme://host[:port]/path, without the query string
+  QueryParams query;  // URL-encoded and appended by the transport
   HttpTimeouts timeouts;
 };
 

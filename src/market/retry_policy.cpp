@@ -61,7 +61,9 @@ AttemptOutcome RetryPolicy::classify(const HttpResult& result) {
   return o;
 }
 
-double RetryPolicy::unit() { return static_cast<double>(next(state_) >> 11) * 0x1.0p-53; }
+double RetryPolicy::unit() {
+  return static_cast<double>(next(state_) >> 11) * 0x1.0p-53;
+}
 
 std::chrono::milliseconds RetryPolicy::backoff(int retry) {
   const double base = static_cast<double>(options_.base_delay.count()) * std::ldexp(1.0, retry);

@@ -19,10 +19,10 @@
 namespace usdcop::market {
 
 struct RetryOptions {
-  int max_retries = 3;                          // retries after the first attempt
-  std::chrono::milliseconds base_delay{1000};   // retry i waits base * 2^i (1 s, 2 s, 4 s)
-  double jitter = 0.2;                          // each backoff is scaled by 1 + U[-jitter, +jitter]
-  std::chrono::seconds max_retry_after{120};    // a longer Retry-After gives up instead of waiting
+  int max_retries = 3;                         // retries after the first attempt
+  std::chrono::milliseconds base_delay{1000};  // retry i waits base * 2^i (1 s, 2 s, 4 s)
+  double jitter = 0.2;                         // each backoff is scaled by 1 + U[-jitter, +jitter]
+  std::chrono::seconds max_retry_after{120};   // a longer Retry-After gives up instead of waiting
 };
 
 enum class AttemptStatus { success, retryable, fatal };

@@ -201,14 +201,14 @@ struct MacroSpec {
 // Order = output order = synthetic_macro_variables().
 constexpr std::array<MacroSpec, 11> kSpecs{{
     {"dxy", Space::log, 100.0, 0.010, 0.0045, 0.30, 80, 125, 3, true},
-    {"vix", Space::log, 17.0, 0.040, 0.065, 0.25, 9, 85, 2, true},
-    {"embi_col", Space::log, 250.0, 0.010, 0.020, 0.35, 120, 700, 0, false},
-    {"brent", Space::log, 75.0, 0.006, 0.020, -0.25, 25, 150, 2, false},
+    {"vix", Space::log, 17.0, 0.050, 0.055, 0.25, 9, 85, 2, true},
+    {"embi_col", Space::log, 250.0, 0.010, 0.020, 0.45, 120, 700, 0, false},
+    {"brent", Space::log, 75.0, 0.006, 0.020, -0.35, 25, 150, 2, false},
     {"wti", Space::log, 71.0, 0.050, 0.008, 0.0, 20, 145, 2, true},  // brent * spread
     {"ust10y", Space::level, 4.0, 0.008, 0.060, 0.05, 0.5, 8, 2, true},
     {"ust2y", Space::level, 4.3, 0.008, 0.060, 0.05, 0.1, 8, 2, true},  // + 0.8 corr with 10y
     {"usdmxn", Space::log, 18.0, 0.008, 0.0075, 0.45, 13, 28, 4, true},
-    {"ibr", Space::level, -0.10, 0.300, 0.020, 0.0, 0.5, 16, 3, false},  // tpm + spread
+    {"ibr", Space::level, -0.20, 0.300, 0.020, 0.0, 0.5, 16, 3, false},  // tpm + spread
     {"tpm", Space::level, 9.25, 0.0, 0.0, 0.0, 2.0, 13.5, 2, false},     // step process
     {"col10y", Space::level, 10.5, 0.010, 0.080, 0.30, 6, 16, 3, false},
 }};

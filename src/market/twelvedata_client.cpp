@@ -34,7 +34,8 @@ std::string field_text(const json& obj, const char* key) {
 
 std::string snippet(const std::string& body) {
   std::string s = body.substr(0, 80);
-  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return "'" + s + (body.size() > 80 ? "...'" : "'");
 }
 
@@ -61,7 +62,8 @@ TwelveDataClient::TwelveDataClient(TwelveDataOptions options, ApiClientDeps deps
       retry_(deps.retry ? std::move(*deps.retry) : RetryPolicy()),
       breaker_(deps.breaker ? std::move(deps.breaker) : shared_circuit_breaker(kSource)),
       log_(std::move(deps.log)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
   if (options_.outputsize < 1) options_.outputsize = 5000;
   if (options_.window < std::chrono::hours(1)) options_.window = std::chrono::hours(1);
 }
@@ -110,8 +112,8 @@ TwelveDataClient::Page TwelveDataClient::fetch_window(Timestamp from, Timestamp 
                            " [" + provider_datetime(from) + ", " + provider_datetime(to) + ")";
 
   Page page;
-  std::string malformed;   // set when the body could not be understood
-  std::string refusal;     // the provider's message for a non-retryable error
+  std::string malformed;  // set when the body could not be understood
+  std::string refusal;    // the provider's message for a non-retryable error
   long refusal_code = 0;
   auto attempt = [&](int n) -> AttemptOutcome {
     ++stats.requests;
@@ -226,7 +228,8 @@ TwelveDataFetch TwelveDataClient::fetch(Timestamp from, Timestamp to) {
     Page page = fetch_window(ws, we, out);
     if (static_cast<long>(page.rows.size()) >= options_.outputsize && we - ws > min_split) {
       const Timestamp mid = ws + std::chrono::floor<std::chrono::minutes>((we - ws) / 2);
-      log("window returned " + std::to_string(page.rows.size()) + " rows (the page limit): splitting");
+      log("window returned " + std::to_string(page.rows.size()) +
+          " rows (the page limit): splitting");
       todo.emplace_back(mid, we);
       todo.emplace_back(ws, mid);
       continue;

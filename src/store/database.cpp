@@ -146,7 +146,7 @@ std::string url_with_database(const std::string& url, const std::string& databas
     }
     return head + "/" + uri_encode(database) + query;
   }
-  static const std::regex dbname("(^|\\s)dbname\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)");
+  static const std::regex dbname("(^|\\s)dbname\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)\\s*");
   std::string rest = std::regex_replace(url, dbname, "$1");
   std::string quoted = "'";
   for (char c : database) {

@@ -34,7 +34,8 @@ Reply recorded_reply(const std::string& name, int status) {
 }
 
 FakeProvider::FakeProvider() {
-  server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+  server_.Get(".*",
+              [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("FakeProvider: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -49,7 +50,9 @@ FakeProvider::~FakeProvider() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string FakeProvider::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string FakeProvider::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
 void FakeProvider::script(const std::string& path, std::vector<Reply> replies) {
   std::lock_guard lock(mu_);

@@ -2,6 +2,7 @@
 // Small fakes for what the clients take as injected functions: a sleep that records the
 // requested delays instead of waiting, and a clock moved by hand.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>

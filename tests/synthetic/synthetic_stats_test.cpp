@@ -32,7 +32,7 @@ double to_double(std::string_view s) {
 const std::vector<Bar>& real_bars() {
   static const std::vector<Bar> bars = [] {
     std::vector<Bar> out;
-    const std::string text = read_text_file(testing::shared_data("usdcop_m5_dev.csv.gz"));
+    const std::string text = read_text_file(usdcop::testing::shared_data("usdcop_m5_dev.csv.gz"));
     for_each_csv_line(text,
                       [&](long line, std::string_view, const std::vector<std::string_view>& f) {
                         if (line == 1 || f.size() < 5) return;  // header
@@ -52,7 +52,8 @@ const std::vector<Bar>& real_bars() {
 // Real daily macro values of one master-file column: date -> value.
 std::map<Date, double> real_macro(const std::string& column) {
   std::map<Date, double> out;
-  const std::string text = read_text_file(testing::shared_data("macro_daily_dev.csv.gz"));
+  static const std::string text =
+      read_text_file(usdcop::testing::shared_data("macro_daily_dev.csv.gz"));
   int col = -1;
   for_each_csv_line(text, [&](long line, std::string_view, const std::vector<std::string_view>& f) {
     if (line == 1) {
@@ -141,8 +142,8 @@ TEST(SyntheticStats, BarsResembleTheRealData) {
 }
 
 TEST(SyntheticStats, MacroLevelsAreRealistic) {
-  const auto catalog =
-      MacroCatalog::load_file((testing::source_root() / "config" / "macro_catalog.yaml").string());
+  const auto catalog = MacroCatalog::load_file(
+      (usdcop::testing::source_root() / "config" / "macro_catalog.yaml").string());
   struct Band {
     const char* var;
     double lo, hi;  // band for the sample mean

@@ -1,0 +1,264 @@
+#include "store/pg_bar_store.hpp"
+
+#include <algorithm>
+#include <pqxx/pqxx>
+#include <stdexcept>
+
+#include "store/pg_copy.hpp"
+
+namespace usdcop::store {
+
+namespace {
+
+using market::Bar;
+
+constexpr int64_t kBarMicros = 300'000'000;  // 5 minutes
+
+std::string_view view(const pqxx::field& f) { return {f.c_str(), f.size()}; }
+
+Bar bar_from_row(const pqxx::row& r) {
+  Bar b;
+  b.time = from_micros(parse_int(view(r[0])));
+  b.open = parse_double(view(r[1]));
+  b.high = parse_double(view(r[2]));
+  b.low = parse_double(view(r[3]));
+  b.close = parse_double(view(r[4]));
+  b.volume = parse_double(view(r[5]));
+  return b;
+}
+
+const std::string kStageTime = sql_time_from_micros("s.us");
+const std::string kBarColumns = sql_micros_of("time") + ", open, high, low, close, volume";
+
+void check_unique_times(const std::vector<Bar>& bars) {
+  bool sorted = true;
+  for (size_t i = 1; i < bars.size(); ++i) {
+    if (!(bars[i - 1].time < bars[i].time)) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return;
+  std::vector<int64_t> times;
+  times.reserve(bars.size());
+  for (const Bar& b : bars) times.push_back(to_micros(b.time));
+  std::sort(times.begin(), times.end());
+  if (std::adjacent_find(times.begin(), times.end()) != times.end()) {
+    throw std::invalid_argument("PgBarStore::write_bars: two bars share a time");
+  }
+}
+
+}  // namespace
+
+market::BarWriteResult PgBarStore::write_bars(const std::vector<Bar>& bars, const std::string& source,
+                                              bool replace) {
+  market::BarWriteResult result;
+  if (bars.empty()) return result;
+  check_unique_times(bars);
+  return guard_connection("writing bars", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "write_bars");
+    tx.exec(
+        "CREATE TEMP TABLE usdcop_bar_stage (us bigint NOT NULL, open float8 NOT NULL, high float8 NOT NULL, "
+        "low float8 NOT NULL, close float8 NOT NULL, volume float8 NOT NULL) ON COMMIT DROP");
+    {
+      CopyIn copy(tx, "usdcop_bar_stage", {"us", "open", "high", "low", "close", "volume"});
+      for (const Bar& b : bars) {
+        const int64_t us = to_micros(b.time);
+        if (us % kBarMicros != 0) {
+          throw Error(ErrorKind::invalid_input, "bar time " + format_rfc3339(b.time) + " is not aligned to 5 minutes");
+        }
+        std::string& row = copy.row();
+        append_int(row, us);
+        row += '\t';
+        append_double(row, b.open);
+        row += '\t';
+        append_double(row, b.high);
+        row += '\t';
+        append_double(row, b.low);
+        row += '\t';
+        append_double(row, b.close);
+        row += '\t';
+        append_double(row, b.volume);
+        copy.end_row();
+      }
+      copy.finish();
+    }
+
+    // Rows already stored: identical ones are counted, different ones are conflicts.
+    const auto matched = tx.exec(
+        "WITH m AS MATERIALIZED ("
+        "  SELECT s.us, s.open, s.high, s.low, s.close, s.volume,"
+        "         (t.open, t.high, t.low, t.close, t.volume) IS NOT DISTINCT FROM"
+        "         (s.open, s.high, s.low, s.close, s.volume) AS same"
+        "  FROM usdcop_bar_stage s JOIN market.usdcop_m5_ohlcv t ON t.time = " +
+        kStageTime +
+        ") "
+        "SELECT NULL::bigint AS us, NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,"
+        "       count(*) FILTER (WHERE same) AS identical, count(*) AS matched FROM m "
+        "UNION ALL "
+        "SELECT us, open, high, low, close, volume, NULL, NULL FROM m WHERE NOT same "
+        "ORDER BY 1 NULLS FIRST");
+    long total_matched = 0;
+    for (const auto& r : matched) {
+      if (r[0].is_null()) {
+        result.identical = r[6].as<long>();
+        total_matched = r[7].as<long>();
+      } else {
+        result.conflicts.push_back(bar_from_row(r));
+      }
+    }
+
+    if (replace && !result.conflicts.empty()) {
+      const auto upd = tx.exec_params(
+          "UPDATE market.usdcop_m5_ohlcv t SET open = s.open, high = s.high, low = s.low, close = s.close, "
+          "volume = s.volume, source = $1, ingested_at = now() "
+          "FROM usdcop_bar_stage s WHERE t.time = " +
+              kStageTime +
+              " AND (t.open, t.high, t.low, t.close, t.volume) IS DISTINCT FROM "
+              "(s.open, s.high, s.low, s.close, s.volume)",
+          source);
+      result.replaced = static_cast<long>(upd.affected_rows());
+      result.conflicts.clear();
+    }
+
+    if (total_matched < static_cast<long>(bars.size())) {
+      const auto ins = tx.exec_params(
+          "INSERT INTO market.usdcop_m5_ohlcv (time, open, high, low, close, volume, source) "
+          "SELECT " +
+              kStageTime +
+              ", s.open, s.high, s.low, s.close, s.volume, $1 FROM usdcop_bar_stage s ORDER BY s.us "
+              "ON CONFLICT (time) DO NOTHING",
+          source);
+      result.inserted = static_cast<long>(ins.affected_rows());
+    }
+    tx.commit();
+    return result;
+  });
+}
+
+void PgBarStore::record_rejects(const std::vector<market::RejectedBar>& rejects) {
+  if (rejects.empty()) return;
+  guard_connection("recording rejected bars", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "record_rejects");
+    {
+      CopyIn copy(tx, "market.rejected_bars", {"source", "line", "time", "reason", "detail", "raw"});
+      for (const auto& r : rejects) {
+        std::string& row = copy.row();
+        append_text(row, r.source);
+        row += '\t';
+        if (r.line > 0) {
+          append_int(row, r.line);
+        } else {
+          append_null(row);
+        }
+        row += '\t';
+        if (r.time) {
+          append_text(row, format_rfc3339(*r.time));
+        } else {
+          append_null(row);
+        }
+        row += '\t';
+        append_text(row, r.reason);
+        row += '\t';
+        append_text(row, r.detail);
+        row += '\t';
+        append_text(row, r.raw);
+        copy.end_row();
+      }
+      copy.finish();
+    }
+    tx.commit();
+  });
+}
+
+long PgBarStore::record_flags(const std::vector<market::BarFlag>& flags) {
+  if (flags.empty()) return 0;
+  return guard_connection("recording bar flags", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "record_flags");
+    tx.exec(
+        "CREATE TEMP TABLE usdcop_flag_stage (ord bigint NOT NULL, us bigint NOT NULL, rule text NOT NULL, "
+        "value float8, detail text) ON COMMIT DROP");
+    {
+      CopyIn copy(tx, "usdcop_flag_stage", {"ord", "us", "rule", "value", "detail"});
+      long ord = 0;
+      for (const auto& f : flags) {
+        std::string& row = copy.row();
+        append_int(row, ord++);
+        row += '\t';
+        append_int(row, to_micros(f.time));
+        row += '\t';
+        append_text(row, f.rule);
+        row += '\t';
+        append_double(row, f.value);
+        row += '\t';
+        append_text(row, f.detail);
+        copy.end_row();
+      }
+      copy.finish();
+    }
+    const auto ins = tx.exec(
+        "INSERT INTO market.bar_flags (time, rule, value, detail) "
+        "SELECT " +
+        kStageTime +
+        ", s.rule, s.value, s.detail FROM ("
+        "  SELECT DISTINCT ON (us, rule) us, rule, value, detail FROM usdcop_flag_stage ORDER BY us, rule, ord"
+        ") s ON CONFLICT (time, rule) DO NOTHING");
+    tx.commit();
+    return static_cast<long>(ins.affected_rows());
+  });
+}
+
+std::vector<Bar> PgBarStore::load_bars(Timestamp from, Timestamp to) {
+  return guard_connection("loading bars", [&] {
+    std::vector<Bar> out;
+    if (!(from < to)) return out;
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "load_bars");
+    const auto r = tx.exec_params("SELECT " + kBarColumns + " FROM market.usdcop_m5_ohlcv WHERE time >= " +
+                                      sql_time_from_micros("$1::bigint") + " AND time < " +
+                                      sql_time_from_micros("$2::bigint") + " ORDER BY time",
+                                  to_pg_micros(from), to_pg_micros(to));
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(bar_from_row(row));
+    return out;
+  });
+}
+
+std::optional<Bar> PgBarStore::bar_before(Timestamp t) {
+  return guard_connection("loading the previous bar", [&]() -> std::optional<Bar> {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "bar_before");
+    const auto r = tx.exec_params("SELECT " + kBarColumns + " FROM market.usdcop_m5_ohlcv WHERE time < " +
+                                      sql_time_from_micros("$1::bigint") + " ORDER BY time DESC LIMIT 1",
+                                  to_pg_micros(t));
+    if (r.empty()) return std::nullopt;
+    return bar_from_row(r[0]);
+  });
+}
+
+std::optional<Bar> PgBarStore::latest_bar() {
+  return guard_connection("loading the latest bar", [&]() -> std::optional<Bar> {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "latest_bar");
+    const auto r = tx.exec("SELECT " + kBarColumns + " FROM market.usdcop_m5_ohlcv ORDER BY time DESC LIMIT 1");
+    if (r.empty()) return std::nullopt;
+    return bar_from_row(r[0]);
+  });
+}
+
+long PgBarStore::count_bars(Timestamp from, Timestamp to) {
+  return guard_connection("counting bars", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "count_bars");
+    const auto r = tx.exec_params("SELECT count(*) FROM market.usdcop_m5_ohlcv WHERE time >= " +
+                                      sql_time_from_micros("$1::bigint") + " AND time < " +
+                                      sql_time_from_micros("$2::bigint"),
+                                  to_pg_micros(from), to_pg_micros(to));
+    return r[0][0].as<long>();
+  });
+}
+
+}  // namespace usdcop::store
