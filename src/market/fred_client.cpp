@@ -68,7 +68,7 @@ std::string FredClient::safe(std::string text) const {
 }
 
 void FredClient::log(const std::string& line) const {
-  if (log_) log_(safe(line));
+  if (log_) log_(safe(std::string(kSource) + ": " + line));
 }
 
 FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end) {
@@ -187,7 +187,8 @@ FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end)
         (count_it != body.end() && count_it->is_number_integer()) ? count_it->get<long>() : 0;
     offset += static_cast<long>(obs.size());
     if (obs.empty() || offset >= count) break;
-    log(what + ": " + std::to_string(offset) + " of " + std::to_string(count) + " read, next page");
+    log(series_id + ": " + std::to_string(offset) + " of " + std::to_string(count) +
+        " read, next page");
   }
   return out;
 }

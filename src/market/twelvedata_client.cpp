@@ -91,7 +91,7 @@ std::string TwelveDataClient::safe(std::string text) const {
 }
 
 void TwelveDataClient::log(const std::string& line) const {
-  if (log_) log_(safe(line));
+  if (log_) log_(safe(std::string(kSource) + ": " + line));
 }
 
 TwelveDataClient::Page TwelveDataClient::fetch_window(Timestamp from, Timestamp to,

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "support/test_database.hpp"
@@ -18,7 +19,7 @@ std::filesystem::path write_file(const std::string& name, const std::string& con
 }  // namespace
 
 TEST(BadInput, EachBadRowIsOneRejectAndGoodRowsImport) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   const auto csv = write_file("usdcop_bad_input.csv",
                               "time,open,high,low,close,volume\n"
                               "2024-01-02T13:00:00Z,3900,3905,3899,3901,0\n"
@@ -29,7 +30,7 @@ TEST(BadInput, EachBadRowIsOneRejectAndGoodRowsImport) {
                               "2024-01-02T13:20:00Z,3902,3907,3901,3903,0\n"
                               "2024-01-02T13:20:00Z,3902,3907,3901,3904,0\n"        // duplicate, different values
                               "2024-01-02T13:25:00Z,3903,3908,3902,3904,0\n");
-  const auto r = testing::run_usdcop("ingest csv --json " + csv.string(), "DATABASE_URL='" + db.url() + "'");
+  const auto r = usdcop::testing::run_usdcop("ingest csv --json " + csv.string(), "DATABASE_URL='" + db.url() + "'");
   ASSERT_EQ(r.status, 3) << r.err;  // 3: imported, with rejects (docs/CLI.md)
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["inserted"], 3);
@@ -53,15 +54,15 @@ TEST(BadInput, EachBadRowIsOneRejectAndGoodRowsImport) {
 }
 
 TEST(BadInput, ConflictWithStoredBarNeedsReplace) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   const std::string env = "DATABASE_URL='" + db.url() + "'";
   const auto a = write_file("usdcop_conflict_a.csv", "time,open,high,low,close\n2024-01-02T13:00:00Z,1,2,1,2\n");
   const auto b = write_file("usdcop_conflict_b.csv", "time,open,high,low,close\n2024-01-02T13:00:00Z,1,3,1,3\n");
-  ASSERT_EQ(testing::run_usdcop("ingest csv " + a.string(), env).status, 0);
-  auto r = testing::run_usdcop("ingest csv --json " + b.string(), env);
+  ASSERT_EQ(usdcop::testing::run_usdcop("ingest csv " + a.string(), env).status, 0);
+  auto r = usdcop::testing::run_usdcop("ingest csv --json " + b.string(), env);
   EXPECT_EQ(r.status, 3);
   EXPECT_EQ(nlohmann::json::parse(r.out)["rejected_by_reason"]["conflict"], 1);
-  r = testing::run_usdcop("ingest csv --replace --json " + b.string(), env);
+  r = usdcop::testing::run_usdcop("ingest csv --replace --json " + b.string(), env);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["replaced"], 1);
   auto conn = db.pool().acquire();
@@ -70,13 +71,13 @@ TEST(BadInput, ConflictWithStoredBarNeedsReplace) {
 }
 
 TEST(BadInput, MissingColumnAndMissingFileAreUsageErrors) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   const std::string env = "DATABASE_URL='" + db.url() + "'";
   const auto f = write_file("usdcop_no_close.csv", "time,open,high,low\n2024-01-02T13:00:00Z,1,2,1\n");
-  auto r = testing::run_usdcop("ingest csv " + f.string(), env);
+  auto r = usdcop::testing::run_usdcop("ingest csv " + f.string(), env);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("close"), std::string::npos) << r.err;
-  r = testing::run_usdcop("ingest csv /nonexistent/file.csv", env);
+  r = usdcop::testing::run_usdcop("ingest csv /nonexistent/file.csv", env);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
 }

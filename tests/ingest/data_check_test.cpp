@@ -9,12 +9,12 @@
 using namespace usdcop;
 
 TEST(DataCheck, RealDataReportAndCoverageThreshold) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   const std::string env = "DATABASE_URL='" + db.url() + "'";
-  ASSERT_EQ(testing::run_usdcop("ingest csv " + testing::shared_data("usdcop_m5_dev.csv.gz").string(), env).status, 0);
-  ASSERT_EQ(testing::run_usdcop("ingest macro-csv " + testing::shared_data("macro_daily_dev.csv.gz").string(), env).status, 0);
+  ASSERT_EQ(usdcop::testing::run_usdcop("ingest csv " + usdcop::testing::shared_data("usdcop_m5_dev.csv.gz").string(), env).status, 0);
+  ASSERT_EQ(usdcop::testing::run_usdcop("ingest macro-csv " + usdcop::testing::shared_data("macro_daily_dev.csv.gz").string(), env).status, 0);
 
-  auto r = testing::run_usdcop("data check --from 2024-01-01 --to 2024-07-01 --json", env);
+  auto r = usdcop::testing::run_usdcop("data check --from 2024-01-01 --to 2024-07-01 --json", env);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["expected_bars"].get<long>(), 7000);
   EXPECT_GT(j["coverage"].get<double>(), 0.9);
@@ -28,11 +28,11 @@ TEST(DataCheck, RealDataReportAndCoverageThreshold) {
   EXPECT_TRUE(dxy_fresh);
 
   // 2020-2022 bars are close-only: the report says so.
-  r = testing::run_usdcop("data check --from 2021-01-01 --to 2021-07-01 --json", env);
+  r = usdcop::testing::run_usdcop("data check --from 2021-01-01 --to 2021-07-01 --json", env);
   EXPECT_GT(nlohmann::json::parse(r.out)["flat_share"].get<double>(), 0.9);
 
   // A window without data fails the coverage threshold with exit status 3.
-  r = testing::run_usdcop("data check --from 2026-01-01 --to 2026-02-01", env);
+  r = usdcop::testing::run_usdcop("data check --from 2026-01-01 --to 2026-02-01", env);
   EXPECT_EQ(r.status, 3);
   EXPECT_NE(r.out.find("BELOW THRESHOLD"), std::string::npos);
   EXPECT_NE(r.out.find("STALE"), std::string::npos);

@@ -10,11 +10,11 @@ using namespace usdcop;
 using namespace usdcop::market;
 
 TEST(MacroImport, RealMasterFileWithPublicationDelays) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   store::PgMacroStore store(db.pool());
   const auto catalog = MacroCatalog::load();
   MacroImporter importer(store, catalog, "csv:macro_daily_dev.csv.gz");
-  read_macro_csv(testing::shared_data("macro_daily_dev.csv.gz"), catalog, importer);
+  read_macro_csv(usdcop::testing::shared_data("macro_daily_dev.csv.gz"), catalog, importer);
   const auto report = importer.finish();
   EXPECT_GT(report.inserted, 30000);
   EXPECT_EQ(report.rejected, 0);
@@ -38,7 +38,7 @@ TEST(MacroImport, RealMasterFileWithPublicationDelays) {
 
   // Re-import changes nothing.
   MacroImporter again(store, catalog, "csv:macro_daily_dev.csv.gz");
-  read_macro_csv(testing::shared_data("macro_daily_dev.csv.gz"), catalog, again);
+  read_macro_csv(usdcop::testing::shared_data("macro_daily_dev.csv.gz"), catalog, again);
   const auto second = again.finish();
   EXPECT_EQ(second.inserted, 0);
   EXPECT_EQ(second.updated, 0);
@@ -46,7 +46,7 @@ TEST(MacroImport, RealMasterFileWithPublicationDelays) {
 }
 
 TEST(MacroImport, ImplausibleValuesAreFlaggedAndAcceptedByAnOperator) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   store::PgMacroStore store(db.pool());
   const auto catalog = MacroCatalog::load();
   MacroImporter importer(store, catalog, "test");
@@ -60,11 +60,11 @@ TEST(MacroImport, ImplausibleValuesAreFlaggedAndAcceptedByAnOperator) {
   MacroSeries brent(store.load_variable("brent"));
   EXPECT_EQ(brent.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->observation_date, *parse_date("2024-01-25"));
 
-  const auto r = testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'checked against ICE settlement'",
+  const auto r = usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'checked against ICE settlement'",
                                      "DATABASE_URL='" + db.url() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   MacroSeries accepted(store.load_variable("brent"));
   EXPECT_EQ(accepted.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->value, 21.0);
-  EXPECT_EQ(testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'second time around'",
+  EXPECT_EQ(usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'second time around'",
                                 "DATABASE_URL='" + db.url() + "'").status, 2);
 }

@@ -14,10 +14,10 @@ using namespace usdcop::market;
 namespace {
 BarImportReport import_file(store::PgBarStore& bars, const std::string& name, bool replace = false) {
   BarImporter importer(bars, {"csv:" + name, replace, 0.05});
-  read_bar_csv(testing::shared_data(name), importer);
+  read_bar_csv(usdcop::testing::shared_data(name), importer);
   return importer.finish();
 }
-long count(testing::TestDatabase& db, const std::string& sql) {
+long count(usdcop::testing::TestDatabase& db, const std::string& sql) {
   auto conn = db.pool().acquire();
   pqxx::nontransaction tx(*conn);
   return tx.exec1(sql)[0].as<long>();
@@ -25,7 +25,7 @@ long count(testing::TestDatabase& db, const std::string& sql) {
 }  // namespace
 
 TEST(RealDataImport, CleanFileAcceptsEveryBarAndReimportChangesNothing) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   store::PgBarStore bars(db.pool());
   const auto first = import_file(bars, "usdcop_m5_dev.csv.gz");
   EXPECT_EQ(first.rows_read, 82206);
@@ -47,7 +47,7 @@ TEST(RealDataImport, CleanFileAcceptsEveryBarAndReimportChangesNothing) {
 }
 
 TEST(RealDataImport, RawExportRejectsOutOfSessionAndKeepsCleanRows) {
-  testing::TestDatabase db;
+  usdcop::testing::TestDatabase db;
   store::PgBarStore bars(db.pool());
   import_file(bars, "usdcop_m5_dev.csv.gz");
   const auto before = bars.load_bars(Timestamp{}, Timestamp::max());
