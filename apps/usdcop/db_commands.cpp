@@ -19,7 +19,8 @@ namespace {
 nlohmann::json migrations_json(const std::vector<store::Migration>& list) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& m : list) {
-    j.push_back({{"version", m.version}, {"name", m.name}, {"file", m.filename}, {"checksum", m.checksum}});
+    j.push_back(
+        {{"version", m.version}, {"name", m.name}, {"file", m.filename}, {"checksum", m.checksum}});
   }
   return j;
 }
@@ -42,14 +43,17 @@ std::string external_note(const std::string& url) {
 
 void add_db_commands(CLI::App& app) {
   auto* db = app.add_subcommand(
-      "db", "The PostgreSQL database: the managed local cluster under $USDCOP_HOME/pg, or DATABASE_URL");
+      "db",
+      "The PostgreSQL database: the managed local cluster under $USDCOP_HOME/pg, or DATABASE_URL");
   db->require_subcommand(1);
 
   // db start
-  auto* start = db->add_subcommand("start", "Start the managed cluster (initdb on first use) and apply migrations");
+  auto* start = db->add_subcommand(
+      "start", "Start the managed cluster (initdb on first use) and apply migrations");
   auto fresh = std::make_shared<bool>(false);
   auto start_json = std::make_shared<bool>(false);
-  start->add_flag("--fresh", *fresh, "Stop the cluster, delete its data and initialize a new one (tests)");
+  start->add_flag("--fresh", *fresh,
+                  "Stop the cluster, delete its data and initialize a new one (tests)");
   start->add_flag("--json", *start_json, "Machine-readable output");
   start->callback([=] {
     if (auto ext = store::external_database_url()) {
@@ -75,7 +79,8 @@ void add_db_commands(CLI::App& app) {
                   {"migrations_applied", migrations_json(report.applied)}});
       return;
     }
-    if (outcome.initialized) std::cout << "initialized a new cluster in " << cluster.data_dir().string() << "\n";
+    if (outcome.initialized)
+      std::cout << "initialized a new cluster in " << cluster.data_dir().string() << "\n";
     std::cout << (outcome.started ? "started" : "already running") << ": PostgreSQL on socket "
               << cluster.socket_dir().string() << " (port " << cluster.port() << ")\n"
               << "url: " << cluster.url() << "\n";
@@ -90,12 +95,14 @@ void add_db_commands(CLI::App& app) {
       return;
     }
     store::PgCluster cluster;
-    std::cout << (cluster.stop() ? "stopped" : "not running") << ": " << cluster.data_dir().string() << "\n";
+    std::cout << (cluster.stop() ? "stopped" : "not running") << ": " << cluster.data_dir().string()
+              << "\n";
   });
 
   // db status
-  auto* status = db->add_subcommand(
-      "status", "Is the database running? Data directory, socket, URL and schema version (exit 4 when not running)");
+  auto* status = db->add_subcommand("status",
+                                    "Is the database running? Data directory, socket, URL and "
+                                    "schema version (exit 4 when not running)");
   auto status_json = std::make_shared<bool>(false);
   status->add_flag("--json", *status_json, "Machine-readable output");
   status->callback([=] {
@@ -147,7 +154,8 @@ void add_db_commands(CLI::App& app) {
       } else {
         std::cout << "data dir:       " << j["data_dir"].get<std::string>()
                   << (j["initialized"].get<bool>() ? "" : " (not initialized)") << "\n"
-                  << "socket:         " << j["socket_dir"].get<std::string>() << " (port " << j["port"] << ")\n"
+                  << "socket:         " << j["socket_dir"].get<std::string>() << " (port "
+                  << j["port"] << ")\n"
                   << "log:            " << j["log_file"].get<std::string>() << "\n";
       }
       std::cout << "url:            " << j["url"].get<std::string>() << "\n";
@@ -155,13 +163,15 @@ void add_db_commands(CLI::App& app) {
         std::cout << "schema version: " << j["schema_version"] << " (this binary knows "
                   << j["latest_known_version"] << ")\n";
       }
-      if (j.contains("error")) std::cout << "error:          " << j["error"].get<std::string>() << "\n";
+      if (j.contains("error"))
+        std::cout << "error:          " << j["error"].get<std::string>() << "\n";
     }
     if (!running) throw ExitRequest{kUnavailable};
   });
 
   // db psql
-  auto* psql = db->add_subcommand("psql", "Open psql on the database; arguments after -- go to psql");
+  auto* psql =
+      db->add_subcommand("psql", "Open psql on the database; arguments after -- go to psql");
   auto psql_args = std::make_shared<std::vector<std::string>>();
   psql->add_option("ARGS", *psql_args, "Arguments for psql (put them after --)");
   psql->callback([=] {
@@ -173,11 +183,13 @@ void add_db_commands(CLI::App& app) {
     cargv.push_back(nullptr);
     std::cout.flush();
     ::execv("/usr/bin/psql", cargv.data());
-    throw Error(ErrorKind::unavailable, std::string("cannot run /usr/bin/psql: ") + std::strerror(errno));
+    throw Error(ErrorKind::unavailable,
+                std::string("cannot run /usr/bin/psql: ") + std::strerror(errno));
   });
 
   // db migrate
-  auto* mig = db->add_subcommand("migrate", "Apply pending schema migrations (starts the managed cluster if needed)");
+  auto* mig = db->add_subcommand(
+      "migrate", "Apply pending schema migrations (starts the managed cluster if needed)");
   auto mig_json = std::make_shared<bool>(false);
   mig->add_flag("--json", *mig_json, "Machine-readable output");
   mig->callback([=] {

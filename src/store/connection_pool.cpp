@@ -9,7 +9,8 @@
 
 namespace usdcop::store {
 
-ConnectionPool::ConnectionPool(std::string url, std::size_t size, std::chrono::milliseconds acquire_timeout)
+ConnectionPool::ConnectionPool(std::string url, std::size_t size,
+                               std::chrono::milliseconds acquire_timeout)
     : url_(std::move(url)), size_(size), acquire_timeout_(acquire_timeout) {
   if (size_ == 0) throw std::invalid_argument("ConnectionPool size must be at least 1");
 }
@@ -30,10 +31,11 @@ ConnectionPool::Lease ConnectionPool::acquire() {
       --open_;  // closed underneath us: drop it, a fresh one replaces it below
     }
     if (open_ < size_) break;
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_) {
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= size_) {
       throw Error(ErrorKind::unavailable, "no database connection became free within " +
-                                              std::to_string(acquire_timeout_.count()) + " ms (pool of " +
-                                              std::to_string(size_) + ")");
+                                              std::to_string(acquire_timeout_.count()) +
+                                              " ms (pool of " + std::to_string(size_) + ")");
     }
   }
   ++open_;  // reserve the slot, connect without holding the lock
@@ -85,7 +87,9 @@ ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connect
     : pool_(pool), conn_(std::move(conn)), exceptions_at_acquire_(std::uncaught_exceptions()) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)), exceptions_at_acquire_(other.exceptions_at_acquire_) {
+    : pool_(other.pool_),
+      conn_(std::move(other.conn_)),
+      exceptions_at_acquire_(other.exceptions_at_acquire_) {
   other.pool_ = nullptr;
 }
 
@@ -100,7 +104,9 @@ ConnectionPool::Lease& ConnectionPool::Lease::operator=(Lease&& other) noexcept 
   return *this;
 }
 
-ConnectionPool::Lease::~Lease() { release(); }
+ConnectionPool::Lease::~Lease() {
+  release();
+}
 
 void ConnectionPool::Lease::discard() {
   if (pool_ && conn_) pool_->give_back(std::move(conn_), true);

@@ -82,7 +82,9 @@ std::optional<std::string> external_database_url() {
   return std::nullopt;
 }
 
-bool using_external_database() { return external_database_url().has_value(); }
+bool using_external_database() {
+  return external_database_url().has_value();
+}
 
 std::string database_url() {
   if (auto ext = external_database_url()) return *ext;
@@ -139,7 +141,8 @@ std::string url_with_database(const std::string& url, const std::string& databas
         size_t amp = rest.find('&', start);
         if (amp == std::string::npos) amp = rest.size();
         const std::string param = rest.substr(start, amp - start);
-        if (!param.empty() && !param.starts_with("dbname=")) kept += (kept.empty() ? "" : "&") + param;
+        if (!param.empty() && !param.starts_with("dbname="))
+          kept += (kept.empty() ? "" : "&") + param;
         start = amp + 1;
       }
       if (!kept.empty()) query = "?" + kept;
@@ -165,7 +168,8 @@ std::string database_name(const std::string& url) {
     const size_t slash = url.find('/', scheme_end);
     std::string name;
     if (slash != std::string::npos && (q == std::string::npos || slash < q)) {
-      name = uri_decode(url.substr(slash + 1, (q == std::string::npos ? url.size() : q) - slash - 1));
+      name =
+          uri_decode(url.substr(slash + 1, (q == std::string::npos ? url.size() : q) - slash - 1));
     }
     if (q != std::string::npos) {
       static const std::regex param("(^|&)dbname=([^&]*)");
@@ -185,22 +189,26 @@ std::unique_ptr<pqxx::connection> open_connection(const std::string& url) {
     c->set_variable("application_name", "usdcop");
     return c;
   } catch (const pqxx::broken_connection& e) {
-    throw Error(ErrorKind::unavailable,
-                "cannot connect to the database at " + mask_password(url) + ": " + first_line(e.what()));
+    throw Error(ErrorKind::unavailable, "cannot connect to the database at " + mask_password(url) +
+                                            ": " + first_line(e.what()));
   } catch (const pqxx::sql_error& e) {
-    throw Error(ErrorKind::unavailable,
-                "cannot connect to the database at " + mask_password(url) + ": " + first_line(e.what()));
+    throw Error(ErrorKind::unavailable, "cannot connect to the database at " + mask_password(url) +
+                                            ": " + first_line(e.what()));
   } catch (const pqxx::failure& e) {
     // A malformed conninfo; libpq's text may quote part of the URL, so it is shown only when
     // it cannot hold the password.
     const std::string why = first_line(e.what());
     throw Error(ErrorKind::invalid_input,
                 "invalid database URL " + mask_password(url) +
-                    (why.find("password") == std::string::npos && url.find('@') == std::string::npos ? ": " + why : ""));
+                    (why.find("password") == std::string::npos && url.find('@') == std::string::npos
+                         ? ": " + why
+                         : ""));
   }
 }
 
-void require_reachable(const std::string& url) { (void)open_connection(url); }
+void require_reachable(const std::string& url) {
+  (void)open_connection(url);
+}
 
 std::string quote_identifier(std::string_view name) {
   std::string out = "\"";

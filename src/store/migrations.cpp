@@ -29,7 +29,8 @@ std::vector<Migration> parse_embedded() {
     Migration m;
     const auto [ptr, ec] = std::from_chars(f.data(), f.data() + underscore, m.version);
     if (ec != std::errc() || ptr != f.data() + underscore || m.version <= 0) {
-      throw std::logic_error("migration file name " + f + " does not start with a positive version number");
+      throw std::logic_error("migration file name " + f +
+                             " does not start with a positive version number");
     }
     m.name = f.substr(underscore + 1, f.size() - 4 - underscore - 1);
     m.filename = f;
@@ -37,10 +38,12 @@ std::vector<Migration> parse_embedded() {
     m.checksum = sha256_hex(sql);
     out.push_back(std::move(m));
   }
-  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  std::sort(out.begin(), out.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (size_t i = 1; i < out.size(); ++i) {
     if (out[i].version == out[i - 1].version) {
-      throw std::logic_error("migrations " + out[i - 1].filename + " and " + out[i].filename + " share a version");
+      throw std::logic_error("migrations " + out[i - 1].filename + " and " + out[i].filename +
+                             " share a version");
     }
   }
   return out;
@@ -81,14 +84,16 @@ void verify(const std::vector<AppliedMigration>& applied) {
   for (const auto& a : applied) {
     auto it = by_version.find(a.version);
     if (it == by_version.end()) {
-      throw Error(ErrorKind::integrity, "the database records migration " + std::to_string(a.version) + " (" +
-                                            a.name + ") which this binary does not have");
+      throw Error(ErrorKind::integrity, "the database records migration " +
+                                            std::to_string(a.version) + " (" + a.name +
+                                            ") which this binary does not have");
     }
     if (it->second->checksum != a.checksum) {
-      throw Error(ErrorKind::integrity, "migration " + it->second->filename +
-                                            " was changed after it was applied (checksum " + a.checksum +
-                                            " in the database, " + it->second->checksum +
-                                            " in this binary); never edit an applied migration, add a new one");
+      throw Error(ErrorKind::integrity,
+                  "migration " + it->second->filename +
+                      " was changed after it was applied (checksum " + a.checksum +
+                      " in the database, " + it->second->checksum +
+                      " in this binary); never edit an applied migration, add a new one");
     }
   }
 }
@@ -114,9 +119,13 @@ std::vector<AppliedMigration> applied_migrations(pqxx::connection& conn) {
   return read_applied(tx);
 }
 
-int schema_version(pqxx::connection& conn) { return max_version(applied_migrations(conn)); }
+int schema_version(pqxx::connection& conn) {
+  return max_version(applied_migrations(conn));
+}
 
-void check_schema_compatible(pqxx::connection& conn) { verify(applied_migrations(conn)); }
+void check_schema_compatible(pqxx::connection& conn) {
+  verify(applied_migrations(conn));
+}
 
 MigrationReport migrate(pqxx::connection& conn) {
   MigrationReport report;
@@ -132,8 +141,9 @@ MigrationReport migrate(pqxx::connection& conn) {
     }
     const Migration* next = nullptr;
     for (const auto& m : known_migrations()) {
-      const bool done = std::any_of(applied.begin(), applied.end(),
-                                    [&](const AppliedMigration& a) { return a.version == m.version; });
+      const bool done = std::any_of(applied.begin(), applied.end(), [&](const AppliedMigration& a) {
+        return a.version == m.version;
+      });
       if (!done) {
         next = &m;
         break;
@@ -150,7 +160,8 @@ MigrationReport migrate(pqxx::connection& conn) {
       throw Error(ErrorKind::internal, "migration " + next->filename + " failed: " + e.what());
     }
     tx.exec_params(
-        "INSERT INTO system.schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, now())",
+        "INSERT INTO system.schema_migrations (version, name, checksum, applied_at) VALUES ($1, "
+        "$2, $3, now())",
         next->version, next->name, next->checksum);
     tx.commit();
     report.applied.push_back(*next);

@@ -122,7 +122,8 @@ void check_traversable_by_postgres(const fs::path& dir, const PostgresUser& u) {
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       throw Error(ErrorKind::unavailable,
                   "the managed PostgreSQL runs as the 'postgres' user (we are root), which cannot "
-                  "traverse " + it->string() + " (mode " + mode +
+                  "traverse " +
+                      it->string() + " (mode " + mode +
                       "); set USDCOP_HOME to a directory it can reach (the default for root is "
                       "/var/lib/usdcop), or make the directory traversable (chmod o+x), or set "
                       "DATABASE_URL");
@@ -148,12 +149,14 @@ ProcResult run_process(std::vector<std::string> argv, const fs::path& cwd, bool 
         break;
       }
     }
-    if (runuser.empty()) throw Error(ErrorKind::unavailable, "runuser not found (package util-linux)");
+    if (runuser.empty())
+      throw Error(ErrorKind::unavailable, "runuser not found (package util-linux)");
     argv.insert(argv.begin(), {runuser, "-u", "postgres", "--"});
   }
   char tmpl[] = "/tmp/usdcop_pg_XXXXXX";
   const int out_fd = ::mkostemp(tmpl, O_CLOEXEC);
-  if (out_fd < 0) throw Error(ErrorKind::internal, std::string("mkostemp: ") + std::strerror(errno));
+  if (out_fd < 0)
+    throw Error(ErrorKind::internal, std::string("mkostemp: ") + std::strerror(errno));
   ::unlink(tmpl);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -171,7 +174,8 @@ ProcResult run_process(std::vector<std::string> argv, const fs::path& cwd, bool 
     ::dup2(out_fd, 2);
     if (::chdir(cwd.c_str()) != 0 && ::chdir("/") != 0) _exit(126);
     ::execv(args[0], args.data());
-    const std::string msg = std::string("cannot run ") + args[0] + ": " + std::strerror(errno) + "\n";
+    const std::string msg =
+        std::string("cannot run ") + args[0] + ": " + std::strerror(errno) + "\n";
     (void)!::write(2, msg.data(), msg.size());
     _exit(127);
   }
@@ -185,7 +189,8 @@ ProcResult run_process(std::vector<std::string> argv, const fs::path& cwd, bool 
   ssize_t n;
   while ((n = ::read(out_fd, buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
   ::close(out_fd);
-  while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' ')) r.output.pop_back();
+  while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' '))
+    r.output.pop_back();
   return r;
 }
 
@@ -209,7 +214,8 @@ class LockFile {
   explicit LockFile(const fs::path& path) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) {
-      throw Error(ErrorKind::unavailable, "cannot open lock file " + path.string() + ": " + std::strerror(errno));
+      throw Error(ErrorKind::unavailable,
+                  "cannot open lock file " + path.string() + ": " + std::strerror(errno));
     }
     while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
@@ -242,7 +248,9 @@ std::optional<long> live_postmaster_pid(const fs::path& data_dir) {
 
 }  // namespace
 
-bool running_as_root() { return ::geteuid() == 0; }
+bool running_as_root() {
+  return ::geteuid() == 0;
+}
 
 fs::path usdcop_home() {
   const std::string h = env("USDCOP_HOME");
@@ -254,7 +262,8 @@ fs::path usdcop_home() {
   if (home.empty()) {
     if (const passwd* pw = getpwuid(::geteuid())) home = pw->pw_dir;
   }
-  if (home.empty()) throw Error(ErrorKind::unavailable, "cannot find a home directory: set USDCOP_HOME");
+  if (home.empty())
+    throw Error(ErrorKind::unavailable, "cannot find a home directory: set USDCOP_HOME");
   return fs::path(home) / ".local" / "share" / "usdcop";
 }
 
@@ -264,7 +273,8 @@ int managed_port() {
   char* end = nullptr;
   const long v = std::strtol(p.c_str(), &end, 10);
   if (*end != '\0' || v < 1 || v > 65535) {
-    throw Error(ErrorKind::invalid_input, "USDCOP_PG_PORT must be a port number (1-65535), got '" + p + "'");
+    throw Error(ErrorKind::invalid_input,
+                "USDCOP_PG_PORT must be a port number (1-65535), got '" + p + "'");
   }
   return static_cast<int>(v);
 }
@@ -314,7 +324,9 @@ std::string PgCluster::url(const std::string& database) const {
          "&port=" + std::to_string(port_) + "&user=" + kManagedSuperuser;
 }
 
-bool PgCluster::initialized() const { return fs::exists(data_dir() / "PG_VERSION"); }
+bool PgCluster::initialized() const {
+  return fs::exists(data_dir() / "PG_VERSION");
+}
 
 namespace {
 std::string kv_conninfo(const PgCluster& c, const std::string& db) {
@@ -363,19 +375,25 @@ StartOutcome PgCluster::start(bool fresh, bool fast) {
   {
     std::error_code ec;
     fs::create_directories(home_, ec);
-    if (ec) throw Error(ErrorKind::unavailable, "cannot create " + home_.string() + ": " + ec.message());
+    if (ec)
+      throw Error(ErrorKind::unavailable, "cannot create " + home_.string() + ": " + ec.message());
   }
   LockFile lock(home_ / ".pg.lock");
 
-  auto run_pg = [&](std::vector<std::string> argv) { return run_process(std::move(argv), pg_dir(), root); };
+  auto run_pg = [&](std::vector<std::string> argv) {
+    return run_process(std::move(argv), pg_dir(), root);
+  };
 
   if (fresh) {
     if (live_postmaster_pid(data_dir())) {
-      run_pg({(bin / "pg_ctl").string(), "stop", "-D", data_dir().string(), "-m", "immediate", "-w", "-s"});
+      run_pg({(bin / "pg_ctl").string(), "stop", "-D", data_dir().string(), "-m", "immediate", "-w",
+              "-s"});
     }
     std::error_code ec;
     fs::remove_all(data_dir(), ec);
-    if (ec) throw Error(ErrorKind::unavailable, "cannot remove " + data_dir().string() + ": " + ec.message());
+    if (ec)
+      throw Error(ErrorKind::unavailable,
+                  "cannot remove " + data_dir().string() + ": " + ec.message());
     fs::remove(log_file(), ec);
   }
 
@@ -414,7 +432,9 @@ StartOutcome PgCluster::start(bool fresh, bool fast) {
     std::ofstream conf(data_dir() / "postgresql.conf", std::ios::app);
     conf << "\n# usdcop: the settings of the managed cluster live in usdcop.conf, rewritten by\n"
             "# `usdcop db start` at every start.\ninclude_if_exists = 'usdcop.conf'\n";
-    if (!conf) throw Error(ErrorKind::unavailable, "cannot write " + (data_dir() / "postgresql.conf").string());
+    if (!conf)
+      throw Error(ErrorKind::unavailable,
+                  "cannot write " + (data_dir() / "postgresql.conf").string());
     outcome.initialized = true;
   }
 
@@ -456,7 +476,8 @@ StartOutcome PgCluster::start(bool fresh, bool fast) {
     if (std::chrono::steady_clock::now() > deadline || !live_postmaster_pid(data_dir())) {
       throw Error(ErrorKind::unavailable, "PostgreSQL at " + socket_dir().string() +
                                               " does not accept connections; last lines of " +
-                                              log_file().string() + ":" + tail_of_file(log_file(), 15));
+                                              log_file().string() + ":" +
+                                              tail_of_file(log_file(), 15));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -469,10 +490,12 @@ StartOutcome PgCluster::start(bool fresh, bool fast) {
   } catch (const pqxx::sql_error& e) {
     // A concurrent start may have created it between the check and the CREATE.
     if (std::string(e.sqlstate()) != "42P04") {
-      throw Error(ErrorKind::unavailable, std::string("cannot create the usdcop database: ") + e.what());
+      throw Error(ErrorKind::unavailable,
+                  std::string("cannot create the usdcop database: ") + e.what());
     }
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::unavailable, std::string("cannot create the usdcop database: ") + e.what());
+    throw Error(ErrorKind::unavailable,
+                std::string("cannot create the usdcop database: ") + e.what());
   }
   return outcome;
 }
@@ -482,12 +505,13 @@ bool PgCluster::stop() {
   LockFile lock(home_ / ".pg.lock");
   if (!live_postmaster_pid(data_dir())) return false;
   const fs::path bin = postgres_bin_dir();
-  const ProcResult r = run_process(
-      {(bin / "pg_ctl").string(), "stop", "-D", data_dir().string(), "-m", "fast", "-w", "-t", "60", "-s"},
-      pg_dir(), running_as_root());
+  const ProcResult r = run_process({(bin / "pg_ctl").string(), "stop", "-D", data_dir().string(),
+                                    "-m", "fast", "-w", "-t", "60", "-s"},
+                                   pg_dir(), running_as_root());
   if (r.status != 0) {
     if (!live_postmaster_pid(data_dir())) return true;
-    throw Error(ErrorKind::unavailable, "pg_ctl stop failed (status " + std::to_string(r.status) + "): " + r.output);
+    throw Error(ErrorKind::unavailable,
+                "pg_ctl stop failed (status " + std::to_string(r.status) + "): " + r.output);
   }
   return true;
 }

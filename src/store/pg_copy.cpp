@@ -73,8 +73,8 @@ size_t utf8_sequence(std::string_view s, size_t i) {
     if ((d & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (d & 0x3F);
   }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
     return 0;
   }
   return len;
@@ -86,11 +86,24 @@ void append_text(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const char c = s[i];
     switch (c) {
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      default: break;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const size_t n = utf8_sequence(s, i);
     if (n == 0) {
@@ -145,7 +158,8 @@ struct CopyIn::Impl {
   std::unique_ptr<pqxx::tablewriter> writer;
 };
 
-CopyIn::CopyIn(pqxx::transaction_base& tx, const std::string& table, const std::vector<std::string>& columns)
+CopyIn::CopyIn(pqxx::transaction_base& tx, const std::string& table,
+               const std::vector<std::string>& columns)
     : impl_(new Impl) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

@@ -15,8 +15,12 @@
 
 namespace usdcop::store {
 
-inline int64_t to_micros(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp from_micros(int64_t us) { return Timestamp{std::chrono::microseconds{us}}; }
+inline int64_t to_micros(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+inline Timestamp from_micros(int64_t us) {
+  return Timestamp{std::chrono::microseconds{us}};
+}
 // Clamped to 0001-01-01 .. 9999-12-31, inside PostgreSQL's timestamptz range, so that
 // Timestamp::min()/max() work as open bounds.
 int64_t to_pg_micros(Timestamp t);
@@ -32,7 +36,9 @@ void append_int(std::string& out, int64_t v);
 // Escapes \, tab, newline and CR; replaces NUL bytes and invalid UTF-8 with U+FFFD so that
 // any raw input can be stored.
 void append_text(std::string& out, std::string_view s);
-inline void append_null(std::string& out) { out += "\\N"; }
+inline void append_null(std::string& out) {
+  out += "\\N";
+}
 
 // Valid UTF-8 without NUL bytes (invalid sequences become U+FFFD), for text parameters.
 std::string sanitize_utf8(std::string_view s);
@@ -47,10 +53,13 @@ auto guard_connection(const char* what, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const pqxx::broken_connection& e) {
-    throw Error(ErrorKind::unavailable, std::string(what) + ": the database connection was lost: " + e.what());
-  } catch (const pqxx::in_doubt_error& e) {
     throw Error(ErrorKind::unavailable,
-                std::string(what) + ": the connection was lost while committing; the outcome is unknown: " + e.what());
+                std::string(what) + ": the database connection was lost: " + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    throw Error(
+        ErrorKind::unavailable,
+        std::string(what) +
+            ": the connection was lost while committing; the outcome is unknown: " + e.what());
   }
 }
 
@@ -58,7 +67,8 @@ auto guard_connection(const char* what, F&& f) -> decltype(f()) {
 // field (fields separated by '\t'), end_row() closes a row; data is sent in large chunks.
 class CopyIn {
  public:
-  CopyIn(pqxx::transaction_base& tx, const std::string& table, const std::vector<std::string>& columns);
+  CopyIn(pqxx::transaction_base& tx, const std::string& table,
+         const std::vector<std::string>& columns);
   ~CopyIn();
   CopyIn(const CopyIn&) = delete;
   CopyIn& operator=(const CopyIn&) = delete;

@@ -9,13 +9,17 @@ namespace usdcop::store {
 
 namespace {
 
-std::string_view view(const pqxx::field& f) { return {f.c_str(), f.size()}; }
-Date date_from_days(int64_t days) { return Date{std::chrono::days{days}}; }
+std::string_view view(const pqxx::field& f) {
+  return {f.c_str(), f.size()};
+}
+Date date_from_days(int64_t days) {
+  return Date{std::chrono::days{days}};
+}
 
 }  // namespace
 
-market::MacroWriteResult PgMacroStore::write_observations(const std::vector<market::MacroObservation>& obs,
-                                                          const std::vector<market::MacroFlag>& flags) {
+market::MacroWriteResult PgMacroStore::write_observations(
+    const std::vector<market::MacroObservation>& obs, const std::vector<market::MacroFlag>& flags) {
   market::MacroWriteResult result;
   if (obs.empty() && flags.empty()) return result;
   return guard_connection("writing macro observations", [&] {
@@ -23,10 +27,13 @@ market::MacroWriteResult PgMacroStore::write_observations(const std::vector<mark
     pqxx::work tx(*conn, "write_observations");
     if (!obs.empty()) {
       tx.exec(
-          "CREATE TEMP TABLE usdcop_macro_stage (ord bigint NOT NULL, variable text NOT NULL, observation_date date "
-          "NOT NULL, value float8 NOT NULL, available_us bigint NOT NULL, source text NOT NULL) ON COMMIT DROP");
+          "CREATE TEMP TABLE usdcop_macro_stage (ord bigint NOT NULL, variable text NOT NULL, "
+          "observation_date date "
+          "NOT NULL, value float8 NOT NULL, available_us bigint NOT NULL, source text NOT NULL) ON "
+          "COMMIT DROP");
       {
-        CopyIn copy(tx, "usdcop_macro_stage", {"ord", "variable", "observation_date", "value", "available_us", "source"});
+        CopyIn copy(tx, "usdcop_macro_stage",
+                    {"ord", "variable", "observation_date", "value", "available_us", "source"});
         long ord = 0;
         for (const auto& o : obs) {
           std::string& row = copy.row();
@@ -49,13 +56,16 @@ market::MacroWriteResult PgMacroStore::write_observations(const std::vector<mark
           "CREATE TEMP TABLE usdcop_macro_in ON COMMIT DROP AS "
           "SELECT DISTINCT ON (variable, observation_date) variable, observation_date, value, " +
           sql_time_from_micros("available_us") +
-          " AS available_at, source FROM usdcop_macro_stage ORDER BY variable, observation_date, ord DESC");
+          " AS available_at, source FROM usdcop_macro_stage ORDER BY variable, observation_date, "
+          "ord DESC");
       const auto counts = tx.exec(
           "SELECT count(*) FILTER (WHERE o.variable IS NULL),"
           "       count(*) FILTER (WHERE o.variable IS NOT NULL AND"
-          "                        (o.value, o.available_at) IS DISTINCT FROM (i.value, i.available_at)),"
+          "                        (o.value, o.available_at) IS DISTINCT FROM (i.value, "
+          "i.available_at)),"
           "       count(*) FILTER (WHERE o.variable IS NOT NULL AND"
-          "                        (o.value, o.available_at) IS NOT DISTINCT FROM (i.value, i.available_at)) "
+          "                        (o.value, o.available_at) IS NOT DISTINCT FROM (i.value, "
+          "i.available_at)) "
           "FROM usdcop_macro_in i LEFT JOIN market.macro_observations o "
           "  ON o.variable = i.variable AND o.observation_date = i.observation_date");
       result.inserted = counts[0][0].as<long>();
@@ -67,7 +77,8 @@ market::MacroWriteResult PgMacroStore::write_observations(const std::vector<mark
           "WHERE f.variable = i.variable AND f.observation_date = i.observation_date "
           "  AND f.value IS DISTINCT FROM i.value");
       tx.exec(
-          "INSERT INTO market.macro_observations (variable, observation_date, value, available_at, source) "
+          "INSERT INTO market.macro_observations (variable, observation_date, value, available_at, "
+          "source) "
           "SELECT variable, observation_date, value, available_at, source FROM usdcop_macro_in "
           "ORDER BY variable, observation_date "
           "ON CONFLICT (variable, observation_date) DO UPDATE SET value = EXCLUDED.value, "
@@ -77,10 +88,12 @@ market::MacroWriteResult PgMacroStore::write_observations(const std::vector<mark
     }
     if (!flags.empty()) {
       tx.exec(
-          "CREATE TEMP TABLE usdcop_macro_flag_stage (ord bigint NOT NULL, variable text NOT NULL, observation_date "
+          "CREATE TEMP TABLE usdcop_macro_flag_stage (ord bigint NOT NULL, variable text NOT NULL, "
+          "observation_date "
           "date NOT NULL, value float8, rule text NOT NULL, detail text) ON COMMIT DROP");
       {
-        CopyIn copy(tx, "usdcop_macro_flag_stage", {"ord", "variable", "observation_date", "value", "rule", "detail"});
+        CopyIn copy(tx, "usdcop_macro_flag_stage",
+                    {"ord", "variable", "observation_date", "value", "rule", "detail"});
         long ord = 0;
         for (const auto& f : flags) {
           std::string& row = copy.row();
@@ -119,7 +132,8 @@ std::vector<market::MacroObservation> PgMacroStore::load_variable(const std::str
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "load_variable");
     const auto r = tx.exec_params(
-        "SELECT o.observation_date - DATE '1970-01-01', o.value, " + sql_micros_of("o.available_at") +
+        "SELECT o.observation_date - DATE '1970-01-01', o.value, " +
+            sql_micros_of("o.available_at") +
             ", o.source, EXISTS (SELECT 1 FROM market.macro_flags f WHERE f.variable = o.variable"
             "   AND f.observation_date = o.observation_date AND f.accepted_at IS NULL) "
             "FROM market.macro_observations o WHERE o.variable = $1 ORDER BY o.observation_date",
@@ -144,12 +158,12 @@ std::vector<market::MacroFlag> PgMacroStore::load_flags(bool include_accepted) {
   return guard_connection("loading macro flags", [&] {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "load_flags");
-    const auto r = tx.exec(std::string("SELECT variable, observation_date - DATE '1970-01-01', value, rule, "
-                                       "coalesce(detail, ''), ") +
-                           sql_micros_of("accepted_at") +
-                           ", coalesce(accepted_by, '') FROM market.macro_flags " +
-                           (include_accepted ? "" : "WHERE accepted_at IS NULL ") +
-                           "ORDER BY variable, observation_date, rule");
+    const auto r = tx.exec(
+        std::string("SELECT variable, observation_date - DATE '1970-01-01', value, rule, "
+                    "coalesce(detail, ''), ") +
+        sql_micros_of("accepted_at") + ", coalesce(accepted_by, '') FROM market.macro_flags " +
+        (include_accepted ? "" : "WHERE accepted_at IS NULL ") +
+        "ORDER BY variable, observation_date, rule");
     std::vector<market::MacroFlag> out;
     out.reserve(r.size());
     for (const auto& row : r) {
@@ -169,7 +183,8 @@ std::vector<market::MacroFlag> PgMacroStore::load_flags(bool include_accepted) {
 
 bool PgMacroStore::accept_flag(const std::string& variable, Date date, const std::string& by,
                                const std::string& reason) {
-  if (by.empty()) throw Error(ErrorKind::invalid_input, "accepting a flag needs the name of who accepts it");
+  if (by.empty())
+    throw Error(ErrorKind::invalid_input, "accepting a flag needs the name of who accepts it");
   return guard_connection("accepting a macro flag", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "accept_flag");
@@ -180,15 +195,18 @@ bool PgMacroStore::accept_flag(const std::string& variable, Date date, const std
         "RETURNING rule, value, coalesce(detail, '')",
         variable, day, sanitize_utf8(by), sanitize_utf8(reason));
     if (r.empty()) return false;
-    nlohmann::json details = {{"variable", variable}, {"observation_date", day}, {"rules", nlohmann::json::array()}};
+    nlohmann::json details = {
+        {"variable", variable}, {"observation_date", day}, {"rules", nlohmann::json::array()}};
     for (const auto& row : r) {
       details["rules"].push_back(
           {{"rule", row[0].c_str()},
-           {"value", row[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(parse_double(view(row[1])))},
+           {"value", row[1].is_null() ? nlohmann::json(nullptr)
+                                      : nlohmann::json(parse_double(view(row[1])))},
            {"detail", row[2].c_str()}});
     }
     tx.exec_params(
-        "INSERT INTO system.audit_log (actor, action, object_type, object_id, from_state, to_state, reason, details) "
+        "INSERT INTO system.audit_log (actor, action, object_type, object_id, from_state, "
+        "to_state, reason, details) "
         "VALUES ($1, 'macro_flag.accept', 'macro_flag', $2, 'open', 'accepted', $3, $4::jsonb)",
         sanitize_utf8(by), variable + "/" + day, sanitize_utf8(reason),
         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -201,7 +219,8 @@ std::vector<std::string> PgMacroStore::variables() {
   return guard_connection("listing macro variables", [&] {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "macro_variables");
-    const auto r = tx.exec("SELECT DISTINCT variable FROM market.macro_observations ORDER BY variable");
+    const auto r =
+        tx.exec("SELECT DISTINCT variable FROM market.macro_observations ORDER BY variable");
     std::vector<std::string> out;
     for (const auto& row : r) out.emplace_back(row[0].c_str());
     return out;

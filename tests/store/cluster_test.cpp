@@ -39,7 +39,8 @@ TEST(ManagedCluster, StartIsIdempotentAndMigrateHasNothingToDo) {
 }
 
 TEST(ManagedCluster, PsqlRunsAgainstTheDatabase) {
-  const auto r = usdcop::testing::run_usdcop("db psql -- -X -A -t -c 'SELECT max(version) FROM system.schema_migrations'");
+  const auto r = usdcop::testing::run_usdcop(
+      "db psql -- -X -A -t -c 'SELECT max(version) FROM system.schema_migrations'");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(r.out, std::to_string(store::latest_known_version()) + "\n");
 }

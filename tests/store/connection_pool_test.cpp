@@ -70,7 +70,8 @@ TEST(ConnectionPool, BrokenConnectionIsReplaced) {
   {
     auto admin = db.pool().acquire();
     pqxx::nontransaction tx(*admin);
-    EXPECT_TRUE(tx.exec1("SELECT pg_terminate_backend(" + std::to_string(victim) + ")")[0].as<bool>());
+    EXPECT_TRUE(
+        tx.exec1("SELECT pg_terminate_backend(" + std::to_string(victim) + ")")[0].as<bool>());
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // The first use fails: the lease is released during unwinding, probed, and discarded.

@@ -13,12 +13,16 @@
 using namespace usdcop::store;
 
 TEST(DatabaseUrl, MasksPasswordsInUrisAndKeyValueStrings) {
-  EXPECT_EQ(mask_password("postgresql://bob:s3cr3t@db.example:5432/usdcop"), "postgresql://bob:***@db.example:5432/usdcop");
-  EXPECT_EQ(mask_password("postgres://bob:s3cr3t@db/x?sslmode=require"), "postgres://bob:***@db/x?sslmode=require");
+  EXPECT_EQ(mask_password("postgresql://bob:s3cr3t@db.example:5432/usdcop"),
+            "postgresql://bob:***@db.example:5432/usdcop");
+  EXPECT_EQ(mask_password("postgres://bob:s3cr3t@db/x?sslmode=require"),
+            "postgres://bob:***@db/x?sslmode=require");
   EXPECT_EQ(mask_password("postgresql://db/x?user=bob&password=s3cr3t&sslmode=require"),
             "postgresql://db/x?user=bob&password=***&sslmode=require");
-  EXPECT_EQ(mask_password("host=db user=bob password=s3cr3t dbname=x"), "host=db user=bob password=*** dbname=x");
-  EXPECT_EQ(mask_password("host=db password = 'a b\\' c' dbname=x"), "host=db password = *** dbname=x");
+  EXPECT_EQ(mask_password("host=db user=bob password=s3cr3t dbname=x"),
+            "host=db user=bob password=*** dbname=x");
+  EXPECT_EQ(mask_password("host=db password = 'a b\\' c' dbname=x"),
+            "host=db password = *** dbname=x");
   EXPECT_EQ(mask_password("postgresql://bob@db/x"), "postgresql://bob@db/x");
   EXPECT_EQ(mask_password("postgresql:///usdcop?host=/tmp/run&port=5439&user=usdcop"),
             "postgresql:///usdcop?host=/tmp/run&port=5439&user=usdcop");
@@ -27,10 +31,13 @@ TEST(DatabaseUrl, MasksPasswordsInUrisAndKeyValueStrings) {
 TEST(DatabaseUrl, ReplacesTheDatabaseName) {
   EXPECT_EQ(url_with_database("postgresql:///usdcop?host=/tmp/run&port=5439&user=usdcop", "t_1"),
             "postgresql:///t_1?host=/tmp/run&port=5439&user=usdcop");
-  EXPECT_EQ(url_with_database("postgresql://bob:pw@db:5432/usdcop", "other"), "postgresql://bob:pw@db:5432/other");
+  EXPECT_EQ(url_with_database("postgresql://bob:pw@db:5432/usdcop", "other"),
+            "postgresql://bob:pw@db:5432/other");
   EXPECT_EQ(url_with_database("postgresql://db:5432", "other"), "postgresql://db:5432/other");
-  EXPECT_EQ(url_with_database("postgresql://db?dbname=x&sslmode=require", "y"), "postgresql://db/y?sslmode=require");
-  EXPECT_EQ(url_with_database("host=db dbname=usdcop user=bob", "t 2"), "host=db user=bob dbname='t 2'");
+  EXPECT_EQ(url_with_database("postgresql://db?dbname=x&sslmode=require", "y"),
+            "postgresql://db/y?sslmode=require");
+  EXPECT_EQ(url_with_database("host=db dbname=usdcop user=bob", "t 2"),
+            "host=db user=bob dbname='t 2'");
   EXPECT_EQ(url_with_database("host=db", "x"), "host=db dbname='x'");
   EXPECT_EQ(database_name("postgresql:///usdcop?host=/tmp/run"), "usdcop");
   EXPECT_EQ(database_name("postgresql://db/a%20b"), "a b");

@@ -32,7 +32,8 @@ TEST(Migrations, ApplyOnceRecordChecksumsAndAreIdempotent) {
   EXPECT_EQ(first.version_before, 0);
   EXPECT_EQ(first.version_after, latest_known_version());
   ASSERT_EQ(first.applied.size(), known_migrations().size());
-  for (size_t i = 0; i < first.applied.size(); ++i) EXPECT_EQ(first.applied[i].version, known_migrations()[i].version);
+  for (size_t i = 0; i < first.applied.size(); ++i)
+    EXPECT_EQ(first.applied[i].version, known_migrations()[i].version);
 
   auto conn = db.pool().acquire();
   const auto applied = applied_migrations(*conn);
@@ -51,9 +52,11 @@ TEST(Migrations, ApplyOnceRecordChecksumsAndAreIdempotent) {
 
   // The tables of spec 01 exist with their constraints.
   pqxx::nontransaction tx(*conn);
-  for (const char* t : {"system.schema_migrations", "system.audit_log", "market.usdcop_m5_ohlcv", "market.rejected_bars",
-                        "market.bar_flags", "market.macro_observations", "market.macro_flags", "market.macro_daily"}) {
-    EXPECT_TRUE(tx.exec1(std::string("SELECT to_regclass('") + t + "') IS NOT NULL")[0].as<bool>()) << t;
+  for (const char* t : {"system.schema_migrations", "system.audit_log", "market.usdcop_m5_ohlcv",
+                        "market.rejected_bars", "market.bar_flags", "market.macro_observations",
+                        "market.macro_flags", "market.macro_daily"}) {
+    EXPECT_TRUE(tx.exec1(std::string("SELECT to_regclass('") + t + "') IS NOT NULL")[0].as<bool>())
+        << t;
   }
   EXPECT_THROW(tx.exec("INSERT INTO market.usdcop_m5_ohlcv (time, open, high, low, close, source) "
                        "VALUES ('2024-01-02 13:01:00+00', 1, 1, 1, 1, 'test')"),
@@ -65,8 +68,9 @@ TEST(Migrations, NewerSchemaInTheDatabaseIsRefused) {
   {
     auto conn = db.pool().acquire();
     pqxx::work tx(*conn);
-    tx.exec_params("INSERT INTO system.schema_migrations (version, name, checksum) VALUES ($1, 'future', 'x')",
-                   latest_known_version() + 1);
+    tx.exec_params(
+        "INSERT INTO system.schema_migrations (version, name, checksum) VALUES ($1, 'future', 'x')",
+        latest_known_version() + 1);
     tx.commit();
   }
   try {

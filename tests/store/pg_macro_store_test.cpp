@@ -15,9 +15,12 @@ using namespace usdcop::store;
 
 namespace {
 
-Date day(const char* s) { return parse_date_or_throw(s, "date"); }
+Date day(const char* s) {
+  return parse_date_or_throw(s, "date");
+}
 
-MacroObservation obs(const std::string& var, const char* date, double value, const std::string& source = "test") {
+MacroObservation obs(const std::string& var, const char* date, double value,
+                     const std::string& source = "test") {
   MacroObservation o;
   o.variable = var;
   o.observation_date = day(date);
@@ -48,9 +51,10 @@ long query_long(usdcop::testing::TestDatabase& db, const std::string& sql) {
 TEST(PgMacroStore, UpsertsCountInsertedUpdatedUnchanged) {
   usdcop::testing::TestDatabase db;
   PgMacroStore store(db.pool());
-  auto w = store.write_observations({obs("dxy", "2024-01-03", 102.2), obs("dxy", "2024-01-02", 101.9),
-                                     obs("brent", "2024-01-02", 75.89)},
-                                    {});
+  auto w =
+      store.write_observations({obs("dxy", "2024-01-03", 102.2), obs("dxy", "2024-01-02", 101.9),
+                                obs("brent", "2024-01-02", 75.89)},
+                               {});
   EXPECT_EQ(w.inserted, 3);
   EXPECT_EQ(w.updated, 0);
   EXPECT_EQ(w.unchanged, 0);
@@ -63,7 +67,8 @@ TEST(PgMacroStore, UpsertsCountInsertedUpdatedUnchanged) {
   EXPECT_EQ(w.unchanged, 1);
 
   // Duplicates in one call: the last wins.
-  w = store.write_observations({obs("vix", "2024-01-02", 13.0), obs("vix", "2024-01-02", 13.2)}, {});
+  w = store.write_observations({obs("vix", "2024-01-02", 13.0), obs("vix", "2024-01-02", 13.2)},
+                               {});
   EXPECT_EQ(w.inserted, 1);
 
   const auto dxy = store.load_variable("dxy");
@@ -82,10 +87,11 @@ TEST(PgMacroStore, UpsertsCountInsertedUpdatedUnchanged) {
 TEST(PgMacroStore, FlaggedObservationsAreMarkedUntilAcceptedAndAcceptanceIsAudited) {
   usdcop::testing::TestDatabase db;
   PgMacroStore store(db.pool());
-  store.write_observations({obs("brent", "2020-04-20", 65.1), obs("brent", "2020-04-21", 21.0),
-                            obs("usdmxn", "2020-04-21", 175000.0)},
-                           {flag("brent", "2020-04-21", 21.0, "jump"), flag("usdmxn", "2020-04-21", 175000.0, "range"),
-                            flag("usdmxn", "2020-04-21", 175000.0, "jump")});
+  store.write_observations(
+      {obs("brent", "2020-04-20", 65.1), obs("brent", "2020-04-21", 21.0),
+       obs("usdmxn", "2020-04-21", 175000.0)},
+      {flag("brent", "2020-04-21", 21.0, "jump"), flag("usdmxn", "2020-04-21", 175000.0, "range"),
+       flag("usdmxn", "2020-04-21", 175000.0, "jump")});
   auto brent = store.load_variable("brent");
   ASSERT_EQ(brent.size(), 2u);
   EXPECT_FALSE(brent[0].flagged);
@@ -100,13 +106,16 @@ TEST(PgMacroStore, FlaggedObservationsAreMarkedUntilAcceptedAndAcceptanceIsAudit
   EXPECT_FALSE(open[0].accepted_at.has_value());
 
   // Re-importing the same flagged value keeps one flag per (variable, date, rule).
-  store.write_observations({obs("brent", "2020-04-21", 21.0)}, {flag("brent", "2020-04-21", 21.0, "jump")});
+  store.write_observations({obs("brent", "2020-04-21", 21.0)},
+                           {flag("brent", "2020-04-21", 21.0, "jump")});
   EXPECT_EQ(store.load_flags(false).size(), 3u);
 
   EXPECT_THROW(store.accept_flag("brent", day("2020-04-21"), "", "why"), Error);
   EXPECT_FALSE(store.accept_flag("brent", day("2020-04-20"), "ops", "no such flag"));
-  EXPECT_TRUE(store.accept_flag("brent", day("2020-04-21"), "maria", "negative WTI week: real move"));
-  EXPECT_FALSE(store.accept_flag("brent", day("2020-04-21"), "maria", "again"));  // no open flag left
+  EXPECT_TRUE(
+      store.accept_flag("brent", day("2020-04-21"), "maria", "negative WTI week: real move"));
+  EXPECT_FALSE(
+      store.accept_flag("brent", day("2020-04-21"), "maria", "again"));  // no open flag left
 
   brent = store.load_variable("brent");
   EXPECT_FALSE(brent[1].flagged);
@@ -136,16 +145,19 @@ TEST(PgMacroStore, FlaggedObservationsAreMarkedUntilAcceptedAndAcceptanceIsAudit
   const auto details = nlohmann::json::parse(audit[1][7].as<std::string>());
   EXPECT_EQ(details["rules"].size(), 2u);
   EXPECT_EQ(details["variable"], "usdmxn");
-  EXPECT_EQ(query_long(db, "SELECT count(*) FROM market.macro_flags WHERE accept_reason = 'checked'"), 2);
+  EXPECT_EQ(
+      query_long(db, "SELECT count(*) FROM market.macro_flags WHERE accept_reason = 'checked'"), 2);
 }
 
 TEST(PgMacroStore, AcceptedFlagStaysAcceptedForTheSameValueAndReopensForANewOne) {
   usdcop::testing::TestDatabase db;
   PgMacroStore store(db.pool());
-  store.write_observations({obs("dxy", "2024-02-01", 150.0)}, {flag("dxy", "2024-02-01", 150.0, "jump")});
+  store.write_observations({obs("dxy", "2024-02-01", 150.0)},
+                           {flag("dxy", "2024-02-01", 150.0, "jump")});
   ASSERT_TRUE(store.accept_flag("dxy", day("2024-02-01"), "ops", "ok"));
   // The same value and flag again: still accepted.
-  store.write_observations({obs("dxy", "2024-02-01", 150.0)}, {flag("dxy", "2024-02-01", 150.0, "jump")});
+  store.write_observations({obs("dxy", "2024-02-01", 150.0)},
+                           {flag("dxy", "2024-02-01", 150.0, "jump")});
   EXPECT_TRUE(store.load_flags(false).empty());
   EXPECT_FALSE(store.load_variable("dxy")[0].flagged);
   // A corrected value that passes the checks: the old flag no longer applies.
@@ -153,7 +165,8 @@ TEST(PgMacroStore, AcceptedFlagStaysAcceptedForTheSameValueAndReopensForANewOne)
   EXPECT_EQ(w.updated, 1);
   EXPECT_TRUE(store.load_flags(true).empty());
   // A new failing value: flagged (open) again.
-  store.write_observations({obs("dxy", "2024-02-01", 160.0)}, {flag("dxy", "2024-02-01", 160.0, "jump")});
+  store.write_observations({obs("dxy", "2024-02-01", 160.0)},
+                           {flag("dxy", "2024-02-01", 160.0, "jump")});
   EXPECT_TRUE(store.load_variable("dxy")[0].flagged);
   EXPECT_EQ(store.load_flags(false).size(), 1u);
 }

@@ -14,13 +14,14 @@ namespace usdcop::testing {
 
 class TestDatabase {
  public:
-  explicit TestDatabase(std::size_t pool_size = store::ConnectionPool::kDefaultSize, bool migrate = true);
+  explicit TestDatabase(std::size_t pool_size = store::ConnectionPool::kDefaultSize,
+                        bool migrate = true);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
-  const std::string& url() const { return url_; }         // of the test database
-  const std::string& name() const { return name_; }       // its name
+  const std::string& url() const { return url_; }              // of the test database
+  const std::string& name() const { return name_; }            // its name
   const std::string& admin_url() const { return admin_url_; }  // the server's usdcop database
   store::ConnectionPool& pool() { return *pool_; }
 
