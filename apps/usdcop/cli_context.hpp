@@ -26,6 +26,16 @@ void add_data_commands(CLI::App& app);
 void add_bench_commands(CLI::App& app);
 void add_demo_command(CLI::App& app);
 
+// Later command groups register themselves from their own file, so adding a group touches no
+// shared file:   namespace { const CommandRegistration reg{40, add_features_commands}; }
+// main() adds the built-in groups above first, then registered groups by ascending order (a
+// group may extend an existing one, e.g. app.get_subcommand("bench")).
+using CommandAdder = void (*)(CLI::App&);
+struct CommandRegistration {
+  CommandRegistration(int order, CommandAdder adder);
+};
+void add_registered_commands(CLI::App& app);
+
 // Prints JSON on stdout (pretty when stdout is a terminal, one line otherwise).
 void print_json(const nlohmann::json& j);
 

@@ -2,7 +2,10 @@
 // boundary errors to exit statuses and one-line messages.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "cli_context.hpp"
 #include "core/error.hpp"
@@ -19,6 +22,11 @@ void print_json(const nlohmann::json& j) {
 }
 
 namespace {
+std::vector<std::pair<int, CommandAdder>>& registered_commands() {
+  static std::vector<std::pair<int, CommandAdder>> commands;
+  return commands;
+}
+
 int status_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::invalid_input:
@@ -31,6 +39,17 @@ int status_for(ErrorKind kind) {
   return kFailure;
 }
 }  // namespace
+
+CommandRegistration::CommandRegistration(int order, CommandAdder adder) {
+  registered_commands().emplace_back(order, adder);
+}
+
+void add_registered_commands(CLI::App& app) {
+  auto commands = registered_commands();
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [order, adder] : commands) adder(app);
+}
 
 }  // namespace usdcop::cli
 
@@ -46,6 +65,7 @@ int main(int argc, char** argv) {
   add_ingest_commands(app);
   add_data_commands(app);
   add_bench_commands(app);
+  add_registered_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
