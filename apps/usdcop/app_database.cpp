@@ -16,6 +16,7 @@ class PgAppDatabase final : public AppDatabase {
   market::BarStore& bars() override { return bars_; }
   market::MacroStore& macro() override { return macro_; }
   market::DataQualitySource& quality() override { return quality_; }
+  store::ConnectionPool& pool() override { return pool_; }
 
  private:
   store::ConnectionPool pool_;

@@ -7,6 +7,10 @@
 #include "market/data_check.hpp"
 #include "market/macro_store.hpp"
 
+namespace usdcop::store {
+class ConnectionPool;
+}
+
 namespace usdcop::cli {
 
 struct AppDatabase {
@@ -14,6 +18,8 @@ struct AppDatabase {
   virtual market::BarStore& bars() = 0;
   virtual market::MacroStore& macro() = 0;
   virtual market::DataQualitySource& quality() = 0;
+  // Command groups construct their own repositories (store::Pg*) on this pool.
+  virtual store::ConnectionPool& pool() = 0;
 };
 
 // Starts the managed cluster when needed, applies pending migrations, connects.
