@@ -1,5 +1,7 @@
 #include "market/http_client.hpp"
 
+#include "core/percent_encoding.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -154,19 +156,7 @@ HttpResult CurlTransport::get(const HttpRequest& request) {
 }
 
 std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (const unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 0x0F];
-    }
-  }
-  return out;
+  return percent_encode(text);
 }
 
 std::string build_url(std::string_view url, const QueryParams& query) {

@@ -1,5 +1,7 @@
 #include "store/database.hpp"
 
+#include "core/percent_encoding.hpp"
+
 #include <cstdlib>
 #include <pqxx/pqxx>
 #include <regex>
@@ -17,18 +19,7 @@ bool is_uri(std::string_view url) {
 }
 
 std::string uri_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 std::string uri_decode(std::string_view s) {

@@ -1,5 +1,7 @@
 #include "store/pg_cluster.hpp"
 
+#include "core/percent_encoding.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -34,20 +36,9 @@ std::string env(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
-// Percent-encodes everything but unreserved characters and '/', for a URI query value.
+// A URI query value keeps '/' readable (a socket directory).
 std::string uri_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s, "/");
 }
 
 std::string conf_quote(const std::string& s) {
