@@ -11,7 +11,7 @@ status=0
 bash scripts/build.sh ci
 ctest --preset ci -j "$(nproc)" || status=$?
 if [ "${USDCOP_SKIP_ASAN:-0}" != "1" ]; then
-  bash scripts/build.sh asan
+  bash scripts/build.sh asan usdcop_unit_tests
   ctest --preset asan -j "$(nproc)" || status=$?
 fi
 exit $status
