@@ -4,7 +4,9 @@
 
 namespace usdcop::features {
 
-const std::array<std::string_view, kObservationSize>& feature_names() { return kFeatureNames; }
+const std::array<std::string_view, kObservationSize>& feature_names() {
+  return kFeatureNames;
+}
 
 const std::string& feature_order_hash() {
   static const std::string hash = [] {

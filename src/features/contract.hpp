@@ -31,10 +31,9 @@ enum MarketFeature : int {
 };
 
 inline constexpr std::array<std::string_view, kObservationSize> kFeatureNames = {
-    "log_ret_5m", "log_ret_1h",      "log_ret_4h",  "rsi_9",
-    "atr_pct",    "adx_14",          "dxy_z",       "dxy_change_1d",
-    "vix_z",      "embi_z",          "brent_change_1d", "rate_spread",
-    "usdmxn_change_1d", "position",  "time_normalized"};
+    "log_ret_5m",      "log_ret_1h",  "log_ret_4h",       "rsi_9",    "atr_pct",
+    "adx_14",          "dxy_z",       "dxy_change_1d",    "vix_z",    "embi_z",
+    "brent_change_1d", "rate_spread", "usdmxn_change_1d", "position", "time_normalized"};
 
 // The 15 names in observation order.
 const std::array<std::string_view, kObservationSize>& feature_names();

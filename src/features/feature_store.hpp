@@ -16,25 +16,19 @@ namespace usdcop::features {
 // can be resumed (the inputs it was built from must be unchanged).
 struct BuilderCheckpoint {
   std::string builder_version{kBuilderVersion};
-  Timestamp first_bar{};    // the first stored bar the fold started from (bar 0)
-  Timestamp last_bar{};     // the last bar folded into `state`
-  int64_t bar_count = 0;    // bars folded so far (first_bar .. last_bar)
-  std::string state;        // FeatureBuilder::serialize()
+  Timestamp first_bar{};          // the first stored bar the fold started from (bar 0)
+  Timestamp last_bar{};           // the last bar folded into `state`
+  int64_t bar_count = 0;          // bars folded so far (first_bar .. last_bar)
+  std::string state;              // FeatureBuilder::serialize()
   std::string bars_fingerprint;   // of stored bars <= last_bar when saved
   std::string macro_fingerprint;  // of macro observations and flags when saved
-};
-
-struct FeatureUpsertResult {
-  long inserted = 0;
-  long updated = 0;    // same time, different values
-  long unchanged = 0;
 };
 
 class FeatureStore {
  public:
   virtual ~FeatureStore() = default;
   // Idempotent upsert by time; rows must have unique times.
-  virtual FeatureUpsertResult upsert(std::span<const FeatureRow> rows) = 0;
+  virtual void upsert(std::span<const FeatureRow> rows) = 0;
   // Rows with from <= time < to, oldest first.
   virtual std::vector<FeatureRow> load(Timestamp from, Timestamp to) const = 0;
   virtual std::optional<BuilderCheckpoint> load_checkpoint() const = 0;

@@ -1,0 +1,37 @@
+#pragma once
+// `usdcop features build`: bring features.inference_features_5m up to date from the stored
+// bars and macro observations, resuming from the builder checkpoint when its inputs are
+// unchanged, rebuilding from the first stored bar otherwise. Used by the CLI and the bench.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/time.hpp"
+
+namespace usdcop::store {
+class ConnectionPool;
+}
+
+namespace usdcop::cli {
+
+struct FeatureBuildOptions {
+  std::optional<Timestamp> from;   // also recompute and rewrite rows from here
+  std::optional<Timestamp> to;     // fold bars with time < to (default: all stored bars)
+  std::size_t chunk_rows = 20000;  // rows per write transaction; checkpoint after each
+};
+
+struct FeatureBuildReport {
+  std::string mode;    // "rebuild", "resume" or "up_to_date"
+  std::string reason;  // why a rebuild was needed
+  long bars_folded = 0;
+  long rows_written = 0, inserted = 0, updated = 0, unchanged = 0, complete_rows = 0;
+  std::optional<Timestamp> first_bar, last_bar;
+  double load_s = 0, compute_s = 0, write_s = 0, total_s = 0;
+  nlohmann::json to_json() const;
+};
+
+// Takes the single-writer lock (Error(conflict) when another build holds it).
+FeatureBuildReport run_features_build(store::ConnectionPool& pool,
+                                      const FeatureBuildOptions& options);
+
+}  // namespace usdcop::cli

@@ -1,0 +1,232 @@
+// usdcop features build|export|show (spec 02; docs/FEATURES.md).
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "app_database.hpp"
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "features/norm_stats.hpp"
+#include "features_build.hpp"
+#include "market/csv_source.hpp"
+#include "store/pg_feature_store.hpp"
+
+namespace usdcop::cli {
+
+void add_bench_features(CLI::App& bench);  // bench_features_command.cpp
+
+namespace {
+
+std::string number_text(double v) {
+  if (std::isnan(v)) return "";
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+std::string number_text(float v) {
+  if (std::isnan(v)) return "";
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+std::string join(const std::vector<std::string>& items, char sep) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) s += sep;
+    s += items[i];
+  }
+  return s;
+}
+
+nlohmann::json number_json(double v) {
+  return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+}
+
+void add_build(CLI::App& features) {
+  struct Opts {
+    std::string from, to;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = features.add_subcommand(
+      "build", "Compute and upsert feature vectors from the stored bars and macro data");
+  c->add_option("--from", o->from,
+                "Also recompute and rewrite rows from this time (date or RFC 3339)");
+  c->add_option("--to", o->to, "Fold bars before this time only (default: every stored bar)");
+  c->add_flag("--json", o->json, "Machine-readable report");
+  c->footer(
+      "Resumes from the builder checkpoint (features.builder_state) when the stored bars up to it "
+      "and the\n"
+      "macro data are unchanged; otherwise folds again from the first stored bar. Single writer: "
+      "exit 5\n"
+      "when another features build is running.");
+  c->callback([o] {
+    FeatureBuildOptions opts;
+    if (!o->from.empty()) opts.from = parse_time_or_date(o->from, "--from");
+    if (!o->to.empty()) opts.to = parse_time_or_date(o->to, "--to");
+    if (opts.from && opts.to && *opts.to <= *opts.from)
+      throw Error(ErrorKind::invalid_input, "--to is not after --from");
+    auto& db = open_app_database();
+    const auto r = run_features_build(db.pool(), opts);
+    if (o->json) {
+      print_json(r.to_json());
+    } else {
+      std::cout << "mode:          " << r.mode << (r.reason.empty() ? "" : " (" + r.reason + ")")
+                << "\n"
+                << "bars folded:   " << r.bars_folded << "\n"
+                << "rows written:  " << r.rows_written << " (" << r.inserted << " new, "
+                << r.updated << " changed, " << r.unchanged << " unchanged; " << r.complete_rows
+                << " complete)\n"
+                << "last bar:      "
+                << (r.last_bar ? format_rfc3339(*r.last_bar) : std::string("-")) << "\n"
+                << "time:          " << r.total_s << " s (compute " << r.compute_s << " s, write "
+                << r.write_s << " s)\n";
+    }
+  });
+}
+
+void add_export(CLI::App& features) {
+  struct Opts {
+    std::string from, to, out;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = features.add_subcommand("export", "Export stored feature rows as CSV");
+  c->add_option("--from", o->from, "First time (inclusive)")->required();
+  c->add_option("--to", o->to, "End time (exclusive)")->required();
+  c->add_option("--out", o->out, "Output file (default: stdout)");
+  c->footer(
+      "Columns: time, the 13 market features, time_normalized, complete (true/false), missing\n"
+      "(names separated by ';'). Missing values are empty fields.");
+  c->callback([o] {
+    const Timestamp from = parse_time_or_date(o->from, "--from");
+    const Timestamp to = parse_time_or_date(o->to, "--to");
+    if (to <= from) throw Error(ErrorKind::invalid_input, "--to is not after --from");
+    auto& db = open_app_database();
+    store::PgFeatureStore fs(db.pool());
+    const auto rows = fs.load(from, to);
+    std::ofstream file;
+    if (!o->out.empty()) {
+      file.open(o->out, std::ios::binary | std::ios::trunc);
+      if (!file) throw Error(ErrorKind::invalid_input, "--out: cannot write " + o->out);
+    }
+    std::ostream& out = o->out.empty() ? std::cout : file;
+    std::string text = "time";
+    for (int i = 0; i < features::kMarketFeatureCount; ++i) {
+      text += ',';
+      text += features::kFeatureNames[static_cast<std::size_t>(i)];
+    }
+    text += ",time_normalized,complete,missing\n";
+    for (const auto& r : rows) {
+      text += format_rfc3339(r.time);
+      for (const double v : r.market) {
+        text += ',';
+        text += number_text(v);
+      }
+      text += ',';
+      text += number_text(r.time_normalized);
+      text += r.complete ? ",true," : ",false,";
+      text += join(r.missing, ';');
+      text += '\n';
+      if (text.size() > (1 << 20)) {
+        out << text;
+        text.clear();
+      }
+    }
+    out << text;
+    out.flush();
+    if (!out) throw Error(ErrorKind::unavailable, "export: write failed");
+    if (!o->out.empty()) std::cerr << rows.size() << " rows written to " << o->out << "\n";
+  });
+}
+
+void add_show(CLI::App& features) {
+  struct Opts {
+    std::string at, model;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = features.add_subcommand("show", "Print one stored feature vector");
+  c->add_option("--at", o->at, "Bar open time (RFC 3339)")->required();
+  c->add_option("--model", o->model,
+                "Run directory: also print values normalized with its norm_stats.json");
+  c->add_flag("--json", o->json, "Machine-readable output");
+  c->callback([o] {
+    const Timestamp at = parse_time_or_date(o->at, "--at");
+    std::optional<features::NormStats> stats;
+    std::string stats_hash;
+    if (!o->model.empty()) {
+      const auto path = std::filesystem::path(o->model) / "norm_stats.json";
+      if (!std::filesystem::exists(path))
+        throw Error(ErrorKind::not_found, "--model: " + path.string() + " does not exist");
+      stats = features::parse_norm_stats(market::read_text_file(path));
+      features::check_compatible(*stats);
+      stats_hash = features::norm_stats_hash(*stats);
+    }
+    auto& db = open_app_database();
+    store::PgFeatureStore fs(db.pool());
+    const auto row = fs.at(at);
+    if (!row)
+      throw Error(ErrorKind::not_found,
+                  "no feature row at " + format_rfc3339(at) + " (run usdcop features build)");
+    std::optional<std::array<float, features::kObservationSize>> norm;
+    if (stats) norm = features::normalize_observation(*stats, row->market, 0, row->time_normalized);
+    if (o->json) {
+      nlohmann::json values = nlohmann::json::object();
+      for (int i = 0; i < features::kMarketFeatureCount; ++i) {
+        values[std::string(features::kFeatureNames[static_cast<std::size_t>(i)])] =
+            number_json(row->market[static_cast<std::size_t>(i)]);
+      }
+      values["time_normalized"] = number_json(row->time_normalized);
+      nlohmann::json j = {{"time", format_rfc3339(row->time)},
+                          {"complete", row->complete},
+                          {"missing", row->missing},
+                          {"builder_version", row->builder_version},
+                          {"values", values}};
+      if (norm) {
+        nlohmann::json n = nlohmann::json::object();
+        for (int i = 0; i < features::kObservationSize; ++i) {
+          if (i == features::kPositionIndex) continue;  // injected at decision time
+          n[std::string(features::kFeatureNames[static_cast<std::size_t>(i)])] =
+              number_json(static_cast<double>((*norm)[static_cast<std::size_t>(i)]));
+        }
+        j["normalized"] = n;
+        j["norm_stats_hash"] = stats_hash;
+      }
+      print_json(j);
+      return;
+    }
+    std::cout << "time:     " << format_rfc3339(row->time) << " (" << format_cot(row->time) << ")\n"
+              << "complete: " << (row->complete ? "yes" : "no")
+              << (row->missing.empty() ? "" : " (missing: " + join(row->missing, ',') + ")")
+              << "\n";
+    for (int i = 0; i < features::kObservationSize; ++i) {
+      if (i == features::kPositionIndex) continue;
+      const double raw = i == features::kTimeIndex ? row->time_normalized
+                                                   : row->market[static_cast<std::size_t>(i)];
+      std::string name{features::kFeatureNames[static_cast<std::size_t>(i)]};
+      name.resize(18, ' ');
+      std::cout << "  " << name << (std::isnan(raw) ? std::string("missing") : number_text(raw));
+      if (norm) std::cout << "\t" << number_text((*norm)[static_cast<std::size_t>(i)]);
+      std::cout << "\n";
+    }
+    if (norm)
+      std::cout << "normalized with " << o->model << "/norm_stats.json (sha256 " << stats_hash
+                << ")\n";
+  });
+}
+
+void add_features_commands(CLI::App& app) {
+  auto* features = app.add_subcommand("features", "Canonical feature vectors (spec 02)");
+  features->require_subcommand(1);
+  add_build(*features);
+  add_export(*features);
+  add_show(*features);
+  if (auto* bench = app.get_subcommand("bench")) add_bench_features(*bench);
+}
+
+const CommandRegistration reg{30, add_features_commands};
+
+}  // namespace
+}  // namespace usdcop::cli
