@@ -15,9 +15,12 @@ Signal signal_for_action(double action, const SignalThresholds& thresholds) {
 
 const char* signal_name(Signal s) {
   switch (s) {
-    case Signal::kLong: return "LONG";
-    case Signal::kShort: return "SHORT";
-    case Signal::kHold: return "HOLD";
+    case Signal::kLong:
+      return "LONG";
+    case Signal::kShort:
+      return "SHORT";
+    case Signal::kHold:
+      return "HOLD";
   }
   return "HOLD";
 }

@@ -13,7 +13,9 @@ struct SignalThresholds {
 // Clips the action to [-1, 1] first; a NaN action is HOLD (fail closed).
 Signal signal_for_action(double action, const SignalThresholds& thresholds = {});
 
-inline int target_position(Signal s) { return static_cast<int>(s); }
+inline int target_position(Signal s) {
+  return static_cast<int>(s);
+}
 
 const char* signal_name(Signal s);  // "LONG" | "SHORT" | "HOLD"
 

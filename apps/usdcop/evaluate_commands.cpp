@@ -1,0 +1,174 @@
+// usdcop evaluate RUN_OR_MODEL [RUN_DIR...] --split val [--seeds N]: the model (and its other
+// seeds) next to buy-and-hold, flat and random baselines, with a bootstrap significance test
+// and cost sensitivity (spec 03). Printed as a table and saved as JSON.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "app_database.hpp"
+#include "backtest/evaluation.hpp"
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "model_source.hpp"
+#include "store/pg_backtest_store.hpp"
+
+namespace usdcop::cli {
+namespace {
+
+std::string pct(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.3f%%", x * 100);
+  return b;
+}
+std::string fix(double x, int d = 3) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", d, x);
+  return b;
+}
+
+void row(const std::string& name, const backtest::Metrics& m) {
+  char b[256];
+  std::snprintf(b, sizeof b, "  %-22s %12s %9s %11s %8s %9s\n", name.c_str(),
+                pct(m.total_return_pct).c_str(), fix(m.sharpe_ratio).c_str(),
+                pct(m.max_drawdown_pct).c_str(), std::to_string(m.total_trades).c_str(),
+                pct(m.exposure).c_str());
+  std::cout << b;
+}
+
+void print_table(const backtest::Evaluation& e, int requested, const std::string& split, Date from,
+                 Date to) {
+  std::cout << "evaluation on the " << split << " split " << format_date(from) << " .. "
+            << format_date(to) << "\n\n";
+  char h[256];
+  std::snprintf(h, sizeof h, "  %-22s %12s %9s %11s %8s %9s\n", "policy", "return", "sharpe",
+                "max_dd", "trades", "exposure");
+  std::cout << h;
+  for (const auto& m : e.models) row(m.name, m.metrics);
+  if (e.models.size() > 1)
+    std::cout << "  seeds: " << e.models.size() << " runs, return mean " << pct(e.seeds_return.mean)
+              << " std " << pct(e.seeds_return.std) << ", sharpe mean " << fix(e.seeds_sharpe.mean)
+              << " std " << fix(e.seeds_sharpe.std) << "\n";
+  row("buy_and_hold", e.buy_and_hold.metrics);
+  row("flat", e.flat.metrics);
+  std::cout << "  random (" << e.random_return.n << " seeds)    return mean "
+            << pct(e.random_return.mean) << ", p05 " << pct(e.random_return.p05) << ", p50 "
+            << pct(e.random_return.p50) << ", p95 " << pct(e.random_return.p95) << "; sharpe mean "
+            << fix(e.random_sharpe.mean) << "\n";
+  std::cout << "  the model beats " << fix(e.random_beaten_share * 100, 1)
+            << "% of random seeds\n\n";
+  std::cout << "cost sensitivity (" << e.models.front().name << "):\n";
+  for (const auto& [bps, m] : e.cost_sensitivity) row(fix(bps, 1) + " bp", m);
+  const auto& b = e.bootstrap;
+  std::cout << "\nbootstrap (" << b.resamples << " resamples, " << b.days
+            << " days): mean daily return " << pct(b.mean) << ", 95% CI [" << pct(b.ci_low) << ", "
+            << pct(b.ci_high) << "], p(mean <= 0) = " << fix(b.p_value, 4) << "\n";
+  if (requested > static_cast<int>(e.models.size()))
+    std::cout << "seeds: " << requested << " requested, only " << e.models.size()
+              << " run(s) of this experiment exist; the statistics cover those\n";
+  std::cout << "verdict: " << e.verdict << "\n";
+}
+
+void add_evaluate(CLI::App& app) {
+  struct Opts {
+    std::vector<std::string> models;
+    std::string split = "val", from, to, out;
+    int seeds = 1, random_seeds = 100, resamples = 10000;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = app.add_subcommand("evaluate",
+                               "Model vs baselines, bootstrap significance and cost sensitivity");
+  c->add_option("RUN_OR_MODEL", o->models,
+                "MODEL_ID or RUN_DIR, then optional RUN_DIRs of other seeds")
+      ->required();
+  c->add_option("--split", o->split, "val | test | custom (custom needs --from/--to)");
+  c->add_option("--from", o->from, "Start of a custom period");
+  c->add_option("--to", o->to, "End of a custom period (a date is inclusive)");
+  c->add_option("--seeds", o->seeds, "Evaluate N runs of the same experiment")
+      ->check(CLI::Range(1, 100));
+  c->add_option("--random-seeds", o->random_seeds, "Random-policy baselines")
+      ->check(CLI::Range(1, 10000));
+  c->add_option("--resamples", o->resamples, "Bootstrap resamples")
+      ->check(CLI::Range(100, 1000000));
+  c->add_option("--out", o->out, "JSON file (default evaluation-<model>-<split>.json)");
+  c->add_flag("--json", o->json, "Print the JSON instead of the table");
+  c->callback([o] {
+    auto& db = open_app_database();
+    store::PgBacktestStore results(db.pool());
+    std::vector<ModelSource> models;
+    models.push_back(resolve_model(o->models.front(), &results));
+    std::set<std::string> seen{models.front().bundle.run.run_id};
+    for (std::size_t i = 1; i < o->models.size(); ++i) {
+      models.push_back(resolve_model(o->models[i], &results));
+      seen.insert(models.back().bundle.run.run_id);
+    }
+    // Other seeds of the same experiment recorded in ml.experiment_runs.
+    const std::string experiment = models.front().bundle.run.experiment;
+    if (o->seeds > static_cast<int>(models.size()) && !experiment.empty()) {
+      for (const auto& dir : results.experiment_run_dirs(experiment)) {
+        if (static_cast<int>(models.size()) >= o->seeds) break;
+        std::string path = dir.rfind("file://", 0) == 0 ? dir.substr(7) : dir;
+        try {
+          auto run = trading::verify_run_directory(path);
+          if (seen.count(run.run_id)) continue;
+          models.push_back(resolve_model(path, nullptr));
+          seen.insert(run.run_id);
+        } catch (const Error& e) {
+          std::cerr << "skipping run " << path << ": " << e.what() << "\n";
+        }
+      }
+    }
+    if (static_cast<int>(models.size()) > o->seeds)
+      models.resize(static_cast<std::size_t>(std::max(o->seeds, 1)));
+
+    Date from_day{}, to_day{};
+    if (o->split == "custom") {
+      if (o->from.empty() || o->to.empty())
+        throw Error(ErrorKind::invalid_input, "--split custom needs --from and --to");
+      from_day = cot_date(from_flag(o->from));
+      to_day = cot_date(to_flag(o->to) - std::chrono::microseconds(1));
+    } else {
+      std::tie(from_day, to_day) = split_dates(models.front().bundle.run, o->split);
+    }
+    const auto slice =
+        load_market_slice(utc_midnight(from_day), utc_midnight(to_day) + std::chrono::days(1));
+
+    std::vector<backtest::ModelUnderTest> under_test;
+    for (auto& m : models)
+      under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
+    backtest::BacktestConfig config;
+    config.trading = trading::load_trading_config();
+    config.risk = trading::load_risk_profile();
+    backtest::EvaluationOptions options;
+    options.random_seeds = o->random_seeds;
+    options.bootstrap_resamples = o->resamples;
+    const auto e = backtest::evaluate(slice.bars, slice.rows, under_test, config, options);
+
+    nlohmann::json j = backtest::to_json(e);
+    j["split"] = o->split;
+    j["from"] = format_date(from_day);
+    j["to"] = format_date(to_day);
+    j["model"] = models.front().model_id;
+    j["bars"] = slice.bars.size();
+    j["seeds_requested"] = o->seeds;
+    j["seeds_found"] = models.size();
+    j["config"] = backtest::to_json(config);
+    const std::string out = o->out.empty()
+                                ? "evaluation-" + models.front().model_id + "-" + o->split + ".json"
+                                : o->out;
+    std::ofstream(out) << j.dump(2) << "\n";
+    if (o->json) {
+      print_json(j);
+    } else {
+      print_table(e, o->seeds, o->split, from_day, to_day);
+      std::cout << "saved: " << out << "\n";
+    }
+    if (o->seeds > static_cast<int>(models.size())) throw ExitRequest{kPartial};
+  });
+}
+
+const CommandRegistration reg{43, add_evaluate};
+
+}  // namespace
+}  // namespace usdcop::cli

@@ -1,0 +1,105 @@
+#include "model_source.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app_database.hpp"
+#include "core/error.hpp"
+#include "store/pg_feature_store.hpp"
+
+namespace usdcop::cli {
+
+ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore* store) {
+  ModelSource s;
+  std::filesystem::path dir;
+  if (std::filesystem::is_directory(arg)) {
+    dir = arg;
+  } else {
+    if (store == nullptr)
+      throw Error(ErrorKind::not_found, "model: '" + arg + "' is not a run directory");
+    auto m = store->find_model(arg);
+    if (!m)
+      throw Error(
+          ErrorKind::not_found,
+          "model: '" + arg + "' is neither a run directory nor a model_id in ml.model_registry");
+    std::string uri = m->artifact_uri;
+    if (uri.rfind("file://", 0) == 0) uri = uri.substr(7);
+    dir = uri;
+    s.registered = true;
+    s.model_id = m->model_id;
+    s.model_version = std::to_string(m->version);
+    s.training_start = m->training_start;
+    s.training_end = m->training_end;
+  }
+  s.bundle = trading::load_policy_bundle(dir);
+  if (!s.registered) s.model_id = s.bundle.run.run_id;
+  if (!s.training_start) s.training_start = s.bundle.run.training_start;
+  if (!s.training_end) s.training_end = s.bundle.run.training_end;
+  return s;
+}
+
+std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split) {
+  std::string prefix = split;
+  if (split == "val") prefix = "validation";
+  if (prefix != "validation" && prefix != "test" && prefix != "train" && prefix != "training")
+    throw Error(ErrorKind::invalid_input,
+                "--split: '" + split + "' is not one of val, validation, test, train");
+  if (prefix == "train") prefix = "training";
+  const std::string k0 = prefix + "_start", k1 = prefix + "_end";
+  const auto& j = run.run_json;
+  if (!j.contains(k0) || !j.contains(k1) || !j[k0].is_string() || !j[k1].is_string())
+    throw Error(ErrorKind::invalid_input, (run.dir / "run.json").string() + ": no '" + k0 + "'/'" +
+                                              k1 + "' for the " + split +
+                                              " split; give --from and --to");
+  return {parse_date_or_throw(j[k0].get<std::string>(), k0),
+          parse_date_or_throw(j[k1].get<std::string>(), k1)};
+}
+
+Timestamp from_flag(const std::string& text) {
+  return parse_time_or_date(text, "--from");
+}
+
+Timestamp to_flag(const std::string& text) {
+  const Timestamp t = parse_time_or_date(text, "--to");
+  return parse_date(text) ? t + std::chrono::days(1) : t;
+}
+
+MarketSlice load_market_slice(Timestamp from, Timestamp to) {
+  if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
+  auto& db = open_app_database();
+  MarketSlice s;
+  s.bars = db.bars().load_bars(from, to);
+  store::PgFeatureStore features(db.pool());
+  s.rows = features.load(from, to);
+  if (s.bars.empty())
+    throw Error(ErrorKind::not_found, "no stored bars between " + format_rfc3339(from) + " and " +
+                                          format_rfc3339(to) +
+                                          " (import them with `usdcop ingest csv`)");
+  return s;
+}
+
+ProgressReporter::ProgressReporter(std::string label)
+    : label_(std::move(label)), tty_(::isatty(2) != 0) {}
+
+void ProgressReporter::operator()(long done, long total) {
+  if (total <= 0) return;
+  const double f = static_cast<double>(done) / static_cast<double>(total);
+  if (tty_) {
+    const int width = 40;
+    const int filled = static_cast<int>(f * width);
+    std::cerr << '\r' << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), ' ') << "] "
+              << static_cast<int>(f * 100) << "% " << done << '/' << total << " bars" << std::flush;
+    if (done == total) std::cerr << '\n';
+    return;
+  }
+  const int decile = static_cast<int>(f * 10);
+  if (decile != last_decile_) {
+    last_decile_ = decile;
+    std::cerr << label_ << ": " << done << '/' << total << " bars (" << decile * 10 << "%)\n";
+  }
+}
+
+}  // namespace usdcop::cli

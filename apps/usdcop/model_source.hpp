@@ -1,0 +1,55 @@
+#pragma once
+// What `usdcop backtest` and `usdcop evaluate` evaluate: a registered model (MODEL_ID, whose
+// artifact_uri in ml.model_registry is a run directory) or a bare run directory. Either way
+// the directory is verified (every artifact hash) before its policy is loaded.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backtest/result_store.hpp"
+#include "features/feature_row.hpp"
+#include "market/bar.hpp"
+#include "trading/run_artifacts.hpp"
+
+namespace usdcop::cli {
+
+struct ModelSource {
+  trading::PolicyBundle bundle;
+  std::string model_id;       // registry id, or the run id for a bare directory
+  std::string model_version;  // registry version ("" for a bare directory)
+  bool registered = false;
+  std::optional<Date> training_start, training_end;  // registry first, else run.json
+};
+
+// A directory path is a run directory; anything else is a model id looked up in `store`
+// (which may be null when no database is open: then only directories work).
+ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore* store);
+
+// A split name of run.json: "val"/"validation" -> validation_*, "test" -> test_*, "train".
+// Error(invalid_input) naming the field when run.json lacks it.
+std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split);
+
+// --from/--to flags: a date in --to is inclusive (its whole day), a timestamp exclusive.
+Timestamp from_flag(const std::string& text);
+Timestamp to_flag(const std::string& text);
+
+struct MarketSlice {
+  std::vector<market::Bar> bars;
+  std::vector<features::FeatureRow> rows;
+};
+// Stored bars and feature rows with from <= time < to from the application database.
+MarketSlice load_market_slice(Timestamp from, Timestamp to);
+
+// Progress on stderr: a redrawn bar on a terminal, a plain line every 10 % otherwise.
+class ProgressReporter {
+ public:
+  explicit ProgressReporter(std::string label);
+  void operator()(long done, long total);
+
+ private:
+  std::string label_;
+  bool tty_;
+  int last_decile_ = -1;
+};
+
+}  // namespace usdcop::cli

@@ -1,0 +1,199 @@
+#include "backtest/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "backtest/signature.hpp"
+#include "core/error.hpp"
+
+namespace usdcop::backtest {
+namespace {
+
+std::string fmt(double x, int decimals = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  return buf;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A polyline chart of y over the point index, at most ~1,500 points (strided).
+std::string svg_chart(const std::vector<double>& y, const std::string& color,
+                      const std::string& title) {
+  const double w = 900, h = 220, pad = 40;
+  std::ostringstream s;
+  s << "<svg width='" << w << "' height='" << h << "' viewBox='0 0 " << w << ' ' << h
+    << "'><rect width='100%' height='100%' fill='#fff' stroke='#ccc'/>";
+  s << "<text x='" << pad << "' y='16' font-size='12'>" << escape(title) << "</text>";
+  if (y.size() >= 2) {
+    const auto [lo_it, hi_it] = std::minmax_element(y.begin(), y.end());
+    double lo = *lo_it, hi = *hi_it;
+    if (hi == lo) hi = lo + 1;
+    const std::size_t step = std::max<std::size_t>(1, y.size() / 1500);
+    s << "<polyline fill='none' stroke='" << color << "' stroke-width='1.2' points='";
+    for (std::size_t i = 0; i < y.size(); i += step) {
+      const double px =
+          pad + (w - 2 * pad) * static_cast<double>(i) / static_cast<double>(y.size() - 1);
+      const double py = h - pad / 2 - (h - pad) * (y[i] - lo) / (hi - lo);
+      s << fmt(px, 1) << ',' << fmt(py, 1) << ' ';
+    }
+    s << "'/>";
+    s << "<text x='2' y='" << (pad / 2 + 10) << "' font-size='10'>" << fmt(hi, 4) << "</text>";
+    s << "<text x='2' y='" << (h - pad / 2) << "' font-size='10'>" << fmt(lo, 4) << "</text>";
+  }
+  s << "</svg>";
+  return s.str();
+}
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out) throw Error(ErrorKind::unavailable, p.string() + ": cannot be written");
+}
+
+}  // namespace
+
+std::map<std::string, double> monthly_returns(std::span<const EquityPoint> equity) {
+  std::map<std::string, double> out;
+  if (equity.empty()) return out;
+  double start = equity.front().equity;
+  std::string month;
+  double last = start;
+  for (const auto& p : equity) {
+    const std::string m = format_date(cot_date(p.time)).substr(0, 7);
+    if (!month.empty() && m != month) {
+      out[month] = start != 0 ? last / start - 1.0 : 0.0;
+      start = last;
+    }
+    month = m;
+    last = p.equity;
+  }
+  out[month] = start != 0 ? last / start - 1.0 : 0.0;
+  return out;
+}
+
+void write_report(const std::filesystem::path& dir, const BacktestResult& r,
+                  const nlohmann::json& header) {
+  std::filesystem::create_directories(dir);
+  std::map<std::string, int> rules;
+  for (const auto& e : r.risk_events) ++rules[e.rule + ":" + e.action];
+  auto risk_first = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.risk_events.size() && i < 200; ++i)
+    risk_first.push_back(trading::to_json(r.risk_events[i]));
+  const auto months = monthly_returns(r.equity);
+  nlohmann::json report = {
+      {"run", header},
+      {"metrics", to_json(r.metrics)},
+      {"bars", r.bars},
+      {"decisions", r.decisions},
+      {"bars_without_decision", r.bars_without_decision},
+      {"fills", r.fills.size()},
+      {"risk_events", {{"count", r.risk_events.size()}, {"by_rule", rules}, {"first", risk_first}}},
+      {"monthly_returns", months},
+      {"trades", trades_to_json(r.trades)}};
+  write_file(dir / "report.json", report.dump(2) + "\n");
+
+  std::ostringstream trades;
+  trades << "id,side,entry_time,exit_time,entry_price,exit_price,quantity,bars_held,gross_pnl,"
+            "costs,net_pnl,"
+            "return_pct,exit_reason\n";
+  trades.precision(17);
+  for (const auto& t : r.trades)
+    trades << t.id << ',' << (t.side > 0 ? "long" : "short") << ',' << format_rfc3339(t.entry_time)
+           << ',' << format_rfc3339(t.exit_time) << ',' << t.entry_price << ',' << t.exit_price
+           << ',' << t.quantity << ',' << t.bars_held << ',' << t.gross_pnl << ',' << t.costs << ','
+           << t.net_pnl << ',' << t.return_pct << ',' << trading::exit_reason_name(t.exit_reason)
+           << '\n';
+  write_file(dir / "trades.csv", trades.str());
+
+  std::ostringstream eq;
+  eq.precision(17);
+  eq << "time,equity,position,drawdown\n";
+  std::vector<double> equity, drawdown;
+  double peak = 0;
+  for (const auto& p : r.equity) {
+    peak = std::max(peak, p.equity);
+    const double dd = peak > 0 ? p.equity / peak - 1.0 : 0.0;
+    eq << format_rfc3339(p.time) << ',' << p.equity << ',' << p.position << ',' << dd << '\n';
+    equity.push_back(p.equity);
+    drawdown.push_back(dd);
+  }
+  write_file(dir / "equity.csv", eq.str());
+
+  const auto& m = r.metrics;
+  std::ostringstream h;
+  h << "<!DOCTYPE html><html><head><meta charset='utf-8'><title>usdcop backtest</title><style>"
+       "body{font-family:sans-serif;margin:20px;color:#222}table{border-collapse:collapse;margin:"
+       "8px 0}"
+       "td,th{border:1px solid #ccc;padding:3px "
+       "8px;text-align:right;font-size:12px}th{background:#f3f3f3}"
+       ".neg{color:#b00}.pos{color:#070}</style></head><body><h1>Backtest report</h1><table>";
+  for (const auto& [k, v] : header.items())
+    h << "<tr><th>" << escape(k) << "</th><td>"
+      << escape(v.is_string() ? v.get<std::string>() : v.dump()) << "</td></tr>";
+  h << "</table><h2>Metrics</h2><table>";
+  const nlohmann::json metrics_json = to_json(m, false);
+  for (const auto& [k, v] : metrics_json.items())
+    h << "<tr><th>" << escape(k) << "</th><td>" << escape(v.dump()) << "</td></tr>";
+  h << "<tr><th>bars_without_decision</th><td>" << r.bars_without_decision << "</td></tr>"
+    << "<tr><th>risk_events</th><td>" << r.risk_events.size() << "</td></tr></table>";
+  h << "<h2>Equity</h2>" << svg_chart(equity, "#1f5fbf", "equity (account units)");
+  h << "<h2>Drawdown</h2>" << svg_chart(drawdown, "#b00", "drawdown from peak (fraction)");
+  h << "<h2>Monthly returns</h2><table><tr><th>year</th>";
+  for (int mo = 1; mo <= 12; ++mo) h << "<th>" << mo << "</th>";
+  h << "</tr>";
+  std::map<std::string, std::map<int, double>> by_year;
+  for (const auto& [ym, v] : months) by_year[ym.substr(0, 4)][std::stoi(ym.substr(5, 2))] = v;
+  for (const auto& [year, row] : by_year) {
+    h << "<tr><th>" << year << "</th>";
+    for (int mo = 1; mo <= 12; ++mo) {
+      auto it = row.find(mo);
+      if (it == row.end()) {
+        h << "<td></td>";
+      } else {
+        h << "<td class='" << (it->second < 0 ? "neg" : "pos") << "'>" << fmt(it->second * 100, 2)
+          << "%</td>";
+      }
+    }
+    h << "</tr>";
+  }
+  h << "</table><h2>Trades (" << r.trades.size()
+    << ")</h2><table><tr><th>id</th><th>side</th><th>entry</th><th>exit</th>"
+       "<th>entry price</th><th>exit price</th><th>bars</th><th>net "
+       "PnL</th><th>return</th><th>exit reason</th></tr>";
+  for (const auto& t : r.trades)
+    h << "<tr><td>" << t.id << "</td><td>" << (t.side > 0 ? "long" : "short") << "</td><td>"
+      << format_rfc3339(t.entry_time) << "</td><td>" << format_rfc3339(t.exit_time) << "</td><td>"
+      << fmt(t.entry_price, 2) << "</td><td>" << fmt(t.exit_price, 2) << "</td><td>" << t.bars_held
+      << "</td><td class='" << (t.net_pnl < 0 ? "neg" : "pos") << "'>" << fmt(t.net_pnl, 2)
+      << "</td><td>" << fmt(t.return_pct * 100, 3) << "%</td><td>"
+      << trading::exit_reason_name(t.exit_reason) << "</td></tr>";
+  h << "</table></body></html>\n";
+  write_file(dir / "report.html", h.str());
+}
+
+}  // namespace usdcop::backtest

@@ -1,0 +1,72 @@
+#include "trading/trading_session.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace usdcop::trading {
+
+TradingSession::TradingSession(Policy& policy, const features::NormStats& norm_stats,
+                               const TradingConfig& config, const RiskProfile& risk,
+                               const OperationsModeView& mode, Broker& broker)
+    : policy_(policy), stats_(norm_stats), config_(config), risk_(risk, mode), broker_(broker) {}
+
+std::optional<Fill> TradingSession::move_to(double units, Timestamp time, ExitReason reason,
+                                            std::optional<Trade>* closed) {
+  const AccountState& acc = broker_.account();
+  const double equity = acc.equity();
+  const double before_qty = acc.position;
+  const double target_qty =
+      units == 0 ? 0.0 : units * config_.notional_fraction * equity / acc.last_price;
+  const double delta = target_qty - before_qty;
+  if (delta == 0) return std::nullopt;
+  const Fill f = broker_.submit({time, delta});
+  position_ = units;
+  auto trade = ledger_.on_fill(f, before_qty, bar_number_, equity, reason);
+  if (trade) risk_.on_trade_closed(*trade, time);
+  if (closed) *closed = trade;
+  return f;
+}
+
+BarOutcome TradingSession::on_bar(const market::Bar& bar, const features::FeatureRow* row) {
+  if (row != nullptr && row->time != bar.time)
+    throw std::invalid_argument(
+        "TradingSession::on_bar: feature row time differs from the bar time");
+  ++bar_number_;
+  broker_.mark(bar.time, bar.close);
+
+  BarOutcome out;
+  out.time = bar.time;
+  out.close = bar.close;
+  out.position_before = position_;
+  double target = position_;
+  if (row != nullptr && row->complete) {
+    const int pos = (position_ > 0) - (position_ < 0);
+    const auto obs =
+        features::normalize_observation(stats_, row->market, pos, row->time_normalized);
+    out.decided = true;
+    out.action = policy_.act(Observation(obs));
+    out.signal = signal_for_action(out.action, config_.thresholds);
+    target = target_position(out.signal);
+  } else {
+    ++no_decision_;
+  }
+
+  const RiskDecision d = risk_.review(bar.time, broker_.account().equity(), position_, target);
+  if (d.position != position_) {
+    const ExitReason reason = d.forced_exit ? ExitReason::kKillSwitch
+                              : d.vetoed    ? ExitReason::kRisk
+                                            : ExitReason::kSignal;
+    out.fill = move_to(d.position, bar.time, reason, &out.closed_trade);
+  }
+  out.position_after = position_;
+  out.equity = broker_.account().equity();
+  out.risk_events = risk_.take_events();
+  return out;
+}
+
+std::optional<Fill> TradingSession::close_position(ExitReason reason) {
+  if (position_ == 0) return std::nullopt;
+  return move_to(0.0, broker_.account().last_time, reason, nullptr);
+}
+
+}  // namespace usdcop::trading
