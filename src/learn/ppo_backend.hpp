@@ -1,0 +1,53 @@
+#pragma once
+// The tensor half of PPO behind a torch-free interface. The implementation
+// (ppo_torch_backend.cpp + ppo_networks.cpp) is a separate shared module,
+// libusdcop_learn_torch.so, loaded with dlopen the first time a trainer is created: libtorch's
+// static initializers cost ~0.9 s per process start, which every other command and test would
+// otherwise pay (store links every domain module, so a link-time dependency reaches them all).
+// Lookup: $USDCOP_TORCH_BACKEND, else the build tree path compiled in, else next to the
+// executable.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace usdcop::learn {
+
+struct PpoBackendConfig {
+  int input_size = 15;
+  std::vector<int> hidden_sizes{256, 256};
+  double learning_rate = 3e-4, adam_eps = 1e-5, log_std_init = 0.0;
+  double clip_range = 0.2, ent_coef = 0.01, vf_coef = 0.5, max_grad_norm = 0.5;
+  std::uint64_t seed = 0;  // seeds torch's generator before initialization
+};
+
+struct UpdateStats {  // sums over minibatches
+  double policy_loss = 0, value_loss = 0, entropy = 0, approx_kl = 0, clip_fraction = 0;
+  int batches = 0;
+};
+
+class PpoBackend {
+ public:
+  virtual ~PpoBackend() = default;
+  // obs: rows × input_size floats. mu / value (rows each) may be null. No gradients.
+  virtual void forward(const float* obs, std::int64_t rows, float* mu, float* value) = 0;
+  virtual double log_std() const = 0;
+  // One epoch: minibatches of `batch_size` rows taken from `order` (total indices), each with
+  // per-minibatch advantage normalization, clipped loss, backward, grad clipping, Adam step.
+  virtual UpdateStats update_epoch(const float* obs, const float* act, const float* logp_old,
+                                   const float* adv, const float* ret, std::int64_t total,
+                                   const std::int64_t* order, int batch_size) = 0;
+  virtual void keep_best() = 0;  // best actor := current actor
+  // actor.json + actor.bin of the best (or current) actor.
+  virtual void export_actor(const std::string& dir, bool best) = 0;
+  // Checkpoint file with the networks, the best actor, Adam and a caller string (JSON).
+  virtual void save(const std::string& file, const std::string& extra) const = 0;
+  virtual std::string load(const std::string& file) = 0;              // returns the caller string
+  virtual std::string read_state(const std::string& file) const = 0;  // the caller string only
+};
+
+std::unique_ptr<PpoBackend> create_ppo_backend(const PpoBackendConfig& config);
+int backend_set_threads(int threads);  // 0 = all cores; returns the count in effect
+std::string backend_torch_version();
+
+}  // namespace usdcop::learn

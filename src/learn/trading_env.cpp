@@ -1,0 +1,142 @@
+#include "learn/trading_env.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "core/error.hpp"
+
+namespace usdcop::learn {
+
+TradingEnv::TradingEnv(std::shared_ptr<const EnvSeries> series, EnvConfig config)
+    : series_(std::move(series)), config_(config) {
+  if (!series_ || series_->size() < 2)
+    throw Error(ErrorKind::invalid_input, "environment: a split needs at least 2 rows");
+  if (series_->market.size() != series_->size() ||
+      series_->time_normalized.size() != series_->size())
+    throw std::logic_error("EnvSeries columns differ in length");
+  if (config_.episode_length < 1)
+    throw Error(ErrorKind::invalid_input, "environment.episode_length: must be >= 1");
+}
+
+Observation TradingEnv::reset(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return reset(rng);
+}
+
+Observation TradingEnv::reset(std::mt19937_64& rng) {
+  // The last row only serves as the final observation, so rows 0..n-2 can be stepped.
+  const std::size_t steppable = series_->size() - 1;
+  const auto length = static_cast<std::size_t>(config_.episode_length);
+  const std::size_t last_start = steppable > length ? steppable - length : 0;
+  std::uniform_int_distribution<std::size_t> pick(0, last_start);
+  return reset_at(pick(rng));
+}
+
+Observation TradingEnv::reset_at(std::size_t row, std::size_t max_steps) {
+  if (row + 1 >= series_->size()) throw std::out_of_range("reset_at: row beyond the split");
+  row_ = row;
+  steps_ = 0;
+  max_steps_ = max_steps ? max_steps : static_cast<std::size_t>(config_.episode_length);
+  position_ = 0;
+  held_bars_ = 0;
+  equity_ = peak_ = 1.0;
+  Observation obs;
+  observe(obs);
+  return obs;
+}
+
+void TradingEnv::observe(Observation& obs) const {
+  const auto& m = series_->market[row_];
+  std::copy(m.begin(), m.end(), obs.begin());
+  obs[kPositionSlot] = static_cast<float>(position_);
+  obs[kTimeSlot] = series_->time_normalized[row_];
+}
+
+StepResult TradingEnv::step(double action, Observation& next) {
+  StepResult out;
+  StepInfo& info = out.info;
+  info.row = row_;
+  int target = trading::target_position(trading::signal_for_action(action, config_.thresholds));
+  // min_hold_bars: an open position may be neither closed nor reversed before it has been held
+  // that many bars; opening from flat is always allowed.
+  if (position_ != 0 && target != position_ && held_bars_ < config_.min_hold_bars) {
+    target = position_;
+    info.blocked = true;
+  }
+  const double r = series_->next_log_return[row_];
+  info.pnl = target * r;
+  info.cost = config_.cost_bps * 1e-4 * std::abs(target - position_);
+  const double dd_before = 1.0 - equity_ / peak_;
+  equity_ *= std::exp(info.pnl - info.cost);
+  peak_ = std::max(peak_, equity_);
+  const double dd_after = 1.0 - equity_ / peak_;
+  held_bars_ = target == position_ ? held_bars_ + 1 : 1;
+  position_ = target;
+  info.position = target;
+  info.equity = equity_;
+  info.drawdown = dd_after;
+  out.reward = config_.reward_scale * (info.pnl - info.cost) -
+               config_.drawdown_penalty * std::max(0.0, dd_after - dd_before);
+  ++row_;
+  ++steps_;
+  observe(next);
+  if (dd_after > config_.max_episode_drawdown) {
+    out.terminated = true;
+  } else if (steps_ >= max_steps_ || row_ + 1 >= series_->size()) {
+    out.truncated = true;
+  }
+  return out;
+}
+
+namespace {
+// splitmix64: decorrelates the per-environment generators derived from one seed.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+VecTradingEnv::VecTradingEnv(std::shared_ptr<const EnvSeries> series, EnvConfig config, int n_envs,
+                             std::uint64_t seed) {
+  if (n_envs < 1) throw Error(ErrorKind::invalid_input, "ppo.n_envs: must be >= 1");
+  const auto n = static_cast<std::size_t>(n_envs);
+  envs_.reserve(n);
+  obs_.resize(n * kObservationSize);
+  rewards_.assign(n, 0.0);
+  running_return_.assign(n, 0.0);
+  finished_return_.assign(n, 0.0);
+  terminated_.assign(n, 0);
+  truncated_.assign(n, 0);
+  final_obs_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    envs_.emplace_back(series, config);
+    rngs_.emplace_back(mix(seed * 1000003ULL + i));
+    const Observation o = envs_[i].reset(rngs_[i]);
+    std::copy(o.begin(), o.end(), obs_.begin() + static_cast<std::ptrdiff_t>(i * kObservationSize));
+  }
+}
+
+void VecTradingEnv::step(std::span<const double> actions) {
+  if (actions.size() != envs_.size()) throw std::logic_error("VecTradingEnv: one action per env");
+  Observation next;
+  for (std::size_t i = 0; i < envs_.size(); ++i) {
+    const StepResult r = envs_[i].step(actions[i], next);
+    rewards_[i] = r.reward;
+    terminated_[i] = r.terminated;
+    truncated_[i] = r.truncated;
+    running_return_[i] += r.reward;
+    if (r.terminated || r.truncated) {
+      final_obs_[i] = next;
+      finished_return_[i] = running_return_[i];
+      running_return_[i] = 0;
+      next = envs_[i].reset(rngs_[i]);
+    }
+    std::copy(next.begin(), next.end(),
+              obs_.begin() + static_cast<std::ptrdiff_t>(i * kObservationSize));
+  }
+}
+
+}  // namespace usdcop::learn

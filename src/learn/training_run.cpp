@@ -1,0 +1,192 @@
+#include "learn/training_run.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "features/contract.hpp"
+
+namespace usdcop::learn {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error(ErrorKind::not_found, p.string() + " does not exist");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw Error(ErrorKind::internal, p.string() + ": cannot write");
+}
+
+std::string num(double v) {
+  if (std::isnan(v)) return "";
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+std::string opt_num(const std::optional<double>& v) {
+  return v ? num(*v) : std::string();
+}
+
+nlohmann::json null_or(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+}  // namespace
+
+std::string new_run_id(std::uint64_t seed) {
+  const auto now = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+  const auto day = std::chrono::floor<std::chrono::days>(now);
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::hh_mm_ss hms(now - day);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "ppo_%04d%02u%02u_%02ld%02ld_s%llu", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<unsigned long long>(seed));
+  return buf;
+}
+
+std::string training_log_header() {
+  return "steps,update,wall_s,steps_per_s,episodes,mean_episode_reward,policy_loss,value_loss,"
+         "entropy,"
+         "approx_kl,clip_fraction,explained_variance,log_std,val_sharpe,val_return,val_max_"
+         "drawdown,"
+         "tensor_s,env_s\n";
+}
+
+std::string training_log_line(const UpdateLog& l) {
+  std::string s = std::to_string(l.steps);
+  for (const std::string& f :
+       {std::to_string(l.update), num(l.wall_s), num(l.steps_per_s), std::to_string(l.episodes),
+        num(l.mean_episode_reward), num(l.policy_loss), num(l.value_loss), num(l.entropy),
+        num(l.approx_kl), num(l.clip_fraction), num(l.explained_variance), num(l.log_std),
+        opt_num(l.val_sharpe), opt_num(l.val_return), opt_num(l.val_max_drawdown), num(l.tensor_s),
+        num(l.env_s)}) {
+    s += ',';
+    s += f;
+  }
+  s += '\n';
+  return s;
+}
+
+TrainingRunResult run_training(const TrainingRunRequest& req,
+                               const std::function<void(const UpdateLog&)>& on_update,
+                               const std::atomic<bool>* stop) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const Dataset ds = read_dataset(req.dataset_dir);
+  const auto& cfg = req.config;
+  const DatasetSplit* train = ds.find(cfg.train().name);
+  const DatasetSplit* val = cfg.splits.size() > 1 ? ds.find(cfg.splits[1].name) : nullptr;
+  if (!train)
+    throw Error(ErrorKind::invalid_input, "dataset has no split named '" + cfg.train().name + "'");
+  if (train->spec.start != cfg.train().start || train->spec.end != cfg.train().end)
+    throw Error(ErrorKind::conflict,
+                "dataset split '" + train->spec.name + "' covers other dates than the config");
+  TrainingRunResult result;
+  result.run_id = req.run_id;
+  result.run_dir = req.run_dir;
+  result.threads = set_tensor_threads(cfg.ppo.threads);
+  fs::create_directories(req.run_dir);
+  if (!req.resume && fs::exists(req.run_dir / "run.json"))
+    throw Error(ErrorKind::conflict, req.run_dir.string() + " already holds a finished run");
+  PpoTrainer trainer(cfg.ppo, cfg.env, env_series(ds, *train), val ? env_series(ds, *val) : nullptr,
+                     cfg.seed);
+  const fs::path log_path = req.run_dir / "training_log.csv";
+  if (req.resume) {
+    trainer.load_checkpoint(req.run_dir / "policy.pt");
+  } else {
+    write_text(log_path, training_log_header());
+  }
+  write_text(req.run_dir / "config.yaml", resolved_yaml(cfg));
+  write_text(req.run_dir / "dataset.json", read_text(req.dataset_dir / "dataset.json"));
+  write_text(req.run_dir / "norm_stats.json", read_text(req.dataset_dir / "norm_stats.json"));
+  fs::remove(req.run_dir / "run.json");
+  {
+    std::ofstream log(log_path, std::ios::app);
+    auto append = [&](const UpdateLog& l) {
+      log << training_log_line(l);
+      log.flush();
+      if (on_update) on_update(l);
+    };
+    result.summary = trainer.train(append, stop);
+  }
+  trainer.save_checkpoint(req.run_dir / "policy.pt");
+  if (result.summary.interrupted) {
+    const nlohmann::json resume = {{"run_id", req.run_id},
+                                   {"dataset_dir", fs::absolute(req.dataset_dir).string()},
+                                   {"steps", trainer.steps_done()}};
+    write_text(req.run_dir / "resume.json", resume.dump(2) + "\n");
+    return result;
+  }
+  fs::remove(req.run_dir / "resume.json");
+  trainer.export_actor(req.run_dir);
+  nlohmann::json artifacts = nlohmann::json::object();
+  for (const char* f : {"actor.bin", "actor.json", "policy.pt", "norm_stats.json", "config.yaml",
+                        "dataset.json", "training_log.csv"})
+    artifacts[f] = sha256_file_hex(req.run_dir / f);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  nlohmann::json run = {
+      {"format", "usdcop-run-v1"},
+      {"run_id", req.run_id},
+      {"experiment", cfg.experiment},
+      {"algorithm", "ppo"},
+      {"seed", cfg.seed},
+      {"builder_version", std::string(features::kBuilderVersion)},
+      {"feature_order_hash", features::feature_order_hash()},
+      {"norm_stats_hash", features::norm_stats_hash(ds.norm_stats)},
+      {"dataset_hash", ds.dataset_hash},
+      {"model_hash", artifacts["actor.bin"]},
+      {"training_start", format_date(train->spec.start)},
+      {"training_end", format_date(train->spec.end)},
+      {"validation_start", val ? nlohmann::json(format_date(val->spec.start)) : nlohmann::json()},
+      {"validation_end", val ? nlohmann::json(format_date(val->spec.end)) : nlohmann::json()},
+      {"timesteps", result.summary.steps},
+      {"wall_time_s", wall},
+      {"steps_per_s", result.summary.steps_per_s},
+      {"tensor_time_share",
+       result.summary.wall_s > 0 ? result.summary.tensor_s / result.summary.wall_s : 0.0},
+      {"threads", result.threads},
+      {"library_versions", {{"libtorch", torch_version()}, {"usdcop_learn", "1"}}},
+      {"best_validation_sharpe", null_or(result.summary.best_val_sharpe)},
+      {"best_at_step", result.summary.best_at_step ? nlohmann::json(*result.summary.best_at_step)
+                                                   : nlohmann::json()},
+      {"resumed", req.resume},
+      {"artifacts", artifacts}};
+  write_text(req.run_dir / "run.json", run.dump(2) + "\n");
+  result.run_json = run;
+  return result;
+}
+
+TrainingRunRequest resume_request(const fs::path& run_dir) {
+  const fs::path state = run_dir / "resume.json";
+  if (!fs::exists(state))
+    throw Error(ErrorKind::not_found,
+                state.string() + " does not exist: " + run_dir.string() +
+                    " is not an interrupted run (finished runs cannot be resumed)");
+  const auto j = nlohmann::json::parse(read_text(state), nullptr, false);
+  if (j.is_discarded() || !j.contains("run_id") || !j.contains("dataset_dir"))
+    throw Error(ErrorKind::invalid_input, state.string() + ": run_id and dataset_dir are required");
+  TrainingRunRequest r;
+  r.config = parse_experiment_config(read_text(run_dir / "config.yaml"),
+                                     (run_dir / "config.yaml").string());
+  r.dataset_dir = j["dataset_dir"].get<std::string>();
+  r.run_dir = run_dir;
+  r.run_id = j["run_id"].get<std::string>();
+  r.resume = true;
+  return r;
+}
+
+}  // namespace usdcop::learn
