@@ -1,0 +1,25 @@
+#pragma once
+// Reading system.audit_log (append-only; rows are written by the repositories in the same
+// transaction as the change they record, see pg_registry_rows.hpp append_audit).
+#include <string>
+#include <vector>
+
+#include "models/audit_entry.hpp"
+#include "store/connection_pool.hpp"
+
+namespace usdcop::store {
+
+class PgAuditLog {
+ public:
+  explicit PgAuditLog(ConnectionPool& pool) : pool_(pool) {}
+
+  // Rows with from <= at < to, oldest first.
+  std::vector<models::AuditEntry> range(Timestamp from, Timestamp to);
+  std::vector<models::AuditEntry> for_object(const std::string& object_type,
+                                             const std::string& object_id);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace usdcop::store

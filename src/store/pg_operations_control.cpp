@@ -1,0 +1,97 @@
+#include "store/pg_operations_control.hpp"
+
+#include <pqxx/pqxx>
+
+#include "core/error.hpp"
+#include "store/pg_copy.hpp"
+#include "store/pg_registry_rows.hpp"
+
+namespace usdcop::store {
+
+OperationsState PgOperationsControl::mode() {
+  return guard_connection("reading the operations mode", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    const auto r = tx.exec("SELECT mode, reason, changed_by, " + sql_micros_of("changed_at") +
+                           ", kill_switch_active FROM trading.operations_state WHERE id = 1");
+    if (r.empty()) throw Error(ErrorKind::internal, "trading.operations_state has no row");
+    return OperationsState{text_of(r[0][0]), text_of(r[0][1]), text_of(r[0][2]),
+                           from_micros(r[0][3].as<int64_t>()), r[0][4].as<bool>()};
+  });
+}
+
+ModeChange PgOperationsControl::pause(const std::string& reason, const Actor& actor,
+                                      const nlohmann::json& details) {
+  return change("pause", reason, actor, details, "");
+}
+ModeChange PgOperationsControl::kill(const std::string& reason, const Actor& actor,
+                                     const nlohmann::json& details) {
+  return change("kill", reason, actor, details, "");
+}
+ModeChange PgOperationsControl::resume(const std::string& reason, const Actor& actor,
+                                       const std::string& confirmation) {
+  return change("resume", reason, actor, nlohmann::json::object(), confirmation);
+}
+
+ModeChange PgOperationsControl::change(const std::string& action, const std::string& reason,
+                                       const Actor& actor, const nlohmann::json& details,
+                                       const std::string& confirmation) {
+  if (reason.empty()) throw Error(ErrorKind::invalid_input, "reason: a mode change needs a reason");
+  if (actor.name.empty())
+    throw Error(ErrorKind::invalid_input, "actor: a mode change needs an actor");
+  return guard_connection("changing the operations mode", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "operations_mode");
+    const auto r = tx.exec(
+        "SELECT mode, coalesce(reason, '') FROM trading.operations_state WHERE id = 1 FOR UPDATE");
+    if (r.empty()) throw Error(ErrorKind::internal, "trading.operations_state has no row");
+    const std::string from = text_of(r[0][0]);
+    std::string to = from;
+    std::string stored_reason = reason;
+    if (action == "pause") {
+      if (from == "KILLED")
+        throw Error(ErrorKind::conflict, "cannot pause: the kill switch is active (resume first)");
+      to = "PAUSED";
+    } else if (action == "kill") {
+      to = "KILLED";
+      if (from == "KILLED") stored_reason = text_of(r[0][1]) + "; " + reason;
+    } else {
+      if (from == "KILLED" && confirmation != kResumeConfirmation) {
+        throw Error(ErrorKind::invalid_input,
+                    std::string("confirmation: resuming after a kill needs the code ") +
+                        kResumeConfirmation);
+      }
+      to = "NORMAL";
+    }
+    ModeChange result{from, to, from != to || (action == "kill")};
+    if (from == to && action != "kill") return ModeChange{from, to, false};
+    tx.exec_params(
+        "UPDATE trading.operations_state SET mode = $1, reason = $2, changed_by = $3, changed_at = "
+        "now(), "
+        "kill_switch_active = $4 WHERE id = 1",
+        to, stored_reason, actor.name, to == "KILLED");
+    nlohmann::json d = details.is_object() ? details : nlohmann::json::object();
+    append_audit(tx, {0,
+                      {},
+                      actor.name,
+                      actor.role,
+                      "operations." + action,
+                      "operations_state",
+                      "1",
+                      from,
+                      to,
+                      reason,
+                      d,
+                      actor.request_id});
+    const nlohmann::json payload{{"mode", to},
+                                 {"previous", from},
+                                 {"reason", stored_reason},
+                                 {"changed_by", actor.name},
+                                 {"kill_switch_active", to == "KILLED"}};
+    tx.exec_params("SELECT pg_notify('operations_mode', $1)", payload.dump());
+    tx.commit();
+    return result;
+  });
+}
+
+}  // namespace usdcop::store

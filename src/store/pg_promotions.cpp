@@ -1,0 +1,296 @@
+#include "store/pg_promotions.hpp"
+
+#include <pqxx/pqxx>
+
+#include "core/error.hpp"
+#include "store/pg_copy.hpp"
+#include "store/pg_model_swap.hpp"
+#include "store/pg_registry_rows.hpp"
+
+namespace usdcop::store {
+
+namespace {
+
+models::PromotionRequest load_request(pqxx::transaction_base& tx, const std::string& id,
+                                      bool for_update) {
+  const auto r = tx.exec_params("SELECT " + kRequestColumns +
+                                    " FROM ml.promotion_requests WHERE request_id::text = $1" +
+                                    (for_update ? " FOR UPDATE" : ""),
+                                id);
+  if (r.empty()) throw Error(ErrorKind::not_found, "promotion request '" + id + "' does not exist");
+  return request_from_row(r[0]);
+}
+
+bool looks_like_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// The production gates' facts: staging days, the production model, paired shadow bars.
+models::ProductionFacts production_facts(pqxx::transaction_base& tx, const models::ModelRecord& m,
+                                         bool skip) {
+  models::ProductionFacts f;
+  f.skip_staging_time = skip;
+  if (m.staged_at) {
+    const auto r = tx.exec_params(
+        "SELECT extract(epoch FROM now() - " + sql_time_from_micros("$1::bigint") + ") / 86400.0",
+        to_micros(*m.staged_at));
+    f.days_in_staging = r[0][0].as<double>();
+  }
+  f.production_exists =
+      !tx.exec("SELECT 1 FROM ml.model_registry WHERE status = 'deployed'").empty();
+  if (f.production_exists) {
+    const int64_t since = m.staged_at ? to_micros(*m.staged_at) : to_pg_micros(Timestamp::min());
+    const auto r = tx.exec_params(
+        "SELECT count(*), count(*) FILTER (WHERE s.signal = p.signal) FROM "
+        "trading.model_inferences s "
+        "JOIN trading.model_inferences p ON p.time = s.time AND p.role = 'production' AND "
+        "p.model_id <> s.model_id "
+        "AND p.error IS NULL WHERE s.model_id = $1 AND s.role = 'shadow' AND s.error IS NULL AND "
+        "s.time >= " +
+            sql_time_from_micros("$2::bigint"),
+        m.model_id, since);
+    f.shadow_bars = r[0][0].as<long>();
+    f.shadow_agreeing = r[0][1].as<long>();
+  }
+  return f;
+}
+
+}  // namespace
+
+models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
+                                               const Actor& requester) {
+  models::validate_reason(req.reason);
+  if (requester.name.empty())
+    throw Error(ErrorKind::invalid_input, "--as: the requester must be named");
+  if (req.skip_staging_time) {
+    if (req.stage != models::Stage::production)
+      throw Error(ErrorKind::invalid_input,
+                  "--skip-staging-time: applies to production requests only");
+    if (requester.role != "admin")
+      throw Error(ErrorKind::conflict,
+                  "--skip-staging-time: only an admin may bypass the staging time (role is " +
+                      requester.role + ")");
+  }
+  if (!looks_like_uuid(req.backtest_id))
+    throw Error(ErrorKind::invalid_input, "--backtest: '" + req.backtest_id + "' is not a UUID");
+  return guard_connection("requesting a promotion", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "promotion_request");
+    const models::ModelRecord m = load_model(tx, req.model_id, true);
+    const auto need = req.stage == models::Stage::staging ? models::ModelStatus::registered
+                                                          : models::ModelStatus::staging;
+    if (m.status != need) {
+      throw Error(ErrorKind::conflict, "model '" + m.model_id + "' is " +
+                                           models::to_string(m.status) + "; a " +
+                                           models::to_string(req.stage) + " request needs a " +
+                                           models::to_string(need) + " model");
+    }
+    const auto pending = tx.exec_params(
+        "SELECT request_id::text FROM ml.promotion_requests WHERE model_id = $1 AND target_stage = "
+        "$2 AND "
+        "final_decision = 'pending'",
+        m.model_id, models::to_string(req.stage));
+    if (!pending.empty())
+      throw Error(ErrorKind::conflict, "request " + text_of(pending[0][0]) +
+                                           " for this model and stage is still pending");
+    const auto bt_rows = tx.exec_params(
+        "SELECT " + kBacktestColumns + " FROM ml.backtest_results WHERE backtest_uuid = $1::uuid",
+        req.backtest_id);
+    if (bt_rows.empty())
+      throw Error(ErrorKind::not_found,
+                  "--backtest: backtest '" + req.backtest_id + "' does not exist");
+    const models::BacktestSummary bt = backtest_from_row(bt_rows[0]);
+    if (bt.model_id != m.model_id)
+      throw Error(ErrorKind::invalid_input, "--backtest: backtest " + req.backtest_id +
+                                                " is of model '" + bt.model_id + "', not '" +
+                                                m.model_id + "'");
+    models::ProductionFacts facts;
+    if (req.stage == models::Stage::production)
+      facts = production_facts(tx, m, req.skip_staging_time);
+    const models::AutoVote av =
+        models::compute_auto_vote(req.stage, bt, thresholds_, m.training_end, facts);
+    std::string decision = "pending";
+    if (req.stage == models::Stage::staging) decision = av.passed ? "promoted" : "rejected";
+    const auto ins = tx.exec_params(
+        "INSERT INTO ml.promotion_requests (model_id, target_stage, backtest_id, reason, "
+        "requested_by, "
+        "auto_vote_status, auto_vote_details, auto_vote_at, skip_staging_time, final_decision, "
+        "promoted_at) "
+        "VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::jsonb, now(), $8, $9, CASE WHEN $9 = 'promoted' "
+        "THEN now() END) "
+        "RETURNING request_id::text",
+        m.model_id, models::to_string(req.stage), req.backtest_id, req.reason, requester.name,
+        av.passed ? "passed" : "failed", av.details().dump(), req.skip_staging_time, decision);
+    const std::string id = text_of(ins[0][0]);
+    const std::string corr = requester.request_id.empty() ? id : requester.request_id;
+    nlohmann::json details{{"target_stage", models::to_string(req.stage)},
+                           {"backtest_id", req.backtest_id},
+                           {"auto_vote", av.passed ? "passed" : "failed"},
+                           {"gates", av.details()},
+                           {"model_id", m.model_id}};
+    append_audit(tx, {0,
+                      {},
+                      requester.name,
+                      requester.role,
+                      "promotion.request",
+                      "promotion_request",
+                      id,
+                      "",
+                      decision,
+                      req.reason,
+                      details,
+                      corr});
+    if (req.skip_staging_time) {
+      append_audit(tx,
+                   {0,
+                    {},
+                    requester.name,
+                    requester.role,
+                    "promotion.skip_staging_time",
+                    "promotion_request",
+                    id,
+                    "",
+                    "",
+                    req.reason,
+                    nlohmann::json{{"model_id", m.model_id},
+                                   {"days_in_staging", facts.days_in_staging
+                                                           ? nlohmann::json(*facts.days_in_staging)
+                                                           : nlohmann::json(nullptr)}},
+                    corr});
+    }
+    if (req.stage == models::Stage::staging) {
+      const std::string to = av.passed ? "staging" : "rejected";
+      tx.exec_params(std::string("UPDATE ml.model_registry SET status = $2") +
+                         (av.passed ? ", staged_at = now()" : "") + " WHERE model_id = $1",
+                     m.model_id, to);
+      append_audit(tx, {0,
+                        {},
+                        requester.name,
+                        requester.role,
+                        "model.stage",
+                        "model",
+                        m.model_id,
+                        "registered",
+                        to,
+                        req.reason,
+                        nlohmann::json{{"request_id", id}, {"auto_vote", av.details()}},
+                        corr});
+    }
+    auto out = load_request(tx, id, false);
+    tx.commit();
+    return out;
+  });
+}
+
+models::PromotionRequest PgPromotions::vote(const std::string& request_id,
+                                            const models::ManualVote& vote,
+                                            const std::string& correlation_id) {
+  if (!looks_like_uuid(request_id))
+    throw Error(ErrorKind::invalid_input, "REQUEST: '" + request_id + "' is not a UUID");
+  return guard_connection("recording a vote", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "promotion_vote");
+    models::PromotionRequest q = load_request(tx, request_id, true);
+    if (q.target_stage != "production")
+      throw Error(ErrorKind::conflict,
+                  "request " + request_id + " is a staging request, decided by the auto vote");
+    if (q.final_decision != "pending")
+      throw Error(ErrorKind::conflict,
+                  "request " + request_id + " was already decided (" + q.final_decision + ")");
+    const models::FinalDecision decision =
+        models::decide_production(q.requested_by, q.auto_vote_status == "passed", vote);
+    const bool promotes = decision == models::FinalDecision::promoted ||
+                          decision == models::FinalDecision::override_promoted;
+    const std::string corr = correlation_id.empty() ? request_id : correlation_id;
+    const std::string role = models::to_string(vote.role);
+    if (promotes) {
+      lock_model_change(tx);
+      const models::ModelRecord m = load_model(tx, q.model_id, true);
+      if (m.status != models::ModelStatus::staging) {
+        throw Error(ErrorKind::conflict,
+                    "model '" + m.model_id + "' is " + models::to_string(m.status) +
+                        " now; only a staging model can be promoted to production");
+      }
+    }
+    tx.exec_params(
+        "UPDATE ml.promotion_requests SET manual_vote_status = $2, manual_vote_by = $3, "
+        "manual_vote_role = $4, "
+        "manual_vote_at = now(), manual_vote_comment = $5, checklist_backtest_reviewed = $6, "
+        "checklist_metrics_acceptable = $7, checklist_team_notified = $8, final_decision = $9, "
+        "updated_at = now(), "
+        "promoted_at = CASE WHEN $10 THEN now() END WHERE request_id = $1::uuid",
+        request_id, vote.approve ? "approved" : "rejected", vote.voter, role, vote.comment,
+        vote.backtest_reviewed, vote.metrics_acceptable, vote.team_notified,
+        models::to_string(decision), promotes);
+    const bool override_vote = decision == models::FinalDecision::override_promoted;
+    nlohmann::json details{{"model_id", q.model_id},
+                           {"vote", vote.approve ? "approved" : "rejected"},
+                           {"auto_vote", q.auto_vote_status},
+                           {"override", override_vote},
+                           {"checklist",
+                            {{"backtest_reviewed", vote.backtest_reviewed},
+                             {"metrics_acceptable", vote.metrics_acceptable},
+                             {"team_notified", vote.team_notified}}}};
+    if (override_vote) details["failed_gates"] = q.auto_vote_details;
+    append_audit(tx, {0,
+                      {},
+                      vote.voter,
+                      role,
+                      override_vote ? "promotion.override" : "promotion.vote",
+                      "promotion_request",
+                      request_id,
+                      "pending",
+                      models::to_string(decision),
+                      vote.comment,
+                      details,
+                      corr});
+    if (promotes) {
+      swap_production_model(
+          tx, q.model_id,
+          {vote.voter, role, vote.comment, corr, "promotion",
+           nlohmann::json{{"request_id", request_id}, {"decision", models::to_string(decision)}}});
+    }
+    if (override_vote) {
+      notify_alert(
+          tx, {{"severity", "P1"},
+               {"title", "override promotion of " + q.model_id + " to production by " + vote.voter},
+               {"request_id", request_id},
+               {"failed_gates", q.auto_vote_details}});
+    }
+    auto out = load_request(tx, request_id, false);
+    tx.commit();
+    return out;
+  });
+}
+
+std::vector<models::PromotionRequest> PgPromotions::list(
+    const std::optional<std::string>& final_decision) {
+  return guard_connection("listing promotion requests", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    const std::string sql = "SELECT " + kRequestColumns + " FROM ml.promotion_requests" +
+                            (final_decision ? " WHERE final_decision = $1" : "") +
+                            " ORDER BY created_at DESC";
+    const auto rows = final_decision ? tx.exec_params(sql, *final_decision) : tx.exec(sql);
+    std::vector<models::PromotionRequest> out;
+    for (const auto& r : rows) out.push_back(request_from_row(r));
+    return out;
+  });
+}
+
+models::PromotionRequest PgPromotions::get(const std::string& request_id) {
+  if (!looks_like_uuid(request_id))
+    throw Error(ErrorKind::invalid_input, "REQUEST: '" + request_id + "' is not a UUID");
+  return guard_connection("reading a promotion request", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    return load_request(tx, request_id, false);
+  });
+}
+
+}  // namespace usdcop::store
