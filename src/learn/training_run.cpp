@@ -89,6 +89,8 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
   const auto& cfg = req.config;
   const DatasetSplit* train = ds.find(cfg.train().name);
   const DatasetSplit* val = cfg.splits.size() > 1 ? ds.find(cfg.splits[1].name) : nullptr;
+  // A third split is the held-out test period: recorded so `backtest --period test` finds it.
+  const DatasetSplit* test = cfg.splits.size() > 2 ? ds.find(cfg.splits[2].name) : nullptr;
   if (!train)
     throw Error(ErrorKind::invalid_input, "dataset has no split named '" + cfg.train().name + "'");
   if (train->spec.start != cfg.train().start || train->spec.end != cfg.train().end)
@@ -153,6 +155,8 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
       {"training_end", format_date(train->spec.end)},
       {"validation_start", val ? nlohmann::json(format_date(val->spec.start)) : nlohmann::json()},
       {"validation_end", val ? nlohmann::json(format_date(val->spec.end)) : nlohmann::json()},
+      {"test_start", test ? nlohmann::json(format_date(test->spec.start)) : nlohmann::json()},
+      {"test_end", test ? nlohmann::json(format_date(test->spec.end)) : nlohmann::json()},
       {"timesteps", result.summary.steps},
       {"wall_time_s", wall},
       {"steps_per_s", result.summary.steps_per_s},
