@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "backtest/backtest_runner.hpp"
+#include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -26,14 +27,6 @@ std::string default_data(const std::string& file) {
        {std::filesystem::path("../shared/data"), config_dir().parent_path() / "../shared/data"})
     if (std::filesystem::exists(base / file)) return (base / file).string();
   return "../shared/data/" + file;
-}
-
-// CPU time of this thread: on a shared machine, wall time also counts time spent waiting for a
-// core.
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double percentile(std::vector<double> v, double q) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -19,19 +20,6 @@ namespace usdcop::cli {
 namespace {
 
 constexpr const char* kBenchDatabase = "usdcop_bench_ingest";
-
-std::string fresh_bench_database() {
-  const std::string url = store::ensure_database_running();
-  {
-    auto conn = store::open_connection(url);
-    pqxx::nontransaction tx(*conn);
-    tx.exec(std::string("DROP DATABASE IF EXISTS ") + kBenchDatabase + " WITH (FORCE)");
-    tx.exec(std::string("CREATE DATABASE ") + kBenchDatabase);
-  }
-  const std::string bench_url = store::url_with_database(url, kBenchDatabase);
-  store::migrate(bench_url);
-  return bench_url;
-}
 
 struct Pass {
   double read_validate_s = 0, write_s = 0;
@@ -59,17 +47,20 @@ void add_bench_ingest(CLI::App& bench) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = bench.add_subcommand("ingest", "Import throughput (rows/s) of a bar file into a scratch database");
+  auto* c = bench.add_subcommand(
+      "ingest", "Import throughput (rows/s) of a bar file into a scratch database");
   c->add_option("FILE", o->file, "Bar file (.csv or .csv.gz)")->required();
-  c->add_option("--repeat", o->repeat, "Fresh-database runs; the best is reported")->check(CLI::Range(1, 20));
+  c->add_option("--repeat", o->repeat, "Fresh-database runs; the best is reported")
+      ->check(CLI::Range(1, 20));
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
-    if (!std::filesystem::exists(o->file)) throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
+    if (!std::filesystem::exists(o->file))
+      throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
     nlohmann::json runs = nlohmann::json::array();
     double best_total = 1e300;
     Pass best, reimport;
     for (int i = 0; i < o->repeat; ++i) {
-      const std::string url = fresh_bench_database();
+      const std::string url = fresh_bench_database(kBenchDatabase);
       store::ConnectionPool pool(url, 2);
       store::PgBarStore bars(pool);
       Pass fresh = import_once(bars, o->file);
@@ -100,14 +91,14 @@ void add_bench_ingest(CLI::App& bench) {
     if (o->json) {
       print_json(j);
     } else {
-      std::cout << "rows:                " << best.report.rows_read << " (" << best.report.inserted << " inserted, "
-                << best.report.rejected << " rejected)\n"
+      std::cout << "rows:                " << best.report.rows_read << " (" << best.report.inserted
+                << " inserted, " << best.report.rejected << " rejected)\n"
                 << "read + validate:     " << best.read_validate_s << " s\n"
                 << "database write:      " << best.write_s << " s\n"
-                << "throughput:          " << static_cast<long>(rows / best_total) << " rows/s (best of "
-                << o->repeat << ")\n"
-                << "idempotent re-import: " << static_cast<long>(j["reimport_rows_per_s"].get<double>())
-                << " rows/s\n";
+                << "throughput:          " << static_cast<long>(rows / best_total)
+                << " rows/s (best of " << o->repeat << ")\n"
+                << "idempotent re-import: "
+                << static_cast<long>(j["reimport_rows_per_s"].get<double>()) << " rows/s\n";
     }
   });
 }
@@ -115,7 +106,8 @@ void add_bench_ingest(CLI::App& bench) {
 }  // namespace
 
 void add_bench_commands(CLI::App& app) {
-  auto* bench = app.add_subcommand("bench", "Benchmarks of whole operations (numbers for the issue notes)");
+  auto* bench =
+      app.add_subcommand("bench", "Benchmarks of whole operations (numbers for the issue notes)");
   bench->require_subcommand(1);
   add_bench_ingest(*bench);
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "features/csv_inputs.hpp"
@@ -30,26 +31,6 @@ constexpr const char* kBenchDatabase = "usdcop_bench_features";
 
 double seconds(clock_type::duration d) {
   return std::chrono::duration<double>(d).count();
-}
-
-// CPU time of this thread: on a shared machine wall time also counts other processes' turns.
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-std::string fresh_bench_database() {
-  const std::string url = store::ensure_database_running();
-  {
-    auto conn = store::open_connection(url);
-    pqxx::nontransaction tx(*conn);
-    tx.exec(std::string("DROP DATABASE IF EXISTS ") + kBenchDatabase + " WITH (FORCE)");
-    tx.exec(std::string("CREATE DATABASE ") + kBenchDatabase);
-  }
-  const std::string bench_url = store::url_with_database(url, kBenchDatabase);
-  store::migrate(bench_url);
-  return bench_url;
 }
 
 // One fold over all bars, nothing stored; the checksum keeps the work observable.
@@ -148,7 +129,7 @@ void add_bench_features(CLI::App& bench) {
       double best_build = 1e300;
       FeatureBuildReport best, resume;
       for (int i = 0; i < std::min(o->repeat, 3); ++i) {
-        store::ConnectionPool pool(fresh_bench_database(), 3);
+        store::ConnectionPool pool(fresh_bench_database(kBenchDatabase), 3);
         store::PgBarStore bar_store(pool);
         store::PgMacroStore macro_store(pool);
         market::BarImporter bi(bar_store, {"bench", false, configured_jump_bound()});

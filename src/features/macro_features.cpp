@@ -22,11 +22,13 @@ bool fresh(const MacroInputs::Variable& v, std::size_t count, Timestamp t) {
   return count > 0 && t - v.available_at[count - 1] <= v.stale_after;
 }
 
-// The snapshot from the available counts; derived values come from the per-observation
-// tables, themselves computed by macro_zscore / macro_change.
-MacroSnapshot snapshot_from_counts(const MacroInputs& in,
-                                   const std::array<std::size_t, kMacroFeatureCount>& n,
-                                   Timestamp t) {
+// One snapshot from the available counts n. The value functions say where z-scores and
+// day-over-day changes come from: the per-observation tables (the builder's cached path) or a
+// recomputation over the window (the reference path); everything else is shared.
+template <class ZscoreOf, class ChangeOf>
+MacroSnapshot assemble_snapshot(const MacroInputs& in,
+                                const std::array<std::size_t, kMacroFeatureCount>& n, Timestamp t,
+                                ZscoreOf zscore_of, ChangeOf change_of) {
   MacroSnapshot s;
   auto set = [&s](int slot, bool ok, double value) {
     if (ok && !std::isnan(value)) {
@@ -39,12 +41,12 @@ MacroSnapshot snapshot_from_counts(const MacroInputs& in,
   auto z = [&](int var, int slot) {
     const auto& v = in.variable(var);
     const std::size_t c = n[static_cast<std::size_t>(var)];
-    set(slot, fresh(v, c, t), c > 0 ? v.zscore[c - 1] : kNaN);
+    set(slot, fresh(v, c, t), c > 0 ? zscore_of(v, c) : kNaN);
   };
   auto chg = [&](int var, int slot) {
     const auto& v = in.variable(var);
     const std::size_t c = n[static_cast<std::size_t>(var)];
-    set(slot, fresh(v, c, t), c > 0 ? v.change[c - 1] : kNaN);
+    set(slot, fresh(v, c, t) && c >= 2, c >= 2 ? change_of(v, c) : kNaN);
   };
   z(kDxy, sDxyZ);
   chg(kDxy, sDxyChg);
@@ -60,6 +62,16 @@ MacroSnapshot snapshot_from_counts(const MacroInputs& in,
   }
   chg(kUsdmxn, sUsdmxnChg);
   return s;
+}
+
+// The builder's path: derived values from the per-observation tables (computed once per
+// observation by macro_zscore / macro_change).
+MacroSnapshot snapshot_from_counts(const MacroInputs& in,
+                                   const std::array<std::size_t, kMacroFeatureCount>& n,
+                                   Timestamp t) {
+  return assemble_snapshot(
+      in, n, t, [](const MacroInputs::Variable& v, std::size_t c) { return v.zscore[c - 1]; },
+      [](const MacroInputs::Variable& v, std::size_t c) { return v.change[c - 1]; });
 }
 
 }  // namespace
@@ -114,45 +126,18 @@ MacroInputs MacroInputs::load(market::MacroStore& store, const market::MacroCata
 
 MacroSnapshot compute_macro_snapshot(const MacroInputs& in, Timestamp t) {
   // Independent of the per-observation tables: windows are recomputed here.
-  MacroSnapshot s;
-  auto set = [&s](int slot, bool ok, double value) {
-    if (ok && !std::isnan(value)) {
-      s.values[static_cast<std::size_t>(slot)] = value;
-    } else {
-      s.values[static_cast<std::size_t>(slot)] = kNaN;
-      s.missing_mask |= 1u << slot;
-    }
-  };
   std::array<std::size_t, kMacroFeatureCount> n{};
   for (int i = 0; i < kMacroFeatureCount; ++i)
     n[static_cast<std::size_t>(i)] = count_available(in.variable(i), t);
-  auto z = [&](int var, int slot) {
-    const auto& v = in.variable(var);
-    const std::size_t c = n[static_cast<std::size_t>(var)];
-    const std::size_t first = c > kZscoreWindow ? c - kZscoreWindow : 0;
-    set(slot, fresh(v, c, t),
-        macro_zscore(std::span<const double>(v.values).subspan(first, c - first)));
-  };
-  auto chg = [&](int var, int slot) {
-    const auto& v = in.variable(var);
-    const std::size_t c = n[static_cast<std::size_t>(var)];
-    set(slot, fresh(v, c, t) && c >= 2,
-        c >= 2 ? macro_change(v.values[c - 2], v.values[c - 1]) : kNaN);
-  };
-  z(kDxy, sDxyZ);
-  chg(kDxy, sDxyChg);
-  z(kVix, sVixZ);
-  z(kEmbi, sEmbiZ);
-  chg(kBrent, sBrentChg);
-  {
-    const auto& a = in.variable(kUst10y);
-    const auto& b = in.variable(kUst2y);
-    const std::size_t ca = n[kUst10y], cb = n[kUst2y];
-    const bool ok = fresh(a, ca, t) && fresh(b, cb, t);
-    set(sRateSpread, ok, ok ? a.values[ca - 1] - b.values[cb - 1] : kNaN);
-  }
-  chg(kUsdmxn, sUsdmxnChg);
-  return s;
+  return assemble_snapshot(
+      in, n, t,
+      [](const MacroInputs::Variable& v, std::size_t c) {
+        const std::size_t first = c > kZscoreWindow ? c - kZscoreWindow : 0;
+        return macro_zscore(std::span<const double>(v.values).subspan(first, c - first));
+      },
+      [](const MacroInputs::Variable& v, std::size_t c) {
+        return macro_change(v.values[c - 2], v.values[c - 1]);
+      });
 }
 
 void MacroCursor::refresh(Timestamp t) {
