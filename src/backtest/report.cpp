@@ -18,6 +18,24 @@ std::string fmt(double x, int decimals = 2) {
   return buf;
 }
 
+// A metric as a reader wants it: fractions as percentages, ratios with 3 decimals, counts as
+// integers, null as "n/a" (e.g. profit factor without losing trades). The exact value is in
+// report.json and in the cell's title.
+std::string metric_text(const std::string& key, const nlohmann::json& v) {
+  if (v.is_null()) return "n/a";
+  if (!v.is_number()) return v.dump();
+  const double x = v.get<double>();
+  static const char* const kFractions[] = {"total_return_pct",  "max_drawdown_pct",
+                                           "win_rate",          "exposure",
+                                           "annualized_return", "mean_daily_return"};
+  for (const char* f : kFractions)
+    if (key == f) return fmt(x * 100, key == "mean_daily_return" ? 4 : 2) + " %";
+  if (v.is_number_integer() || (x == static_cast<double>(static_cast<long long>(x)) &&
+                                std::abs(x) < 1e15 && key != "sharpe_ratio"))
+    return std::to_string(static_cast<long long>(x));
+  return fmt(x, 3);
+}
+
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -151,14 +169,19 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
        "8px 0}"
        "td,th{border:1px solid #ccc;padding:3px "
        "8px;text-align:right;font-size:12px}th{background:#f3f3f3}"
+       "td.info{text-align:left;font-family:monospace;word-break:break-all;max-width:900px}"
+       "pre{font-size:12px;background:#f7f7f7;padding:8px;max-width:1100px;white-space:pre-wrap}"
        ".neg{color:#b00}.pos{color:#070}</style></head><body><h1>Backtest report</h1><table>";
-  for (const auto& [k, v] : header.items())
-    h << "<tr><th>" << escape(k) << "</th><td>"
+  for (const auto& [k, v] : header.items()) {
+    if (k == "config") continue;  // shown whole, below the charts
+    h << "<tr><th>" << escape(k) << "</th><td class='info'>"
       << escape(v.is_string() ? v.get<std::string>() : v.dump()) << "</td></tr>";
+  }
   h << "</table><h2>Metrics</h2><table>";
   const nlohmann::json metrics_json = to_json(m, false);
   for (const auto& [k, v] : metrics_json.items())
-    h << "<tr><th>" << escape(k) << "</th><td>" << escape(v.dump()) << "</td></tr>";
+    h << "<tr><th>" << escape(k) << "</th><td title='" << escape(v.dump()) << "'>"
+      << escape(metric_text(k, v)) << "</td></tr>";
   h << "<tr><th>bars_without_decision</th><td>" << r.bars_without_decision << "</td></tr>"
     << "<tr><th>risk_events</th><td>" << r.risk_events.size() << "</td></tr></table>";
   h << "<h2>Equity</h2>" << svg_chart(equity, "#1f5fbf", "equity (account units)");
@@ -192,7 +215,10 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       << "</td><td class='" << (t.net_pnl < 0 ? "neg" : "pos") << "'>" << fmt(t.net_pnl, 2)
       << "</td><td>" << fmt(t.return_pct * 100, 3) << "%</td><td>"
       << trading::exit_reason_name(t.exit_reason) << "</td></tr>";
-  h << "</table></body></html>\n";
+  h << "</table>";
+  if (header.contains("config"))
+    h << "<h2>Configuration</h2><pre>" << escape(header["config"].dump(2)) << "</pre>";
+  h << "</body></html>\n";
   write_file(dir / "report.html", h.str());
 }
 
