@@ -146,6 +146,16 @@ void add_evaluate(CLI::App& app) {
     const auto e = backtest::evaluate(slice.bars, slice.rows, under_test, config, options);
 
     nlohmann::json j = backtest::to_json(e);
+    // Training keeps the checkpoint with the best validation Sharpe, so the validation split
+    // took part in choosing the model: its result is optimistic, whatever the p-value says.
+    const auto& run = models.front().bundle.run.run_json;
+    const bool chosen_on_split = (o->split == "val" || o->split == "validation") &&
+                                 run.contains("best_at_step") && !run["best_at_step"].is_null();
+    if (chosen_on_split)
+      j["selection_bias_warning"] =
+          "this model's checkpoint was selected by its Sharpe on this validation split, so the "
+          "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
+          "later period (--split custom)";
     j["split"] = o->split;
     j["from"] = format_date(from_day);
     j["to"] = format_date(to_day);
@@ -162,6 +172,8 @@ void add_evaluate(CLI::App& app) {
       print_json(j);
     } else {
       print_table(e, o->seeds, o->split, from_day, to_day);
+      if (chosen_on_split)
+        std::cout << "caution: " << j["selection_bias_warning"].get<std::string>() << "\n";
       std::cout << "saved: " << out << "\n";
     }
     if (o->seeds > static_cast<int>(models.size())) throw ExitRequest{kPartial};
