@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh release
+bash scripts/build.sh release usdcop   # the binary (and the libtorch module it loads) only
 export USDCOP_HOME=${USDCOP_HOME:-$PWD/.usdcop}
 exec build/release/apps/usdcop/usdcop demo "$@"
