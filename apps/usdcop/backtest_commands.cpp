@@ -132,7 +132,7 @@ void add_backtest(CLI::App& app) {
     const auto slice = load_market_slice(from, to);
 
     backtest::BacktestConfig config;
-    config.trading = trading::load_trading_config();
+    config.trading = trading_config_for(model);
     config.risk = trading::load_risk_profile();
     if (o->cost_bps >= 0) config.trading.cost_bps = o->cost_bps;
     ProgressReporter progress("backtest");

@@ -138,7 +138,7 @@ void add_evaluate(CLI::App& app) {
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
     backtest::BacktestConfig config;
-    config.trading = trading::load_trading_config();
+    config.trading = trading_config_for(models.front());
     config.risk = trading::load_risk_profile();
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;

@@ -1,6 +1,7 @@
 #include "model_source.hpp"
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <iostream>
@@ -38,6 +39,21 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
   if (!s.training_start) s.training_start = s.bundle.run.training_start;
   if (!s.training_end) s.training_end = s.bundle.run.training_end;
   return s;
+}
+
+trading::TradingConfig trading_config_for(const ModelSource& model) {
+  auto config = trading::load_trading_config();
+  const auto file = model.bundle.run.dir / "config.yaml";
+  if (!std::filesystem::exists(file)) return config;
+  try {
+    const auto t = YAML::LoadFile(file.string())["environment"]["thresholds"];
+    if (t && t["long_above"]) config.thresholds.long_above = t["long_above"].as<double>();
+    if (t && t["short_below"]) config.thresholds.short_below = t["short_below"].as<double>();
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorKind::invalid_input,
+                file.string() + ": environment.thresholds: " + std::string(e.what()));
+  }
+  return config;
 }
 
 std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split) {

@@ -10,6 +10,7 @@
 #include "features/feature_row.hpp"
 #include "market/bar.hpp"
 #include "trading/run_artifacts.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::cli {
 
@@ -24,6 +25,11 @@ struct ModelSource {
 // A directory path is a run directory; anything else is a model id looked up in `store`
 // (which may be null when no database is open: then only directories work).
 ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore* store);
+
+// config/trading.yaml, with the signal thresholds the model was trained with (environment.
+// thresholds in the run's config.yaml) when the run records them: a model is evaluated with the
+// same action-to-position mapping it learned, whatever the desk default is.
+trading::TradingConfig trading_config_for(const ModelSource& model);
 
 // A split name of run.json: "val"/"validation" -> validation_*, "test" -> test_*, "train".
 // Error(invalid_input) naming the field when run.json lacks it.

@@ -138,3 +138,32 @@ TEST(EvaluateCli, RealValidationDataBaselinesAndVerdict) {
   EXPECT_NE(seeds.out.find("ppo_eval_s2"), std::string::npos);
   for (const auto& d : {s1, s2, out.parent_path()}) std::filesystem::remove_all(d);
 }
+
+// The model is evaluated with the signal thresholds it was trained with (environment.thresholds
+// in its config.yaml), not the desk default of config/trading.yaml.
+TEST(BacktestCli, UsesTheThresholdsTheModelWasTrainedWith) {
+  usdcop::testing::TestDatabase db;
+  store_validation_data(db);
+  const auto plain =
+      test_fixture::write_run_dir(test_fixture::fresh_dir("cli_thr_plain"), "ppo_thr_s3", 3);
+  const auto wide =
+      test_fixture::write_run_dir(test_fixture::fresh_dir("cli_thr_wide"), "ppo_thr_s3w", 3);
+  // Same weights; thresholds no clipped action can cross: this model never takes a position.
+  std::ofstream(wide / "config.yaml")
+      << "experiment: baseline\nenvironment:\n  thresholds: {long_above: 2.0, short_below: -2.0}\n";
+  auto run = nlohmann::json::parse(std::ifstream(wide / "run.json"));
+  run["artifacts"]["config.yaml"] = sha256_file_hex(wide / "config.yaml");
+  std::ofstream(wide / "run.json") << run.dump(2);
+
+  const auto trades = [&](const std::filesystem::path& dir) {
+    const auto r =
+        run_usdcop("backtest --model " + dir.string() + " --period validation --json", env_for(db));
+    EXPECT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? -1L : j["metrics"]["total_trades"].get<long>();
+  };
+  EXPECT_GT(trades(plain), 0);
+  EXPECT_EQ(trades(wide), 0);
+  std::filesystem::remove_all(plain);
+  std::filesystem::remove_all(wide);
+}
