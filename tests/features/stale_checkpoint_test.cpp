@@ -27,8 +27,10 @@ std::vector<std::string> stored_rows(usdcop::testing::TestDatabase& db) {
   std::vector<std::string> out;
   for (const auto& r : store::PgFeatureStore(db.pool()).load(Timestamp{}, Timestamp::max())) {
     std::string line = format_rfc3339(r.time);
-    for (double v : r.market)
-      line += "," + (std::isnan(v) ? std::string("nan") : std::to_string(v));
+    for (double v : r.market) {
+      line += ',';
+      line += std::isnan(v) ? std::string("nan") : std::to_string(v);
+    }
     out.push_back(line);
   }
   return out;
