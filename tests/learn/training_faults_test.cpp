@@ -183,22 +183,30 @@ TEST_F(TrainingFaults, ZeroWidthLayerIsRefusedBeforeAnyRunRow) {
 // Extreme but valid settings: either a completed run with finite weights or a failure that
 // says the training diverged, with the run row `failed` -- never a NaN model marked completed.
 TEST_F(TrainingFaults, ExtremeSettingsNeverCompleteWithNonFiniteWeights) {
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {"  learning_rate: 1.0\n  max_grad_norm: 1000000\n", "  reward_scale: 1000000\n"},
-      {"  log_std_init: 2\n  clip_range: 10\n  ent_coef: 10\n", ""},
-      {"  learning_rate: 0.5\n  vf_coef: 100\n", "  drawdown_penalty: 1000000\n"},
+  struct Case {
+    std::string ppo, environment;
+    int timesteps;
   };
-  int i = 0;
-  for (const auto& [ppo, environment] : cases) {
+  const std::vector<Case> cases{
+      {"  learning_rate: 1.0\n  max_grad_norm: 1000000\n", "  reward_scale: 1000000\n", 2048},
+      {"  log_std_init: 2\n  clip_range: 10\n  ent_coef: 10\n", "", 2048},
+      {"  learning_rate: 0.5\n  vf_coef: 100\n", "  drawdown_penalty: 1000000\n", 2048},
+      // An entropy bonus this large with this learning rate drives log-std to infinity.
+      {"  learning_rate: 1.0\n  ent_coef: 10\n", "", 40960},
+  };
+  int i = 0, diverged = 0;
+  for (const auto& c : cases) {
     const fs::path run = work_ / ("extreme" + std::to_string(i));
-    const auto cfg = config_with("extreme" + std::to_string(i++), ppo, environment);
-    const auto r =
-        run_usdcop("train --config " + cfg.string() + " --dataset " + (work_ / "ds").string() +
-                       " --out " + run.string() + " --timesteps 2048 --threads 1 --json",
-                   env_);
+    const auto cfg = config_with("extreme" + std::to_string(i++), c.ppo, c.environment);
+    const auto r = run_usdcop(
+        "train --config " + cfg.string() + " --dataset " + (work_ / "ds").string() + " --out " +
+            run.string() + " --timesteps " + std::to_string(c.timesteps) + " --threads 1 --json",
+        env_);
     if (r.status == 0) {
-      EXPECT_NO_THROW(trading::verify_run_directory(run)) << ppo;
+      EXPECT_NO_THROW(trading::verify_run_directory(run)) << c.ppo;
     } else {
+      ++diverged;
+      EXPECT_EQ(r.status, 2) << r.err;
       EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.status << " " << r.err;
       EXPECT_EQ(
           scalar(db_,
@@ -207,4 +215,5 @@ TEST_F(TrainingFaults, ExtremeSettingsNeverCompleteWithNonFiniteWeights) {
           "0");
     }
   }
+  EXPECT_GE(diverged, 1) << "no case diverged: the divergence check is not exercised";
 }
