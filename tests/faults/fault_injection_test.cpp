@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -205,27 +206,71 @@ TEST(FaultInjection, DatabaseStopMidCommandExitsFourAndRerunEqualsCleanRun) {
   const std::string clean_tables = cluster.market_tables("clean");
   const std::string clean_features = cluster.features_hash("clean");
 
+  // Deterministic: the command is held on a table lock (taken by this test) and the database
+  // stops while it waits; then, at a point chosen by time.
+  struct Case {
+    std::vector<std::string> args;
+    std::string blocked_table;  // "" = stop after a delay instead
+    std::chrono::milliseconds delay;
+  };
+  const std::vector<Case> cases{{{"ingest", "csv", bars_file()}, "market.bar_flags", 0ms},
+                                {{"features", "build"}, "features.inference_features_5m", 0ms},
+                                {{"ingest", "csv", bars_file()}, "", 400ms},
+                                {{"features", "build", "--from", "2020-01-01"}, "", 1500ms}};
   int stopped_mid_command = 0;
-  for (const auto& args : std::vector<std::vector<std::string>>{{"ingest", "csv", bars_file()},
-                                                                {"features", "build"}}) {
-    if (args[0] == "features") {
+  for (const auto& c : cases) {
+    if (c.args[0] == "features") {
       ASSERT_TRUE(ok_or_partial(cluster.run("ingest csv " + bars_file()).status));
       ASSERT_TRUE(ok_or_partial(cluster.run("ingest macro-csv " + macro_file()).status));
     }
-    auto command = cluster.start(args);
-    std::this_thread::sleep_for(args[0] == "features" ? 1500ms : 400ms);
+    std::unique_ptr<pqxx::connection> blocker_conn;
+    std::unique_ptr<pqxx::work> blocker;
+    if (!c.blocked_table.empty()) {
+      blocker_conn = std::make_unique<pqxx::connection>(cluster.url("usdcop"));
+      blocker = std::make_unique<pqxx::work>(*blocker_conn);
+      blocker->exec("LOCK TABLE " + c.blocked_table + " IN ACCESS EXCLUSIVE MODE");
+    }
+    auto command = cluster.start(c.args);
+    if (blocker) {
+      const std::string relname = c.blocked_table.substr(c.blocked_table.find('.') + 1);
+      ASSERT_TRUE(wait_until(
+          [&] {
+            return command->finished() ||
+                   cluster.exec("usdcop",
+                                "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = "
+                                "l.relation WHERE NOT l.granted AND r.relname = '" +
+                                    relname + "'") != "0";
+          },
+          60s));
+      ASSERT_FALSE(command->finished()) << command->err();
+    } else {
+      std::this_thread::sleep_for(c.delay);
+    }
     const bool was_running = !command->finished();
     ASSERT_EQ(cluster.run("db stop").status, 0);
     const int status = command->wait();
+    try {
+      blocker.reset();  // its session was terminated by the stop
+    } catch (const std::exception&) {
+    }
+    blocker_conn.reset();
+    if (!c.blocked_table.empty()) {
+      EXPECT_EQ(status, 4) << c.args[0] << ": " << command->err();
+    }
     if (was_running && status != 0 && status != 3) {
       ++stopped_mid_command;
-      EXPECT_EQ(status, 4) << args[0] << ": " << command->err();
+      EXPECT_EQ(status, 4) << c.args[0] << ": " << command->err();
       EXPECT_NE(command->err().find("database"), std::string::npos) << command->err();
       EXPECT_EQ(command->err().find("internal error"), std::string::npos) << command->err();
     }
     ASSERT_EQ(cluster.run("db start").status, 0);
+    if (c.blocked_table == "market.bar_flags") {
+      // One transaction: the stopped import left no bars, rejects or flags behind.
+      EXPECT_EQ(cluster.exec("usdcop", "SELECT count(*) FROM market.usdcop_m5_ohlcv"), "0");
+      EXPECT_EQ(cluster.exec("usdcop", "SELECT count(*) FROM market.bar_flags"), "0");
+    }
   }
-  EXPECT_GT(stopped_mid_command, 0) << "the database never stopped mid-command";
+  EXPECT_GE(stopped_mid_command, 2) << "the database never stopped mid-command";
   ASSERT_TRUE(ok_or_partial(cluster.run("ingest csv " + bars_file()).status));
   ASSERT_EQ(cluster.run("features build").status, 0);
   EXPECT_EQ(cluster.market_tables("usdcop"), clean_tables);
