@@ -151,8 +151,8 @@ void add_demo_command(CLI::App& app) {
     Timestamp from, to;
     if (!o->data.empty()) {
       market::BarImporter importer(
-          db.bars(), {"csv:" + std::filesystem::path(o->data).filename().string(), false,
-                      configured_jump_bound()});
+          db.bars(), configured_bar_import(
+                         "csv:" + std::filesystem::path(o->data).filename().string(), false));
       market::read_bar_csv(o->data, importer);
       const auto report = importer.finish();
       std::cout << report.summary();

@@ -42,7 +42,6 @@ FeatureBuildReport run_features_build(store::ConnectionPool& pool, const Feature
   const auto t_start = clock_type::now();
   store::FeatureWriterLock lock(pool);
   store::PgFeatureStore feature_store(pool);
-  store::PgBarStore bar_store(pool);
   store::PgMacroStore macro_store(pool);
   FeatureBuildReport report;
   const Timestamp to = o.to.value_or(Timestamp::max());
@@ -50,10 +49,13 @@ FeatureBuildReport run_features_build(store::ConnectionPool& pool, const Feature
   // Decide: resume from the checkpoint, or fold again from the first stored bar.
   auto t0 = clock_type::now();
   const std::string macro_fp = feature_store.macro_fingerprint();
+  // Check, load and checkpoint against one snapshot of the bars: the checkpoint then describes
+  // exactly the bars folded, and bars committed during the build are noticed by the next one.
+  store::BarSnapshot snapshot(pool);
   std::optional<features::BuilderCheckpoint> resume = feature_store.load_checkpoint();
   if (!resume) {
     report.reason = "no checkpoint";
-  } else if (feature_store.bars_fingerprint(resume->last_bar) != resume->bars_fingerprint) {
+  } else if (snapshot.bars_fingerprint(resume->last_bar) != resume->bars_fingerprint) {
     report.reason =
         "stored bars up to the checkpoint changed (earlier bars imported or bars replaced)";
     resume.reset();
@@ -87,7 +89,8 @@ FeatureBuildReport run_features_build(store::ConnectionPool& pool, const Feature
   } else {
     report.mode = "rebuild";
   }
-  const std::vector<market::Bar> bars = bar_store.load_bars(load_from, to);
+  const std::vector<market::Bar> bars = snapshot.load_bars(load_from, to);
+  if (o.after_load) o.after_load();
   const auto catalog = market::MacroCatalog::load();
   const features::MacroInputs macro = features::MacroInputs::load(macro_store, catalog);
   report.load_s = seconds_since(t0);
@@ -119,7 +122,7 @@ FeatureBuildReport run_features_build(store::ConnectionPool& pool, const Feature
     c.last_bar = *builder.last_time();
     c.bar_count = builder.bar_count();
     c.state = builder.serialize();
-    c.bars_fingerprint = feature_store.bars_fingerprint(c.last_bar);
+    c.bars_fingerprint = snapshot.bars_fingerprint(c.last_bar);
     c.macro_fingerprint = macro_fp;
     feature_store.save_checkpoint(c);
     report.write_s += seconds_since(tw);

@@ -2,6 +2,7 @@
 // `usdcop features build`: bring features.inference_features_5m up to date from the stored
 // bars and macro observations, resuming from the builder checkpoint when its inputs are
 // unchanged, rebuilding from the first stored bar otherwise. Used by the CLI and the bench.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ struct FeatureBuildOptions {
   std::optional<Timestamp> from;   // also recompute and rewrite rows from here
   std::optional<Timestamp> to;     // fold bars with time < to (default: all stored bars)
   std::size_t chunk_rows = 20000;  // rows per write transaction; checkpoint after each
+  std::function<void()> after_load;  // tests: runs once the bars are loaded (concurrent writes)
 };
 
 struct FeatureBuildReport {

@@ -1,4 +1,5 @@
 // usdcop features build|export|show (spec 02; docs/FEATURES.md).
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include "app_database.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/file_error.hpp"
 #include "features/norm_stats.hpp"
 #include "features_build.hpp"
 #include "market/csv_source.hpp"
@@ -134,9 +136,12 @@ void add_export(CLI::App& features) {
         text.clear();
       }
     }
+    errno = 0;
     out << text;
     out.flush();
-    if (!out) throw Error(ErrorKind::unavailable, "export: write failed");
+    if (!out)
+      throw file_write_error(o->out.empty() ? "export: stdout" : "--out: " + o->out, errno,
+                             ErrorKind::unavailable);
     if (!o->out.empty()) std::cerr << rows.size() << " rows written to " << o->out << "\n";
   });
 }

@@ -32,8 +32,9 @@ void add_csv(CLI::App& ingest) {
   c->callback([o] {
     if (!std::filesystem::exists(o->file)) throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
     auto& db = open_app_database();
-    market::BarImporter importer(db.bars(), {"csv:" + std::filesystem::path(o->file).filename().string(), o->replace,
-                                             configured_jump_bound()});
+    market::BarImporter importer(
+        db.bars(), configured_bar_import(
+                       "csv:" + std::filesystem::path(o->file).filename().string(), o->replace));
     market::read_bar_csv(o->file, importer);
     throw ExitRequest{finish_bar_report(importer.finish(), o->json)};
   });
@@ -83,7 +84,7 @@ void add_synthetic(CLI::App& ingest) {
 int import_synthetic(Date from, Date to, uint64_t seed, bool json) {
   auto& db = open_app_database();
   const auto data = market::generate_synthetic(from, to, seed);
-  market::BarImporter bars(db.bars(), {"synthetic", false, configured_jump_bound()});
+  market::BarImporter bars(db.bars(), configured_bar_import("synthetic", false));
   long line = 0;
   for (const auto& b : data.bars) bars.add_bar(b, ++line, "");
   const auto bar_report = bars.finish();

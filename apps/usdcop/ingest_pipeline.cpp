@@ -5,12 +5,27 @@
 #include "app_database.hpp"
 #include "cli_context.hpp"
 #include "core/config.hpp"
+#include "core/time.hpp"
 
 namespace usdcop::cli {
 
 double configured_jump_bound() {
   const auto cfg = load_config_file("usdcop.yaml");
   return value_or<double>(cfg["ingest"], "jump_bound", 0.05, "usdcop.yaml: ingest");
+}
+
+market::BarImportOptions configured_bar_import(std::string source, bool replace) {
+  const auto cfg = load_config_file("usdcop.yaml");
+  market::BarImportOptions o;
+  o.source = std::move(source);
+  o.replace = replace;
+  o.jump_bound = value_or<double>(cfg["ingest"], "jump_bound", 0.05, "usdcop.yaml: ingest");
+  const std::string earliest = value_or<std::string>(cfg["ingest"], "earliest_bar_date",
+                                                     "2000-01-01", "usdcop.yaml: ingest");
+  o.window.earliest =
+      cot_midnight(parse_date_or_throw(earliest, "usdcop.yaml: ingest.earliest_bar_date"));
+  o.window.now = now_utc();
+  return o;
 }
 
 int finish_bar_report(const market::BarImportReport& report, bool json) {
@@ -27,7 +42,7 @@ int finish_macro_report(const market::MacroImportReport& report, bool json) {
 
 int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source, bool replace, bool json) {
   auto& db = open_app_database();
-  market::BarImporter importer(db.bars(), {source, replace, configured_jump_bound()});
+  market::BarImporter importer(db.bars(), configured_bar_import(source, replace));
   for (const auto& r : records) importer.add_text(r.line, r.raw, r.time, r.open, r.high, r.low, r.close, r.volume);
   return finish_bar_report(importer.finish(), json);
 }

@@ -34,4 +34,8 @@ int import_synthetic(Date from, Date to, uint64_t seed, bool json);
 // Jump bound from config/usdcop.yaml (ingest.jump_bound).
 double configured_jump_bound();
 
+// Import options from config/usdcop.yaml: ingest.jump_bound, ingest.earliest_bar_date (bars
+// before it are rejected implausible_time) and now (later bars are rejected future_bar).
+market::BarImportOptions configured_bar_import(std::string source, bool replace);
+
 }  // namespace usdcop::cli

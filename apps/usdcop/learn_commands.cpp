@@ -110,7 +110,7 @@ void add_dataset_build(CLI::App& dataset) {
 }
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_sigint(int) {
+extern "C" void on_stop_signal(int) {
   g_stop.store(true);
 }
 
@@ -194,10 +194,17 @@ void add_train(CLI::App& app) {
   c->add_flag("--json", o->json, "Print run.json on success");
   config->excludes(resume);
   c->footer(
-      "Ctrl-C writes a resumable checkpoint (policy.pt + resume.json) and exits with status 3.");
+      "Ctrl-C or SIGTERM writes a resumable checkpoint (policy.pt + resume.json) and exits with\n"
+      "status 3. A checkpoint is also written every ppo.checkpoint_every updates: a run killed\n"
+      "outright (kill -9, crash) is marked interrupted by the next `usdcop train` and resumes\n"
+      "from there.");
   c->callback([o] {
     auto& db = open_app_database();
     store::PgExperimentRunStore runs(db.pool());
+    for (const auto& id : runs.mark_stale_runs_interrupted())
+      std::cerr << "train: run " << id
+                << " was left running by a process that no longer exists; marked interrupted "
+                   "(resume it with usdcop train --resume DIR)\n";
     learn::TrainingRunRequest req;
     std::int64_t start_steps = 0;
     if (!o->resume.empty()) {
@@ -246,22 +253,35 @@ void add_train(CLI::App& app) {
     rec.feature_order_hash = info.value("feature_order_hash", "");
     rec.builder_version = info.value("builder_version", "");
     rec.seed = static_cast<std::int64_t>(req.config.seed);
+    // The liveness lock is taken before the row says `running`, so a running row without it
+    // always belongs to a dead process.
+    store::TrainingLiveness alive(db.pool(), req.run_id);
     runs.record(rec);
     g_stop = false;
-    auto* previous = std::signal(SIGINT, on_sigint);
+    // SIGTERM (kill, systemd, a container stop) checkpoints like Ctrl-C.
+    auto* previous_int = std::signal(SIGINT, on_stop_signal);
+    auto* previous_term = std::signal(SIGTERM, on_stop_signal);
+    auto restore_signals = [&] {
+      std::signal(SIGINT, previous_int);
+      std::signal(SIGTERM, previous_term);
+    };
     Progress progress(req.config.ppo.total_timesteps, start_steps);
     learn::TrainingRunResult result;
+    std::optional<trading::RunArtifacts> verified;
     try {
       result = learn::run_training(
           req, [&](const learn::UpdateLog& l) { progress.update(l); }, &g_stop);
+      // The run directory must verify exactly as its readers (backtest, registry, live) check
+      // it (hashes, finite weights).
+      if (!result.summary.interrupted) verified = trading::verify_run_directory(req.run_dir);
     } catch (...) {
-      std::signal(SIGINT, previous);
+      restore_signals();
       rec.status = "failed";
       rec.finished = true;
       runs.record(rec);
       throw;
     }
-    std::signal(SIGINT, previous);
+    restore_signals();
     progress.finish();
     const auto& s = result.summary;
     rec.finished = true;
@@ -278,10 +298,8 @@ void add_train(CLI::App& app) {
                 << req.run_dir.string() << "\n";
       throw ExitRequest{kPartial};
     }
-    // The run directory must verify exactly as its readers (backtest, registry, live) check it.
-    const auto verified = trading::verify_run_directory(req.run_dir);
     rec.status = "completed";
-    rec.metrics["model_hash"] = verified.model_hash;
+    rec.metrics["model_hash"] = verified->model_hash;
     runs.record(rec);
     if (o->json) {
       nlohmann::json out = result.run_json;
@@ -292,8 +310,8 @@ void add_train(CLI::App& app) {
               << duration_text(s.wall_s) << " (" << std::lround(s.steps_per_s) << " steps/s, "
               << result.threads << " threads), best validation Sharpe "
               << (s.best_val_sharpe ? std::to_string(*s.best_val_sharpe) : std::string("-"))
-              << ", model " << verified.model_hash.substr(0, 12) << ", dir " << req.run_dir.string()
-              << "\n";
+              << ", model " << verified->model_hash.substr(0, 12) << ", dir "
+              << req.run_dir.string() << "\n";
   });
 }
 

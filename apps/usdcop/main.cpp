@@ -9,6 +9,7 @@
 
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "store/dependency_failure.hpp"
 #include "usdcop_version.hpp"
 
 namespace usdcop::cli {
@@ -76,6 +77,11 @@ int main(int argc, char** argv) {
     std::cerr << "usdcop: error: " << e.what() << "\n";
     return status_for(e.kind());
   } catch (const std::exception& e) {
+    // A database that shut down or a full disk mid-command is a dependency failure, not a bug.
+    if (const auto dependency = usdcop::store::as_dependency_failure(e)) {
+      std::cerr << "usdcop: error: " << dependency->what() << "\n";
+      return kUnavailable;
+    }
     std::cerr << "usdcop: internal error: " << e.what() << "\n";
     return kFailure;
   }

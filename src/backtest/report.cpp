@@ -1,6 +1,7 @@
 #include "backtest/report.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "backtest/signature.hpp"
 #include "core/error.hpp"
+#include "core/file_error.hpp"
 
 namespace usdcop::backtest {
 namespace {
@@ -88,9 +90,11 @@ std::string svg_chart(const std::vector<double>& y, const std::string& color,
 }
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
+  errno = 0;
   std::ofstream out(p, std::ios::binary);
   out << text;
-  if (!out) throw Error(ErrorKind::unavailable, p.string() + ": cannot be written");
+  out.flush();
+  if (!out) throw file_write_error(p.string(), errno, ErrorKind::unavailable);
 }
 
 }  // namespace

@@ -24,8 +24,13 @@ class MemoryBarStore final : public market::BarStore {
     }
     return r;
   }
-  void record_rejects(const std::vector<market::RejectedBar>&) override {}
-  long record_flags(const std::vector<market::BarFlag>&) override { return 0; }
+  market::BarImportWrite write_import(market::BarImportBatch& batch,
+                                      const CompleteImport& complete) override {
+    market::BarImportWrite w;
+    w.bars = write_bars(batch.bars, batch.source, batch.replace);
+    if (complete) complete(w.bars, batch);
+    return w;
+  }
   std::vector<market::Bar> load_bars(Timestamp from, Timestamp to) override {
     std::vector<market::Bar> out;
     for (auto it = bars_.lower_bound(from); it != bars_.end() && it->first < to; ++it)

@@ -1,5 +1,6 @@
 #include "learn/dataset.hpp"
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/file_error.hpp"
 #include "core/sha256.hpp"
 #include "features/contract.hpp"
 
@@ -32,9 +34,11 @@ std::string read_file(const std::filesystem::path& p) {
 }
 
 void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  errno = 0;
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw Error(ErrorKind::internal, p.string() + ": cannot write");
+  out.flush();
+  if (!out) throw file_write_error(p.string(), errno, ErrorKind::internal);
 }
 
 std::vector<std::string> column_names() {

@@ -2,84 +2,208 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "learn/experiment_keys.hpp"
 
 namespace usdcop::learn {
 namespace {
 
-// core/config instantiates int/double/bool/string; 64-bit counts are read here.
-std::int64_t int64_or(const YAML::Node& node, const std::string& key, std::int64_t fallback,
-                      const std::string& where) {
-  const YAML::Node v = node[key];
-  if (!v) return fallback;
-  try {
-    return v.as<std::int64_t>();
-  } catch (const YAML::Exception&) {
-    throw Error(ErrorKind::invalid_input, where + "." + key + ": expected an integer");
+Error bad(const std::string& where, std::string_view path, const std::string& problem) {
+  return Error(ErrorKind::invalid_input, where + ": " + std::string(path) + ": " + problem);
+}
+
+const ExperimentKey* find_key(std::string_view path) {
+  for (const auto& k : experiment_keys())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+// "dataset", "environment", "environment.thresholds", "ppo": a prefix of some key.
+bool is_section(std::string_view path) {
+  if (path == "dataset") return true;
+  for (const auto& k : experiment_keys())
+    if (k.path.size() > path.size() && k.path.starts_with(path) && k.path[path.size()] == '.')
+      return true;
+  return false;
+}
+
+std::string node_kind(const YAML::Node& n) {
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  if (n.IsNull()) return "nothing";
+  return "'" + n.Scalar().substr(0, 40) + "'";
+}
+
+std::string key_name(const YAML::Node& k) {
+  return k.IsScalar() ? k.Scalar() : std::string("<") + node_kind(k) + ">";
+}
+
+// Refuses keys that are not in the table, naming the closest valid one.
+void check_known_keys(const YAML::Node& map, const std::string& prefix, const std::string& where) {
+  for (const auto& item : map) {
+    const std::string name = key_name(item.first);
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (path == "experiment" || path == "dataset.splits" || find_key(path)) continue;
+    if (is_section(path)) {
+      if (!item.second.IsMap())
+        throw bad(where, path, "expected a mapping of keys, got " + node_kind(item.second));
+      check_known_keys(item.second, path, where);
+      continue;
+    }
+    throw Error(ErrorKind::invalid_input,
+                where + ": unknown key '" + path + "' (did you mean '" + closest_key(path) + "'?)");
+  }
+}
+
+// Never assigns a Node (yaml-cpp's operator= writes through to the referenced node): reset().
+YAML::Node lookup(const YAML::Node& root, std::string_view path) {
+  YAML::Node node;
+  node.reset(root);
+  while (!path.empty()) {
+    const auto dot = path.find('.');
+    const std::string part(path.substr(0, dot));
+    const YAML::Node& current = node;  // const access never inserts
+    if (!current.IsMap() || !current[part]) return YAML::Node(YAML::NodeType::Undefined);
+    node.reset(current[part]);
+    path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+  }
+  return node;
+}
+
+bool in_range(const ExperimentKey& k, double v) {
+  return (k.min_open ? v > k.min : v >= k.min) && v <= k.max;
+}
+
+double number_of(const ExperimentKey& k, const YAML::Node& v, const std::string& where) {
+  const std::string expected = describe_range(k);
+  if (!v.IsScalar()) throw bad(where, k.path, "expected " + expected + ", got " + node_kind(v));
+  double x = 0;
+  if (k.type == KeyType::integer) {
+    std::int64_t i = 0;
+    if (!YAML::convert<std::int64_t>::decode(v, i))
+      throw bad(where, k.path, "expected " + expected + ", got " + node_kind(v));
+    x = static_cast<double>(i);
+  } else if (!YAML::convert<double>::decode(v, x)) {
+    throw bad(where, k.path, "expected " + expected + ", got " + node_kind(v));
+  }
+  if (!std::isfinite(x) || !in_range(k, x))
+    throw bad(where, k.path, "must be " + expected + ", got " + v.Scalar());
+  return x;
+}
+
+// Parses, checks and stores one value.
+void assign(const ExperimentKey& k, const YAML::Node& v, ExperimentConfig& c,
+            const std::string& where) {
+  const ExperimentField field = k.field(c);
+  switch (k.type) {
+    case KeyType::integer: {
+      const double x = number_of(k, v, where);
+      if (auto* p = std::get_if<int*>(&field)) **p = static_cast<int>(x);
+      if (auto* p = std::get_if<std::int64_t*>(&field)) **p = static_cast<std::int64_t>(x);
+      if (auto* p = std::get_if<std::uint64_t*>(&field)) **p = static_cast<std::uint64_t>(x);
+      return;
+    }
+    case KeyType::real:
+      *std::get<double*>(field) = number_of(k, v, where);
+      return;
+    case KeyType::boolean: {
+      bool b = false;
+      if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
+        throw bad(where, k.path, "expected true or false, got " + node_kind(v));
+      *std::get<bool*>(field) = b;
+      return;
+    }
+    case KeyType::choice: {
+      const std::string text = v.IsScalar() ? v.Scalar() : std::string();
+      const std::string choices = "|" + std::string(k.choices) + "|";
+      if (!v.IsScalar() || text.empty() || choices.find("|" + text + "|") == std::string::npos)
+        throw bad(where, k.path, "must be " + describe_range(k) + ", got " + node_kind(v));
+      *std::get<std::string*>(field) = text;
+      return;
+    }
+    case KeyType::int_list: {
+      if (!v.IsSequence() || v.size() < 1 || v.size() > 8)
+        throw bad(where, k.path, "must be " + describe_range(k) + ", got " + node_kind(v));
+      std::vector<int> out;
+      for (const auto& e : v) {
+        std::int64_t i = 0;
+        if (!e.IsScalar() || !YAML::convert<std::int64_t>::decode(e, i) ||
+            !in_range(k, static_cast<double>(i)))
+          throw bad(where, k.path, "must be " + describe_range(k) + ", got " + node_kind(e));
+        out.push_back(static_cast<int>(i));
+      }
+      *std::get<std::vector<int>*>(field) = out;
+      return;
+    }
   }
 }
 
 Date date_field(const YAML::Node& node, const std::string& key, const std::string& where) {
-  const auto text = require<std::string>(node, key, where);
-  std::string what = where;
-  what += '.';
-  what += key;
-  return parse_date_or_throw(text, what);
+  const YAML::Node v = node[key];
+  if (!v || !v.IsScalar()) throw bad(where, key, "a date YYYY-MM-DD is required");
+  return parse_date_or_throw(v.Scalar(), where + "." + key);
 }
 
-void read_env(const YAML::Node& n, EnvConfig& e, const std::string& w) {
-  if (!n) return;
-  e.cost_bps = value_or(n, "cost_bps", e.cost_bps, w);
-  e.reward_scale = value_or(n, "reward_scale", e.reward_scale, w);
-  e.drawdown_penalty = value_or(n, "drawdown_penalty", e.drawdown_penalty, w);
-  e.max_episode_drawdown = value_or(n, "max_episode_drawdown", e.max_episode_drawdown, w);
-  e.episode_length = value_or(n, "episode_length", e.episode_length, w);
-  e.min_hold_bars = value_or(n, "min_hold_bars", e.min_hold_bars, w);
-  if (const auto t = n["thresholds"]) {
-    e.thresholds.long_above = value_or(t, "long_above", e.thresholds.long_above, w + ".thresholds");
-    e.thresholds.short_below =
-        value_or(t, "short_below", e.thresholds.short_below, w + ".thresholds");
+std::string split_text(const YAML::Node& s, const std::string& key, const std::string& where) {
+  const YAML::Node v = s[key];
+  if (!v || !v.IsScalar() || v.Scalar().empty()) throw bad(where, key, "a name is required");
+  return v.Scalar();
+}
+
+void read_splits(const YAML::Node& root, ExperimentConfig& c, const std::string& where) {
+  const YAML::Node ds = root["dataset"];
+  const YAML::Node splits = ds ? ds["splits"] : YAML::Node();
+  if (!splits || !splits.IsSequence() || splits.size() < 1)
+    throw bad(where, "dataset.splits", "a list of {name, start, end} is required");
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    const std::string w = where + ": dataset.splits[" + std::to_string(i) + "]";
+    const YAML::Node s = splits[i];
+    if (!s.IsMap()) throw Error(ErrorKind::invalid_input, w + ": expected {name, start, end}");
+    for (const auto& item : s) {
+      const std::string name = key_name(item.first);
+      if (name != "name" && name != "start" && name != "end")
+        throw Error(ErrorKind::invalid_input,
+                    w + ": unknown key '" + name + "' (a split has name, start and end)");
+    }
+    SplitSpec spec{split_text(s, "name", w), date_field(s, "start", w), date_field(s, "end", w)};
+    if (spec.end < spec.start) throw Error(ErrorKind::invalid_input, w + ": end is before start");
+    if (c.find(spec.name))
+      throw Error(ErrorKind::invalid_input, w + ": duplicate split name " + spec.name);
+    c.splits.push_back(spec);
   }
-  if (e.cost_bps < 0) throw Error(ErrorKind::invalid_input, w + ".cost_bps: must be >= 0");
-  if (e.episode_length < 1)
-    throw Error(ErrorKind::invalid_input, w + ".episode_length: must be >= 1");
-  if (e.min_hold_bars < 0)
-    throw Error(ErrorKind::invalid_input, w + ".min_hold_bars: must be >= 0");
-  if (!(e.max_episode_drawdown > 0))
-    throw Error(ErrorKind::invalid_input, w + ".max_episode_drawdown: must be > 0");
 }
 
-void read_ppo(const YAML::Node& n, PpoConfig& p, const std::string& w) {
-  if (!n) return;
-  p.learning_rate = value_or(n, "learning_rate", p.learning_rate, w);
-  p.n_envs = value_or(n, "n_envs", p.n_envs, w);
-  p.n_steps = value_or(n, "n_steps", p.n_steps, w);
-  p.batch_size = value_or(n, "batch_size", p.batch_size, w);
-  p.n_epochs = value_or(n, "n_epochs", p.n_epochs, w);
-  p.gamma = value_or(n, "gamma", p.gamma, w);
-  p.gae_lambda = value_or(n, "gae_lambda", p.gae_lambda, w);
-  p.clip_range = value_or(n, "clip_range", p.clip_range, w);
-  p.ent_coef = value_or(n, "ent_coef", p.ent_coef, w);
-  p.vf_coef = value_or(n, "vf_coef", p.vf_coef, w);
-  p.max_grad_norm = value_or(n, "max_grad_norm", p.max_grad_norm, w);
-  p.log_std_init = value_or(n, "log_std_init", p.log_std_init, w);
-  p.total_timesteps = int64_or(n, "total_timesteps", p.total_timesteps, w);
-  p.eval_every = int64_or(n, "eval_every", p.eval_every, w);
-  p.threads = value_or(n, "threads", p.threads, w);
-  if (n["hidden_sizes"]) p.hidden_sizes = n["hidden_sizes"].as<std::vector<int>>();
-  if (p.n_envs < 1 || p.n_steps < 1 || p.batch_size < 1 || p.n_epochs < 1)
-    throw Error(ErrorKind::invalid_input,
-                w + ": n_envs, n_steps, batch_size and n_epochs must be >= 1");
-  if (p.rollout_size() % p.batch_size != 0)
-    throw Error(ErrorKind::invalid_input, w + ".batch_size: must divide n_envs × n_steps");
-  if (p.hidden_sizes.empty()) throw Error(ErrorKind::invalid_input, w + ".hidden_sizes: empty");
-  if (p.total_timesteps < 1)
-    throw Error(ErrorKind::invalid_input, w + ".total_timesteps: must be >= 1");
+// Rules that involve two keys.
+void check_combinations(const ExperimentConfig& c, const std::string& where) {
+  if (c.ppo.rollout_size() % c.ppo.batch_size != 0)
+    throw bad(where, "ppo.batch_size",
+              "must divide ppo.n_envs x ppo.n_steps (" + std::to_string(c.ppo.rollout_size()) +
+                  "), got " + std::to_string(c.ppo.batch_size));
+  if (c.env.thresholds.short_below > c.env.thresholds.long_above)
+    throw bad(where, "environment.thresholds.short_below",
+              "must not exceed environment.thresholds.long_above");
+}
+
+void emit_value(YAML::Emitter& out, const ExperimentField& field) {
+  std::visit(
+      [&](auto* p) {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::vector<int>>) {
+          out << YAML::Flow << *p;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out << YAML::TrueFalseBool << *p;
+        } else {
+          out << *p;
+        }
+      },
+      field);
 }
 
 }  // namespace
@@ -104,31 +228,21 @@ ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input, where + ": not valid YAML (" + e.what() + ")");
   }
+  if (!root.IsMap()) throw Error(ErrorKind::invalid_input, where + ": expected a mapping of keys");
   ExperimentConfig c;
   c.yaml_text = yaml_text;
   try {
-    c.experiment = require<std::string>(root, "experiment", where);
-    c.seed = static_cast<std::uint64_t>(
-        int64_or(root, "seed", static_cast<std::int64_t>(c.seed), where));
-    const YAML::Node ds = root["dataset"];
-    if (!ds || !ds["splits"] || !ds["splits"].IsSequence() || ds["splits"].size() < 1)
-      throw Error(ErrorKind::invalid_input,
-                  where + ": dataset.splits: a list of {name, start, end} is required");
-    c.embargo_sessions = value_or(ds, "embargo_sessions", c.embargo_sessions, where + ".dataset");
-    if (c.embargo_sessions < 1)
-      throw Error(ErrorKind::invalid_input, where + ": dataset.embargo_sessions: must be >= 1");
-    for (std::size_t i = 0; i < ds["splits"].size(); ++i) {
-      const std::string w = where + ": dataset.splits[" + std::to_string(i) + "]";
-      const YAML::Node s = ds["splits"][i];
-      SplitSpec spec{require<std::string>(s, "name", w), date_field(s, "start", w),
-                     date_field(s, "end", w)};
-      if (spec.end < spec.start) throw Error(ErrorKind::invalid_input, w + ": end is before start");
-      if (c.find(spec.name))
-        throw Error(ErrorKind::invalid_input, w + ": duplicate split name " + spec.name);
-      c.splits.push_back(spec);
+    check_known_keys(root, "", where);
+    const YAML::Node name = root["experiment"];
+    if (!name || !name.IsScalar() || name.Scalar().empty())
+      throw bad(where, "experiment", "a name is required");
+    c.experiment = name.Scalar();
+    for (const auto& key : experiment_keys()) {
+      assign(key, YAML::Load(std::string(key.default_value)), c, "defaults");
+      if (const YAML::Node v = lookup(root, key.path); v.IsDefined()) assign(key, v, c, where);
     }
-    read_env(root["environment"], c.env, where + ": environment");
-    read_ppo(root["ppo"], c.ppo, where + ": ppo");
+    read_splits(root, c, where);
+    check_combinations(c, where);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input, where + ": " + e.what());
   }
@@ -171,37 +285,32 @@ std::string resolved_yaml(const ExperimentConfig& c) {
         << "start" << YAML::Value << format_date(s.start) << YAML::Key << "end" << YAML::Value
         << format_date(s.end) << YAML::EndMap;
   out << YAML::EndSeq << YAML::EndMap;
-  const auto& e = c.env;
-  out << YAML::Key << "environment" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "cost_bps" << YAML::Value << e.cost_bps;
-  out << YAML::Key << "reward_scale" << YAML::Value << e.reward_scale;
-  out << YAML::Key << "drawdown_penalty" << YAML::Value << e.drawdown_penalty;
-  out << YAML::Key << "max_episode_drawdown" << YAML::Value << e.max_episode_drawdown;
-  out << YAML::Key << "episode_length" << YAML::Value << e.episode_length;
-  out << YAML::Key << "min_hold_bars" << YAML::Value << e.min_hold_bars;
-  out << YAML::Key << "thresholds" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-      << "long_above" << YAML::Value << e.thresholds.long_above << YAML::Key << "short_below"
-      << YAML::Value << e.thresholds.short_below << YAML::EndMap;
+  // Every other key from the table, nested by its dotted path.
+  ExperimentConfig values = c;    // the table binds mutable fields; they are only read here
+  std::vector<std::string> open;  // the mappings currently open below the root
+  for (const auto& key : experiment_keys()) {
+    if (key.path == "seed" || key.path.starts_with("dataset.")) continue;
+    std::vector<std::string> parts;
+    for (std::string_view rest = key.path;;) {
+      const auto dot = rest.find('.');
+      parts.emplace_back(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      rest = rest.substr(dot + 1);
+    }
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common])
+      ++common;
+    for (std::size_t i = open.size(); i > common; --i) out << YAML::EndMap;
+    open.resize(common);
+    for (std::size_t i = common; i + 1 < parts.size(); ++i) {
+      out << YAML::Key << parts[i] << YAML::Value << YAML::BeginMap;
+      open.push_back(parts[i]);
+    }
+    out << YAML::Key << parts.back() << YAML::Value;
+    emit_value(out, key.field(values));
+  }
+  for (std::size_t i = open.size(); i > 0; --i) out << YAML::EndMap;
   out << YAML::EndMap;
-  const auto& p = c.ppo;
-  out << YAML::Key << "ppo" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "learning_rate" << YAML::Value << p.learning_rate;
-  out << YAML::Key << "n_envs" << YAML::Value << p.n_envs;
-  out << YAML::Key << "n_steps" << YAML::Value << p.n_steps;
-  out << YAML::Key << "batch_size" << YAML::Value << p.batch_size;
-  out << YAML::Key << "n_epochs" << YAML::Value << p.n_epochs;
-  out << YAML::Key << "gamma" << YAML::Value << p.gamma;
-  out << YAML::Key << "gae_lambda" << YAML::Value << p.gae_lambda;
-  out << YAML::Key << "clip_range" << YAML::Value << p.clip_range;
-  out << YAML::Key << "ent_coef" << YAML::Value << p.ent_coef;
-  out << YAML::Key << "vf_coef" << YAML::Value << p.vf_coef;
-  out << YAML::Key << "max_grad_norm" << YAML::Value << p.max_grad_norm;
-  out << YAML::Key << "log_std_init" << YAML::Value << p.log_std_init;
-  out << YAML::Key << "total_timesteps" << YAML::Value << p.total_timesteps;
-  out << YAML::Key << "eval_every" << YAML::Value << p.eval_every;
-  out << YAML::Key << "hidden_sizes" << YAML::Value << YAML::Flow << p.hidden_sizes;
-  out << YAML::Key << "threads" << YAML::Value << p.threads;
-  out << YAML::EndMap << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 

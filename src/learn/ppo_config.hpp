@@ -1,6 +1,7 @@
 #pragma once
 // PPO hyper-parameters (spec 03 defaults; config/experiments/*.yaml section `ppo`).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace usdcop::learn {
@@ -23,6 +24,8 @@ struct PpoConfig {
   std::int64_t eval_every = 50'000;  // steps between validation evaluations (0: only at the end)
   std::vector<int> hidden_sizes{256, 256};
   int threads = 0;  // torch/OpenBLAS threads; 0 = all cores
+  int checkpoint_every = 10;  // updates between periodic checkpoints (0: only at an interrupt)
+  std::string backend = "libtorch";  // "native" | "libtorch" (issue 14)
 
   std::int64_t rollout_size() const { return static_cast<std::int64_t>(n_envs) * n_steps; }
 };

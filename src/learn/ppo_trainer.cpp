@@ -259,6 +259,16 @@ TrainSummary PpoTrainer::train(const std::function<void(const UpdateLog&)>& on_u
     }
     m.optimize(log);
     ++m.updates;
+    // A diverged update (NaN/inf loss or log-std, from a too large learning rate or reward
+    // scale) leaves weights that cannot trade: stop now rather than finish "completed".
+    if (!std::isfinite(log.policy_loss) || !std::isfinite(log.value_loss) ||
+        !std::isfinite(log.log_std)) {
+      throw Error(ErrorKind::invalid_input,
+                  "training diverged at update " + std::to_string(m.updates) + " (step " +
+                      std::to_string(m.steps) +
+                      "): the loss or the weights are not finite; lower ppo.learning_rate or "
+                      "environment.reward_scale");
+    }
     log.update = m.updates;
     log.steps = m.steps;
     if (m.validation && (m.steps >= m.next_eval || m.steps >= m.ppo.total_timesteps)) {

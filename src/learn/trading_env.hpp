@@ -44,6 +44,8 @@ struct EnvConfig {
   double max_episode_drawdown = 0.15;  // terminate beyond this drawdown (fraction)
   int episode_length = 2400;           // bars
   int min_hold_bars = 0;
+  bool apply_risk_limits = false;    // read by the trading-rules work (issue 10)
+  bool flat_at_session_end = false;  // read by the trading-rules work (issue 10)
   trading::SignalThresholds thresholds;
 };
 

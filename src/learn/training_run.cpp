@@ -1,5 +1,6 @@
 #include "learn/training_run.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -7,8 +8,10 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/file_error.hpp"
 #include "core/sha256.hpp"
 #include "features/contract.hpp"
+#include "trading/run_artifacts.hpp"
 
 namespace usdcop::learn {
 namespace {
@@ -24,9 +27,11 @@ std::string read_text(const fs::path& p) {
 }
 
 void write_text(const fs::path& p, const std::string& text) {
+  errno = 0;
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << text;
-  if (!out) throw Error(ErrorKind::internal, p.string() + ": cannot write");
+  out.flush();
+  if (!out) throw file_write_error(p.string(), errno, ErrorKind::internal);
 }
 
 std::string num(double v) {
@@ -115,25 +120,36 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
   write_text(req.run_dir / "dataset.json", read_text(req.dataset_dir / "dataset.json"));
   write_text(req.run_dir / "norm_stats.json", read_text(req.dataset_dir / "norm_stats.json"));
   fs::remove(req.run_dir / "run.json");
+  // policy.pt + resume.json are always a consistent resumable pair: written at the start, every
+  // ppo.checkpoint_every updates and at an interrupt, so even a kill -9 can be resumed.
+  auto checkpoint = [&] {
+    trainer.save_checkpoint(req.run_dir / "policy.pt");
+    const nlohmann::json resume = {{"run_id", req.run_id},
+                                   {"dataset_dir", fs::absolute(req.dataset_dir).string()},
+                                   {"steps", trainer.steps_done()}};
+    write_text(req.run_dir / "resume.json.tmp", resume.dump(2) + "\n");
+    fs::rename(req.run_dir / "resume.json.tmp", req.run_dir / "resume.json");
+  };
+  checkpoint();
   {
     std::ofstream log(log_path, std::ios::app);
+    const int every = cfg.ppo.checkpoint_every;
     auto append = [&](const UpdateLog& l) {
       log << training_log_line(l);
       log.flush();
+      if (every > 0 && l.update % every == 0) checkpoint();
       if (on_update) on_update(l);
     };
     result.summary = trainer.train(append, stop);
   }
-  trainer.save_checkpoint(req.run_dir / "policy.pt");
   if (result.summary.interrupted) {
-    const nlohmann::json resume = {{"run_id", req.run_id},
-                                   {"dataset_dir", fs::absolute(req.dataset_dir).string()},
-                                   {"steps", trainer.steps_done()}};
-    write_text(req.run_dir / "resume.json", resume.dump(2) + "\n");
+    checkpoint();
     return result;
   }
+  trainer.save_checkpoint(req.run_dir / "policy.pt");
   fs::remove(req.run_dir / "resume.json");
   trainer.export_actor(req.run_dir);
+  trading::check_weights_finite(req.run_dir / "actor.bin");
   nlohmann::json artifacts = nlohmann::json::object();
   for (const char* f : {"actor.bin", "actor.json", "policy.pt", "norm_stats.json", "config.yaml",
                         "dataset.json", "training_log.csv"})

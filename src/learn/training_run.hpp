@@ -3,8 +3,9 @@
 //   policy.pt  actor.json  actor.bin  norm_stats.json  config.yaml  dataset.json
 //   training_log.csv  run.json
 // run.json lists every artifact with its sha256; model_hash = sha256(actor.bin) (the weights
-// that trade: the best actor by validation Sharpe). An interrupted run (Ctrl-C) holds
-// policy.pt, config.yaml, training_log.csv and resume.json instead of run.json/actor files;
+// that trade: the best actor by validation Sharpe). A run in progress or interrupted (Ctrl-C,
+// SIGTERM, kill -9) holds policy.pt, config.yaml, training_log.csv and resume.json instead of
+// run.json/actor files (the pair is rewritten every ppo.checkpoint_every updates);
 // `usdcop train --resume DIR` continues it.
 #include <atomic>
 #include <cstdint>

@@ -14,6 +14,7 @@ namespace usdcop::market {
 namespace {
 
 constexpr size_t kRejectSamples = 20;
+constexpr size_t kEchoLimit = 200;  // characters of a reject shown in a report
 
 // Parses a decimal number; empty means `fallback` when allowed. Accepts "nan"/"inf" so that
 // they are rejected as non-finite (a clearer reason than "malformed").
@@ -33,7 +34,38 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
+// A field quoted in a message: long input is cut (the raw row keeps everything), so a 1 MB
+// field never floods a terminal or the detail column.
+std::string excerpt(std::string_view s) {
+  return text_excerpt(trim(s), 80);
+}
+
 }  // namespace
+
+std::vector<BarFlag> BarImporter::derive_flags(const std::vector<Bar>& bars) {
+  std::vector<BarFlag> flags;
+  if (bars.empty()) return flags;
+  std::optional<double> prev_close;
+  if (auto before = store_.bar_before(bars.front().time)) prev_close = before->close;
+  for (const Bar& b : bars) {
+    if (prev_close) {
+      const double change = b.close / *prev_close - 1.0;
+      if (std::abs(change) > options_.jump_bound) {
+        std::ostringstream d;
+        d << "close " << b.close << " vs previous " << *prev_close << ": change " << change
+          << " beyond " << options_.jump_bound;
+        flags.push_back(BarFlag{b.time, "jump", change, d.str()});
+      }
+    }
+    if (is_colombian_holiday(cot_date(b.time))) {
+      flags.push_back(
+          BarFlag{b.time, "holiday", 0.0,
+                  "bar on a Colombian public holiday " + format_date(cot_date(b.time))});
+    }
+    prev_close = b.close;
+  }
+  return flags;
+}
 
 BarImporter::BarImporter(BarStore& store, BarImportOptions options)
     : store_(store), options_(std::move(options)) {
@@ -41,6 +73,12 @@ BarImporter::BarImporter(BarStore& store, BarImportOptions options)
 }
 
 void BarImporter::reject(long line, std::string_view raw, std::string_view reason, std::string detail) {
+  ++report_.rows_read;  // a row that could not be split is still a row read
+  record_reject(line, raw, reason, std::move(detail));
+}
+
+void BarImporter::record_reject(long line, std::string_view raw, std::string_view reason,
+                                std::string detail) {
   RejectedBar r;
   r.source = options_.source;
   r.line = line;
@@ -58,7 +96,7 @@ void BarImporter::add_text(long line, std::string_view raw, std::string_view tim
   const std::string time_text = trim(time);
   auto t = parse_timestamp(time_text, &why);
   if (!t) {
-    reject(line, raw, reject_reason::kBadTime, "time '" + time_text + "': " + why);
+    record_reject(line, raw, reject_reason::kBadTime, "time '" + excerpt(time_text) + "': " + why);
     return;
   }
   Bar bar;
@@ -68,8 +106,9 @@ void BarImporter::add_text(long line, std::string_view raw, std::string_view tim
   double* targets[] = {&bar.open, &bar.high, &bar.low, &bar.close};
   for (int i = 0; i < 4; ++i) {
     if (!parse_number(fields[i].second, *targets[i])) {
-      reject(line, raw, reject_reason::kMalformed,
-             std::string(fields[i].first) + " '" + trim(fields[i].second) + "' is not a number");
+      record_reject(
+          line, raw, reject_reason::kMalformed,
+          std::string(fields[i].first) + " '" + excerpt(fields[i].second) + "' is not a number");
       rejects_.back().time = t;
       return;
     }
@@ -77,7 +116,8 @@ void BarImporter::add_text(long line, std::string_view raw, std::string_view tim
   if (trim(volume).empty()) {
     bar.volume = 0;
   } else if (!parse_number(volume, bar.volume)) {
-    reject(line, raw, reject_reason::kMalformed, "volume '" + trim(volume) + "' is not a number");
+    record_reject(line, raw, reject_reason::kMalformed,
+                  "volume '" + excerpt(volume) + "' is not a number");
     rejects_.back().time = t;
     return;
   }
@@ -87,8 +127,10 @@ void BarImporter::add_text(long line, std::string_view raw, std::string_view tim
 
 void BarImporter::add_bar(const Bar& bar, long line, std::string_view raw) {
   ++report_.rows_read;
-  if (auto p = validate_bar(bar)) {
-    reject(line, raw, p->reason, std::move(p->detail));
+  auto p = check_bar_time(bar, options_.window);
+  if (!p) p = validate_bar(bar);
+  if (p) {
+    record_reject(line, raw, p->reason, std::move(p->detail));
     rejects_.back().time = bar.time;
     return;
   }
@@ -111,8 +153,9 @@ BarImportReport BarImporter::finish() {
       if (bars.back().same_values(p.bar)) {
         ++report_.duplicates_in_input;
       } else {
-        reject(p.line, p.raw, reject_reason::kConflict,
-               "same time as line " + std::to_string(origin.back()->line) + " with different values");
+        record_reject(
+            p.line, p.raw, reject_reason::kConflict,
+            "same time as line " + std::to_string(origin.back()->line) + " with different values");
         rejects_.back().time = p.bar.time;
       }
       continue;
@@ -122,48 +165,44 @@ BarImportReport BarImporter::finish() {
   }
 
   // Flags are computed before writing, against the stored bar preceding the input.
-  std::vector<BarFlag> flags;
-  if (!bars.empty()) {
-    std::optional<double> prev_close;
-    if (auto before = store_.bar_before(bars.front().time)) prev_close = before->close;
-    for (const Bar& b : bars) {
-      if (prev_close) {
-        const double change = b.close / *prev_close - 1.0;
-        if (std::abs(change) > options_.jump_bound) {
-          std::ostringstream d;
-          d << "close " << b.close << " vs previous " << *prev_close << ": change " << change << " beyond "
-            << options_.jump_bound;
-          flags.push_back(BarFlag{b.time, "jump", change, d.str()});
-        }
-      }
-      if (is_colombian_holiday(cot_date(b.time))) {
-        flags.push_back(BarFlag{b.time, "holiday", 0.0, "bar on a Colombian public holiday " + format_date(cot_date(b.time))});
-      }
-      prev_close = b.close;
-    }
-  }
-
-  BarWriteResult written = store_.write_bars(bars, options_.source, options_.replace);
-  report_.inserted = written.inserted;
-  report_.identical = written.identical;
-  report_.replaced = written.replaced;
-  if (!written.conflicts.empty()) {
+  BarImportBatch batch;
+  batch.source = options_.source;
+  batch.replace = options_.replace;
+  batch.bars = std::move(bars);
+  batch.flags = derive_flags(batch.bars);
+  batch.rejects = std::move(rejects_);
+  // Conflicts are only known inside the write; their rejects join the same transaction.
+  auto complete = [&](const BarWriteResult& written, BarImportBatch& b) {
+    if (written.conflicts.empty()) return;
     std::unordered_map<int64_t, const Pending*> by_time;
-    for (size_t i = 0; i < bars.size(); ++i) by_time.emplace(bars[i].time.time_since_epoch().count(), origin[i]);
+    for (size_t i = 0; i < b.bars.size(); ++i)
+      by_time.emplace(b.bars[i].time.time_since_epoch().count(), origin[i]);
+    std::unordered_map<int64_t, bool> conflicted;
     for (const Bar& c : written.conflicts) {
       const Pending* p = by_time.at(c.time.time_since_epoch().count());
-      reject(p->line, p->raw, reject_reason::kConflict,
-             "a bar with different values is already stored at " + format_rfc3339(c.time) +
-                 " (use --replace to overwrite)");
-      rejects_.back().time = c.time;
+      RejectedBar r{options_.source,
+                    p->line,
+                    p->raw,
+                    std::string(reject_reason::kConflict),
+                    "a bar with different values is already stored at " + format_rfc3339(c.time) +
+                        " (use --replace to overwrite)",
+                    c.time};
+      b.rejects.push_back(std::move(r));
+      conflicted[c.time.time_since_epoch().count()] = true;
     }
     // Flags only describe bars that were written.
-    std::unordered_map<int64_t, bool> conflicted;
-    for (const Bar& c : written.conflicts) conflicted[c.time.time_since_epoch().count()] = true;
-    std::erase_if(flags, [&](const BarFlag& f) { return conflicted.count(f.time.time_since_epoch().count()) > 0; });
-  }
-  if (!rejects_.empty()) store_.record_rejects(rejects_);
-  const long new_flags = flags.empty() ? 0 : store_.record_flags(flags);
+    std::erase_if(b.flags, [&](const BarFlag& f) {
+      return conflicted.count(f.time.time_since_epoch().count()) > 0;
+    });
+  };
+  const BarImportWrite written = store_.write_import(batch, complete);
+  report_.inserted = written.bars.inserted;
+  report_.identical = written.bars.identical;
+  report_.replaced = written.bars.replaced;
+  report_.rejects_recorded = written.new_rejects;
+  rejects_ = std::move(batch.rejects);
+  const std::vector<BarFlag>& flags = batch.flags;
+  const long new_flags = written.new_flags;
 
   report_.rejected = static_cast<long>(rejects_.size());
   for (const auto& r : rejects_) ++report_.rejected_by_reason[r.reason];
@@ -181,7 +220,10 @@ BarImportReport BarImporter::finish() {
 nlohmann::json BarImportReport::to_json() const {
   nlohmann::json samples = nlohmann::json::array();
   for (const auto& r : reject_samples) {
-    samples.push_back({{"line", r.line}, {"reason", r.reason}, {"detail", r.detail}, {"raw", r.raw}});
+    samples.push_back({{"line", r.line},
+                       {"reason", r.reason},
+                       {"detail", text_excerpt(r.detail, kEchoLimit)},
+                       {"raw", text_excerpt(r.raw, kEchoLimit)}});
   }
   return {{"source", source},
           {"rows_read", rows_read},
@@ -190,6 +232,7 @@ nlohmann::json BarImportReport::to_json() const {
           {"replaced", replaced},
           {"duplicates_in_input", duplicates_in_input},
           {"rejected", rejected},
+          {"rejects_recorded", rejects_recorded},
           {"rejected_by_reason", rejected_by_reason},
           {"flagged", flagged},
           {"flagged_by_rule", flagged_by_rule},
@@ -206,13 +249,17 @@ std::string BarImportReport::summary() const {
     << "identical:  " << identical << " (already stored, unchanged)\n";
   if (replaced) o << "replaced:   " << replaced << "\n";
   if (duplicates_in_input) o << "repeated:   " << duplicates_in_input << " (identical repeats in the input)\n";
-  o << "rejected:   " << rejected << "\n";
+  o << "rejected:   " << rejected;
+  if (rejected > 0 && rejects_recorded < rejected)
+    o << " (" << rejected - rejects_recorded << " already in market.rejected_bars)";
+  o << "\n";
   for (const auto& [reason, n] : rejected_by_reason) o << "  " << reason << ": " << n << "\n";
   o << "flagged:    " << flagged << "\n";
   for (const auto& [rule, n] : flagged_by_rule) o << "  " << rule << ": " << n << "\n";
   for (size_t i = 0; i < reject_samples.size() && i < 5; ++i) {
     const auto& r = reject_samples[i];
-    o << "  e.g. line " << r.line << ": " << r.reason << ": " << r.detail << "\n";
+    o << "  e.g. line " << r.line << ": " << r.reason << ": " << text_excerpt(r.detail, kEchoLimit)
+      << "\n";
   }
   if (changed_nothing()) o << "nothing changed in the database\n";
   return o.str();

@@ -9,6 +9,7 @@
 
 #include "market/bar.hpp"
 #include "market/bar_store.hpp"
+#include "market/bar_validation.hpp"
 
 namespace usdcop::market {
 
@@ -16,6 +17,9 @@ struct BarImportOptions {
   std::string source;          // "csv:<file>", "twelvedata", "synthetic", "replay"
   bool replace = false;        // overwrite stored bars whose values differ
   double jump_bound = 0.05;    // |close/prev_close - 1| above this is flagged
+  // Bars before window.earliest are rejected implausible_time, bars not closed by window.now
+  // future_bar (spec 12).
+  BarTimeWindow window = default_bar_time_window();
 };
 
 struct BarImportReport {
@@ -26,13 +30,16 @@ struct BarImportReport {
   long replaced = 0;
   long duplicates_in_input = 0;  // identical repeats inside the same input
   long rejected = 0;
+  long rejects_recorded = 0;  // rejects new to market.rejected_bars (a re-import adds none)
   std::map<std::string, long> rejected_by_reason;
   long flagged = 0;
   std::map<std::string, long> flagged_by_rule;
   std::vector<RejectedBar> reject_samples;  // the first few, for the operator
   double seconds = 0;
 
-  bool changed_nothing() const { return inserted == 0 && replaced == 0; }
+  bool changed_nothing() const {
+    return inserted == 0 && replaced == 0 && rejects_recorded == 0 && flagged == 0;
+  }
   nlohmann::json to_json() const;
   std::string summary() const;  // multi-line human text
 };
@@ -47,7 +54,7 @@ class BarImporter {
                 std::string_view volume);
   // A record already parsed by the caller (synthetic generator, replay).
   void add_bar(const Bar& bar, long line, std::string_view raw);
-  // A record that could not even be split into fields.
+  // A record that could not even be split into fields (counted as a row read).
   void reject(long line, std::string_view raw, std::string_view reason, std::string detail);
 
   // Writes everything (one transaction for bars, rejects and flags) and returns the report.
@@ -59,6 +66,9 @@ class BarImporter {
     long line;
     std::string raw;
   };
+  std::vector<BarFlag> derive_flags(const std::vector<Bar>& bars);
+  void record_reject(long line, std::string_view raw, std::string_view reason, std::string detail);
+
   BarStore& store_;
   BarImportOptions options_;
   BarImportReport report_;

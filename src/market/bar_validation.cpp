@@ -51,4 +51,29 @@ std::optional<BarProblem> validate_bar(const Bar& b) {
   return std::nullopt;
 }
 
+std::string text_excerpt(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "\u2026 (" + std::to_string(text.size()) + " bytes)";
+}
+
+BarTimeWindow default_bar_time_window() {
+  return {cot_midnight(Date{std::chrono::year{2000} / 1 / 1}), now_utc()};
+}
+
+std::optional<BarProblem> check_bar_time(const Bar& b, const BarTimeWindow& w) {
+  if (b.time < w.earliest) {
+    return problem(reject_reason::kImplausibleTime, "time " + format_rfc3339(b.time) +
+                                                        " is before the earliest accepted bar " +
+                                                        format_rfc3339(w.earliest));
+  }
+  if (b.time + kBarLength > w.now) {
+    return problem(reject_reason::kFutureBar, "bar " + format_rfc3339(b.time) + " closes at " +
+                                                  format_rfc3339(b.time + kBarLength) +
+                                                  ", after now (" + format_rfc3339(w.now) + ")");
+  }
+  return std::nullopt;
+}
+
 }  // namespace usdcop::market

@@ -47,11 +47,20 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
+// A header field without quotes and without the UTF-8 byte-order mark some editors put first.
+std::string header_name(std::string_view field, size_t index) {
+  std::string name(unquote(field));
+  if (index == 0 && name.size() >= 3 && name.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    name.erase(0, 3);
+    name = std::string(unquote(name));
+  }
+  return name;
+}
+
 std::map<std::string, size_t> header_index(const std::vector<std::string_view>& fields) {
   std::map<std::string, size_t> idx;
   for (size_t i = 0; i < fields.size(); ++i) {
-    std::string name(unquote(fields[i]));
-    if (i == 0 && name.size() >= 3 && name.compare(0, 3, "\xEF\xBB\xBF") == 0) name.erase(0, 3);  // BOM
+    std::string name = header_name(fields[i], i);
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     idx.emplace(name, i);
   }
@@ -61,6 +70,9 @@ std::map<std::string, size_t> header_index(const std::vector<std::string_view>& 
 }  // namespace
 
 std::string read_text_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorKind::invalid_input, path.string() + " is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::not_found, "cannot open " + path.string());
   std::stringstream ss;
@@ -78,12 +90,13 @@ void for_each_csv_line(std::string_view text,
   long line_no = 0;
   size_t pos = 0;
   while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
+    // Lines end with LF, CRLF or a lone CR (classic Mac files): all three are accepted.
+    size_t end = text.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
+    if (end < text.size() && text[end] == '\r' && pos < text.size() && text[pos] == '\n') ++pos;
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     fields.clear();
     size_t start = 0;
@@ -151,7 +164,7 @@ void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catal
     if (!have_header) {
       bool found_date = false;
       for (size_t i = 0; i < f.size(); ++i) {
-        const std::string name(f[i]);
+        const std::string name = header_name(f[i], i);
         if (name == "fecha" || name == "date") {
           c_date = i;
           found_date = true;

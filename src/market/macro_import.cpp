@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "market/bar_validation.hpp"
 
 namespace usdcop::market {
 namespace {
@@ -108,9 +109,10 @@ void MacroImporter::add(const std::string& variable, std::string_view date, std:
   if (!d || ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(v)) {
     ++report_.rejected;
     if (report_.reject_samples.size() < 20) {
-      report_.reject_samples.push_back(variable + " " + std::string(date) + ": '" + std::string(value) +
-                                       (d ? "' is not a finite number" : "' has an invalid date") + " (" +
-                                       std::string(raw.substr(0, 120)) + ")");
+      report_.reject_samples.push_back(variable + " " + text_excerpt(date, 40) + ": '" +
+                                       text_excerpt(value, 80) +
+                                       (d ? "' is not a finite number" : "' has an invalid date") +
+                                       " (" + std::string(raw.substr(0, 120)) + ")");
     }
     return;
   }

@@ -52,197 +52,277 @@ void check_unique_times(const std::vector<Bar>& bars) {
 
 }  // namespace
 
-market::BarWriteResult PgBarStore::write_bars(const std::vector<Bar>& bars,
-                                              const std::string& source, bool replace) {
+namespace {
+
+// Bar writers are serialized (readers are not blocked: SHARE ROW EXCLUSIVE conflicts only
+// with writes), so what the match query finds stays true until the commit.
+void lock_bar_writers(pqxx::work& tx) {
+  tx.exec("LOCK TABLE market.usdcop_m5_ohlcv IN SHARE ROW EXCLUSIVE MODE");
+}
+
+market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bars,
+                                     const std::string& source, bool replace) {
   market::BarWriteResult result;
   if (bars.empty()) return result;
   check_unique_times(bars);
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_bar_stage (us bigint NOT NULL, open float8 NOT NULL, high float8 "
+      "NOT NULL, "
+      "low float8 NOT NULL, close float8 NOT NULL, volume float8 NOT NULL) ON COMMIT DROP");
+  {
+    CopyIn copy(tx, "usdcop_bar_stage", {"us", "open", "high", "low", "close", "volume"});
+    for (const Bar& b : bars) {
+      const int64_t us = to_micros(b.time);
+      if (us % kBarMicros != 0) {
+        throw Error(ErrorKind::invalid_input,
+                    "bar time " + format_rfc3339(b.time) + " is not aligned to 5 minutes");
+      }
+      std::string& row = copy.row();
+      append_int(row, us);
+      row += '\t';
+      append_double(row, b.open);
+      row += '\t';
+      append_double(row, b.high);
+      row += '\t';
+      append_double(row, b.low);
+      row += '\t';
+      append_double(row, b.close);
+      row += '\t';
+      append_double(row, b.volume);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+
+  // Rows already stored: identical ones are counted, different ones are conflicts.
+  const auto matched = tx.exec(
+      "WITH m AS MATERIALIZED ("
+      "  SELECT s.us, s.open, s.high, s.low, s.close, s.volume,"
+      "         (t.open, t.high, t.low, t.close, t.volume) IS NOT DISTINCT FROM"
+      "         (s.open, s.high, s.low, s.close, s.volume) AS same"
+      "  FROM usdcop_bar_stage s JOIN market.usdcop_m5_ohlcv t ON t.time = " +
+      kStageTime +
+      ") "
+      "SELECT NULL::bigint AS us, NULL::float8, NULL::float8, NULL::float8, NULL::float8, "
+      "NULL::float8,"
+      "       count(*) FILTER (WHERE same) AS identical, count(*) AS matched FROM m "
+      "UNION ALL "
+      "SELECT us, open, high, low, close, volume, NULL, NULL FROM m WHERE NOT same "
+      "ORDER BY 1 NULLS FIRST");
+  long total_matched = 0;
+  for (const auto& r : matched) {
+    if (r[0].is_null()) {
+      result.identical = r[6].as<long>();
+      total_matched = r[7].as<long>();
+    } else {
+      result.conflicts.push_back(bar_from_row(r));
+    }
+  }
+
+  if (replace && !result.conflicts.empty()) {
+    const auto upd = tx.exec_params(
+        "UPDATE market.usdcop_m5_ohlcv t SET open = s.open, high = s.high, low = s.low, close = "
+        "s.close, "
+        "volume = s.volume, source = $1, ingested_at = now() "
+        "FROM usdcop_bar_stage s WHERE t.time = " +
+            kStageTime +
+            " AND (t.open, t.high, t.low, t.close, t.volume) IS DISTINCT FROM "
+            "(s.open, s.high, s.low, s.close, s.volume)",
+        source);
+    result.replaced = static_cast<long>(upd.affected_rows());
+    result.conflicts.clear();
+  }
+
+  if (total_matched < static_cast<long>(bars.size())) {
+    // The table lock makes the match above still true: no ON CONFLICT needed (its
+    // speculative insertion costs about a third more), and no anti-join when nothing matched.
+    std::string sql =
+        "INSERT INTO market.usdcop_m5_ohlcv (time, open, high, low, close, volume, source) "
+        "SELECT " +
+        kStageTime + ", s.open, s.high, s.low, s.close, s.volume, $1 FROM usdcop_bar_stage s";
+    if (total_matched > 0) {
+      sql +=
+          " WHERE NOT EXISTS (SELECT 1 FROM market.usdcop_m5_ohlcv t WHERE t.time = " + kStageTime +
+          ")";
+    }
+    const auto ins = tx.exec_params(sql, source);
+    result.inserted = static_cast<long>(ins.affected_rows());
+  }
+  return result;
+}
+
+// Rejects already recorded for the same source, line, reason and raw text (a re-import of the
+// same file) are not appended again; returns how many are new.
+long record_rejects_in(pqxx::work& tx, const std::vector<market::RejectedBar>& rejects) {
+  if (rejects.empty()) return 0;
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_reject_stage (ord bigint NOT NULL, source text NOT NULL, line "
+      "bigint, time timestamptz, reason text NOT NULL, detail text, raw text NOT NULL) ON COMMIT "
+      "DROP");
+  {
+    CopyIn copy(tx, "usdcop_reject_stage",
+                {"ord", "source", "line", "time", "reason", "detail", "raw"});
+    long ord = 0;
+    for (const auto& r : rejects) {
+      std::string& row = copy.row();
+      append_int(row, ord++);
+      row += '\t';
+      append_text(row, r.source);
+      row += '\t';
+      if (r.line > 0) {
+        append_int(row, r.line);
+      } else {
+        append_null(row);
+      }
+      row += '\t';
+      if (r.time) {
+        append_text(row, format_rfc3339(*r.time));
+      } else {
+        append_null(row);
+      }
+      row += '\t';
+      append_text(row, r.reason);
+      row += '\t';
+      append_text(row, r.detail);
+      row += '\t';
+      append_text(row, r.raw);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+  // API rows have no line: their raw text (the whole record) identifies a repeat.
+  const auto ins = tx.exec(
+      "INSERT INTO market.rejected_bars (source, line, time, reason, detail, raw) "
+      "SELECT source, line, time, reason, detail, raw FROM usdcop_reject_stage s "
+      "WHERE NOT EXISTS (SELECT 1 FROM market.rejected_bars r WHERE r.source = s.source "
+      "  AND r.line IS NOT DISTINCT FROM s.line AND r.reason = s.reason AND r.raw = s.raw) "
+      "ORDER BY ord");
+  return static_cast<long>(ins.affected_rows());
+}
+
+long record_flags_in(pqxx::work& tx, const std::vector<market::BarFlag>& flags) {
+  if (flags.empty()) return 0;
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_flag_stage (ord bigint NOT NULL, us bigint NOT NULL, rule text "
+      "NOT NULL, value float8, detail text) ON COMMIT DROP");
+  {
+    CopyIn copy(tx, "usdcop_flag_stage", {"ord", "us", "rule", "value", "detail"});
+    long ord = 0;
+    for (const auto& f : flags) {
+      std::string& row = copy.row();
+      append_int(row, ord++);
+      row += '\t';
+      append_int(row, to_micros(f.time));
+      row += '\t';
+      append_text(row, f.rule);
+      row += '\t';
+      append_double(row, f.value);
+      row += '\t';
+      append_text(row, f.detail);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+  const auto ins = tx.exec(
+      "INSERT INTO market.bar_flags (time, rule, value, detail) SELECT " + kStageTime +
+      ", s.rule, s.value, s.detail FROM (SELECT DISTINCT ON (us, rule) us, rule, value, detail "
+      "FROM usdcop_flag_stage ORDER BY us, rule, ord) s ON CONFLICT (time, rule) DO NOTHING");
+  return static_cast<long>(ins.affected_rows());
+}
+
+}  // namespace
+
+market::BarWriteResult PgBarStore::write_bars(const std::vector<Bar>& bars,
+                                              const std::string& source, bool replace) {
+  if (bars.empty()) return {};
   return guard_connection("writing bars", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "write_bars");
-    tx.exec(
-        "CREATE TEMP TABLE usdcop_bar_stage (us bigint NOT NULL, open float8 NOT NULL, high float8 "
-        "NOT NULL, "
-        "low float8 NOT NULL, close float8 NOT NULL, volume float8 NOT NULL) ON COMMIT DROP");
-    {
-      CopyIn copy(tx, "usdcop_bar_stage", {"us", "open", "high", "low", "close", "volume"});
-      for (const Bar& b : bars) {
-        const int64_t us = to_micros(b.time);
-        if (us % kBarMicros != 0) {
-          throw Error(ErrorKind::invalid_input,
-                      "bar time " + format_rfc3339(b.time) + " is not aligned to 5 minutes");
-        }
-        std::string& row = copy.row();
-        append_int(row, us);
-        row += '\t';
-        append_double(row, b.open);
-        row += '\t';
-        append_double(row, b.high);
-        row += '\t';
-        append_double(row, b.low);
-        row += '\t';
-        append_double(row, b.close);
-        row += '\t';
-        append_double(row, b.volume);
-        copy.end_row();
-      }
-      copy.finish();
-    }
-
-    // Bar writers are serialized (readers are not blocked: SHARE ROW EXCLUSIVE conflicts only
-    // with writes), so what the match query finds stays true until the commit.
-    tx.exec("LOCK TABLE market.usdcop_m5_ohlcv IN SHARE ROW EXCLUSIVE MODE");
-
-    // Rows already stored: identical ones are counted, different ones are conflicts.
-    const auto matched = tx.exec(
-        "WITH m AS MATERIALIZED ("
-        "  SELECT s.us, s.open, s.high, s.low, s.close, s.volume,"
-        "         (t.open, t.high, t.low, t.close, t.volume) IS NOT DISTINCT FROM"
-        "         (s.open, s.high, s.low, s.close, s.volume) AS same"
-        "  FROM usdcop_bar_stage s JOIN market.usdcop_m5_ohlcv t ON t.time = " +
-        kStageTime +
-        ") "
-        "SELECT NULL::bigint AS us, NULL::float8, NULL::float8, NULL::float8, NULL::float8, "
-        "NULL::float8,"
-        "       count(*) FILTER (WHERE same) AS identical, count(*) AS matched FROM m "
-        "UNION ALL "
-        "SELECT us, open, high, low, close, volume, NULL, NULL FROM m WHERE NOT same "
-        "ORDER BY 1 NULLS FIRST");
-    long total_matched = 0;
-    for (const auto& r : matched) {
-      if (r[0].is_null()) {
-        result.identical = r[6].as<long>();
-        total_matched = r[7].as<long>();
-      } else {
-        result.conflicts.push_back(bar_from_row(r));
-      }
-    }
-
-    if (replace && !result.conflicts.empty()) {
-      const auto upd = tx.exec_params(
-          "UPDATE market.usdcop_m5_ohlcv t SET open = s.open, high = s.high, low = s.low, close = "
-          "s.close, "
-          "volume = s.volume, source = $1, ingested_at = now() "
-          "FROM usdcop_bar_stage s WHERE t.time = " +
-              kStageTime +
-              " AND (t.open, t.high, t.low, t.close, t.volume) IS DISTINCT FROM "
-              "(s.open, s.high, s.low, s.close, s.volume)",
-          source);
-      result.replaced = static_cast<long>(upd.affected_rows());
-      result.conflicts.clear();
-    }
-
-    if (total_matched < static_cast<long>(bars.size())) {
-      // The table lock makes the match above still true: no ON CONFLICT needed (its
-      // speculative insertion costs about a third more), and no anti-join when nothing matched.
-      std::string sql =
-          "INSERT INTO market.usdcop_m5_ohlcv (time, open, high, low, close, volume, source) "
-          "SELECT " +
-          kStageTime + ", s.open, s.high, s.low, s.close, s.volume, $1 FROM usdcop_bar_stage s";
-      if (total_matched > 0) {
-        sql += " WHERE NOT EXISTS (SELECT 1 FROM market.usdcop_m5_ohlcv t WHERE t.time = " +
-               kStageTime + ")";
-      }
-      const auto ins = tx.exec_params(sql, source);
-      result.inserted = static_cast<long>(ins.affected_rows());
-    }
+    lock_bar_writers(tx);
+    auto result = write_bars_in(tx, bars, source, replace);
     tx.commit();
     return result;
   });
 }
 
-void PgBarStore::record_rejects(const std::vector<market::RejectedBar>& rejects) {
-  if (rejects.empty()) return;
-  guard_connection("recording rejected bars", [&] {
+market::BarImportWrite PgBarStore::write_import(market::BarImportBatch& batch,
+                                                const CompleteImport& complete) {
+  return guard_connection("writing an import", [&] {
     auto conn = pool_.acquire();
-    pqxx::work tx(*conn, "record_rejects");
-    {
-      CopyIn copy(tx, "market.rejected_bars",
-                  {"source", "line", "time", "reason", "detail", "raw"});
-      for (const auto& r : rejects) {
-        std::string& row = copy.row();
-        append_text(row, r.source);
-        row += '\t';
-        if (r.line > 0) {
-          append_int(row, r.line);
-        } else {
-          append_null(row);
-        }
-        row += '\t';
-        if (r.time) {
-          append_text(row, format_rfc3339(*r.time));
-        } else {
-          append_null(row);
-        }
-        row += '\t';
-        append_text(row, r.reason);
-        row += '\t';
-        append_text(row, r.detail);
-        row += '\t';
-        append_text(row, r.raw);
-        copy.end_row();
-      }
-      copy.finish();
-    }
+    pqxx::work tx(*conn, "write_import");
+    // Taken even without bars: concurrent imports of the same file then see each other's
+    // rejects and record them once.
+    lock_bar_writers(tx);
+    market::BarImportWrite w;
+    w.bars = write_bars_in(tx, batch.bars, batch.source, batch.replace);
+    if (complete) complete(w.bars, batch);
+    w.new_rejects = record_rejects_in(tx, batch.rejects);
+    w.new_flags = record_flags_in(tx, batch.flags);
     tx.commit();
+    return w;
   });
 }
 
-long PgBarStore::record_flags(const std::vector<market::BarFlag>& flags) {
-  if (flags.empty()) return 0;
-  return guard_connection("recording bar flags", [&] {
-    auto conn = pool_.acquire();
-    pqxx::work tx(*conn, "record_flags");
-    tx.exec(
-        "CREATE TEMP TABLE usdcop_flag_stage (ord bigint NOT NULL, us bigint NOT NULL, rule text "
-        "NOT NULL, "
-        "value float8, detail text) ON COMMIT DROP");
-    {
-      CopyIn copy(tx, "usdcop_flag_stage", {"ord", "us", "rule", "value", "detail"});
-      long ord = 0;
-      for (const auto& f : flags) {
-        std::string& row = copy.row();
-        append_int(row, ord++);
-        row += '\t';
-        append_int(row, to_micros(f.time));
-        row += '\t';
-        append_text(row, f.rule);
-        row += '\t';
-        append_double(row, f.value);
-        row += '\t';
-        append_text(row, f.detail);
-        copy.end_row();
-      }
-      copy.finish();
-    }
-    const auto ins = tx.exec(
-        "INSERT INTO market.bar_flags (time, rule, value, detail) "
-        "SELECT " +
-        kStageTime +
-        ", s.rule, s.value, s.detail FROM ("
-        "  SELECT DISTINCT ON (us, rule) us, rule, value, detail FROM usdcop_flag_stage ORDER BY "
-        "us, rule, ord"
-        ") s ON CONFLICT (time, rule) DO NOTHING");
-    tx.commit();
-    return static_cast<long>(ins.affected_rows());
-  });
+namespace {
+
+std::vector<Bar> load_bars_in(pqxx::transaction_base& tx, Timestamp from, Timestamp to) {
+  std::vector<Bar> out;
+  if (!(from < to)) return out;
+  const auto r = tx.exec_params(
+      "SELECT " + kBarColumns +
+          " FROM market.usdcop_m5_ohlcv WHERE time >= " + sql_time_from_micros("$1::bigint") +
+          " AND time < " + sql_time_from_micros("$2::bigint") + " ORDER BY time",
+      to_pg_micros(from), to_pg_micros(to));
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(bar_from_row(row));
+  return out;
 }
+
+}  // namespace
 
 std::vector<Bar> PgBarStore::load_bars(Timestamp from, Timestamp to) {
   return guard_connection("loading bars", [&] {
-    std::vector<Bar> out;
-    if (!(from < to)) return out;
+    if (!(from < to)) return std::vector<Bar>{};
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "load_bars");
-    const auto r = tx.exec_params(
-        "SELECT " + kBarColumns +
-            " FROM market.usdcop_m5_ohlcv WHERE time >= " + sql_time_from_micros("$1::bigint") +
-            " AND time < " + sql_time_from_micros("$2::bigint") + " ORDER BY time",
-        to_pg_micros(from), to_pg_micros(to));
-    out.reserve(r.size());
-    for (const auto& row : r) out.push_back(bar_from_row(row));
-    return out;
+    return load_bars_in(tx, from, to);
   });
+}
+
+std::string bars_fingerprint_in(pqxx::transaction_base& tx, Timestamp last_bar) {
+  const auto r = tx.exec_params(
+      "SELECT count(*), coalesce(" + sql_micros_of("max(ingested_at)") + ", 0), coalesce(" +
+          sql_micros_of("min(time)") +
+          ", 0) FROM market.usdcop_m5_ohlcv WHERE time <= " + sql_time_from_micros("$1::bigint"),
+      to_pg_micros(last_bar))[0];
+  return std::string(r[0].c_str()) + "|" + r[1].c_str() + "|" + r[2].c_str();
+}
+
+BarSnapshot::BarSnapshot(ConnectionPool& pool) {
+  guard_connection("opening a snapshot of the bars", [&] {
+    lease_ = pool.acquire();
+    tx_ = std::make_unique<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+        *lease_, "bar_snapshot");
+    // REPEATABLE READ fixes the snapshot at the first statement: take it now.
+    tx_->exec("SELECT 1");
+  });
+}
+
+BarSnapshot::~BarSnapshot() {
+  try {
+    if (tx_) tx_->abort();
+  } catch (...) {
+    lease_.discard();
+  }
+}
+
+std::vector<Bar> BarSnapshot::load_bars(Timestamp from, Timestamp to) {
+  return guard_connection("loading bars", [&] { return load_bars_in(*tx_, from, to); });
+}
+
+std::string BarSnapshot::bars_fingerprint(Timestamp last_bar) {
+  return guard_connection("fingerprinting bars",
+                          [&] { return bars_fingerprint_in(*tx_, last_bar); });
 }
 
 std::optional<Bar> PgBarStore::bar_before(Timestamp t) {

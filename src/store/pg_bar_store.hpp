@@ -3,7 +3,9 @@
 // and bar_flags. Bulk writes go through COPY into a transaction-local staging table and then
 // set-based SQL (identical rows counted, conflicts returned or replaced, new rows inserted),
 // all in one transaction.
+#include <memory>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -20,8 +22,8 @@ class PgBarStore final : public market::BarStore {
   // the incoming bars whose stored values differ (kept as stored unless replace), by time.
   market::BarWriteResult write_bars(const std::vector<market::Bar>& bars, const std::string& source,
                                     bool replace) override;
-  void record_rejects(const std::vector<market::RejectedBar>& rejects) override;
-  long record_flags(const std::vector<market::BarFlag>& flags) override;
+  market::BarImportWrite write_import(market::BarImportBatch& batch,
+                                      const CompleteImport& complete) override;
   // Timestamp{} .. Timestamp::max() (or min()) work as open bounds.
   std::vector<market::Bar> load_bars(Timestamp from, Timestamp to) override;
   std::optional<market::Bar> bar_before(Timestamp t) override;
@@ -33,5 +35,29 @@ class PgBarStore final : public market::BarStore {
  private:
   ConnectionPool& pool_;
 };
+
+// One consistent view of market.usdcop_m5_ohlcv (a REPEATABLE READ, read-only transaction held
+// on a leased connection for the object's lifetime). `features build` loads its bars and
+// fingerprints them through it, so its checkpoint describes exactly the bars it folded: bars
+// committed meanwhile change the next build's fingerprint and are built then.
+class BarSnapshot {
+ public:
+  explicit BarSnapshot(ConnectionPool& pool);
+  ~BarSnapshot();
+  BarSnapshot(const BarSnapshot&) = delete;
+  BarSnapshot& operator=(const BarSnapshot&) = delete;
+
+  std::vector<market::Bar> load_bars(Timestamp from, Timestamp to);
+  // Bars with time <= last_bar: "count|max(ingested_at)|min(time)"; a bar inserted before
+  // last_bar or replaced changes it.
+  std::string bars_fingerprint(Timestamp last_bar);
+
+ private:
+  ConnectionPool::Lease lease_;
+  std::unique_ptr<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>> tx_;
+};
+
+// The same fingerprint in any transaction (PgFeatureStore::bars_fingerprint uses it).
+std::string bars_fingerprint_in(pqxx::transaction_base& tx, Timestamp last_bar);
 
 }  // namespace usdcop::store

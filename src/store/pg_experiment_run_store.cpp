@@ -5,6 +5,14 @@
 #include "store/pg_copy.hpp"
 
 namespace usdcop::store {
+namespace {
+
+// Two-key advisory lock: a fixed class for training runs, the run id's hash.
+std::string liveness_key(pqxx::transaction_base& tx, const std::string& run_id) {
+  return "hashtext('usdcop.training'), hashtext(" + tx.quote(run_id) + ")";
+}
+
+}  // namespace
 
 void PgExperimentRunStore::record(const learn::ExperimentRunRecord& r) {
   guard_connection("recording an experiment run", [&] {
@@ -65,6 +73,51 @@ std::optional<learn::ExperimentRunRecord> PgExperimentRunStore::find(
         r.finished = row[13].as<bool>();
         return r;
       });
+}
+
+std::vector<std::string> PgExperimentRunStore::mark_stale_runs_interrupted() {
+  return guard_connection("checking running training runs", [&] {
+    std::vector<std::string> stale;
+    auto conn = pool_.acquire();
+    pqxx::nontransaction tx(*conn);
+    const auto running = tx.exec(
+        "SELECT run_id FROM ml.experiment_runs WHERE kind = 'training' AND status = 'running'");
+    for (const auto& row : running) {
+      const std::string id = row[0].c_str();
+      const std::string key = liveness_key(tx, id);
+      if (!tx.exec1("SELECT pg_try_advisory_lock(" + key + ")")[0].as<bool>()) continue;
+      tx.exec_params(
+          "UPDATE ml.experiment_runs SET status = 'interrupted', finished_at = now() "
+          "WHERE run_id = $1 AND status = 'running'",
+          id);
+      tx.exec("SELECT pg_advisory_unlock(" + key + ")");
+      stale.push_back(id);
+    }
+    return stale;
+  });
+}
+
+TrainingLiveness::TrainingLiveness(ConnectionPool& pool, const std::string& run_id)
+    : run_id_(run_id) {
+  guard_connection("locking the training run", [&] {
+    lease_ = pool.acquire();
+    pqxx::nontransaction tx(*lease_);
+    if (!tx.exec1("SELECT pg_try_advisory_lock(" + liveness_key(tx, run_id) + ")")[0].as<bool>()) {
+      lease_ = {};
+      throw Error(ErrorKind::conflict,
+                  "training run " + run_id + " is being trained by another process");
+    }
+  });
+}
+
+TrainingLiveness::~TrainingLiveness() {
+  if (!lease_) return;
+  try {
+    pqxx::nontransaction tx(*lease_);
+    tx.exec("SELECT pg_advisory_unlock(" + liveness_key(tx, run_id_) + ")");
+  } catch (...) {
+    lease_.discard();  // closing the session releases the lock anyway
+  }
 }
 
 }  // namespace usdcop::store

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "features/contract.hpp"
+#include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
 
 namespace usdcop::store {
@@ -282,12 +283,7 @@ std::string PgFeatureStore::bars_fingerprint(Timestamp last_bar) const {
   return guard_connection("fingerprinting bars", [&] {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn);
-    const auto r = tx.exec_params(
-        "SELECT count(*), coalesce(" + sql_micros_of("max(ingested_at)") + ", 0), coalesce(" +
-            sql_micros_of("min(time)") +
-            ", 0) FROM market.usdcop_m5_ohlcv WHERE time <= " + sql_time_from_micros("$1::bigint"),
-        to_pg_micros(last_bar))[0];
-    return std::string(r[0].c_str()) + "|" + r[1].c_str() + "|" + r[2].c_str();
+    return bars_fingerprint_in(tx, last_bar);
   });
 }
 

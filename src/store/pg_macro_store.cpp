@@ -58,33 +58,28 @@ market::MacroWriteResult PgMacroStore::write_observations(
           sql_time_from_micros("available_us") +
           " AS available_at, source FROM usdcop_macro_stage ORDER BY variable, observation_date, "
           "ord DESC");
-      const auto counts = tx.exec(
-          "SELECT count(*) FILTER (WHERE o.variable IS NULL),"
-          "       count(*) FILTER (WHERE o.variable IS NOT NULL AND"
-          "                        (o.value, o.available_at) IS DISTINCT FROM (i.value, "
-          "i.available_at)),"
-          "       count(*) FILTER (WHERE o.variable IS NOT NULL AND"
-          "                        (o.value, o.available_at) IS NOT DISTINCT FROM (i.value, "
-          "i.available_at)) "
-          "FROM usdcop_macro_in i LEFT JOIN market.macro_observations o "
-          "  ON o.variable = i.variable AND o.observation_date = i.observation_date");
-      result.inserted = counts[0][0].as<long>();
-      result.updated = counts[0][1].as<long>();
-      result.unchanged = counts[0][2].as<long>();
       // Flags describe a value; when the value is replaced they no longer apply.
       tx.exec(
           "DELETE FROM market.macro_flags f USING usdcop_macro_in i "
           "WHERE f.variable = i.variable AND f.observation_date = i.observation_date "
           "  AND f.value IS DISTINCT FROM i.value");
-      tx.exec(
-          "INSERT INTO market.macro_observations (variable, observation_date, value, available_at, "
-          "source) "
+      // Counts come from what the upsert changed (xmax = 0: a new row), so two concurrent
+      // imports of the same values report them inserted once and unchanged once.
+      const auto counts = tx.exec(
+          "WITH w AS (INSERT INTO market.macro_observations (variable, observation_date, value, "
+          "available_at, source) "
           "SELECT variable, observation_date, value, available_at, source FROM usdcop_macro_in "
           "ORDER BY variable, observation_date "
           "ON CONFLICT (variable, observation_date) DO UPDATE SET value = EXCLUDED.value, "
           "  available_at = EXCLUDED.available_at, source = EXCLUDED.source, ingested_at = now() "
           "WHERE (macro_observations.value, macro_observations.available_at) IS DISTINCT FROM "
-          "      (EXCLUDED.value, EXCLUDED.available_at)");
+          "      (EXCLUDED.value, EXCLUDED.available_at) "
+          "RETURNING (xmax = 0) AS inserted) "
+          "SELECT (SELECT count(*) FROM w WHERE inserted), (SELECT count(*) FROM w WHERE NOT "
+          "inserted), (SELECT count(*) FROM usdcop_macro_in)");
+      result.inserted = counts[0][0].as<long>();
+      result.updated = counts[0][1].as<long>();
+      result.unchanged = counts[0][2].as<long>() - result.inserted - result.updated;
     }
     if (!flags.empty()) {
       tx.exec(

@@ -1,5 +1,7 @@
 #include "trading/run_artifacts.hpp"
 
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -100,7 +102,22 @@ RunArtifacts verify_run_directory(const std::filesystem::path& dir) {
   if (r.norm_stats_hash != r.artifacts["norm_stats.json"])
     throw Error(ErrorKind::integrity, (dir / "norm_stats.json").string() +
                                           ": norm_stats_hash in run.json is not its sha256");
+  check_weights_finite(dir / "actor.bin");
   return r;
+}
+
+void check_weights_finite(const std::filesystem::path& actor_bin) {
+  const std::string bytes = read_file(actor_bin);
+  const std::size_t n = bytes.size() / sizeof(float);
+  for (std::size_t i = 0; i < n; ++i) {
+    float w = 0;
+    std::memcpy(&w, bytes.data() + i * sizeof(float), sizeof(float));
+    if (!std::isfinite(w))
+      throw Error(ErrorKind::integrity,
+                  actor_bin.string() + ": weight " + std::to_string(i) + " of " +
+                      std::to_string(n) +
+                      " is not finite (a diverged training run); such a model cannot trade");
+  }
 }
 
 PolicyBundle load_policy_bundle(const std::filesystem::path& dir) {

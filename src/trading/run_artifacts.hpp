@@ -38,7 +38,12 @@ struct RunArtifacts {
 // directory or run.json does not exist. actor.json, actor.bin and norm_stats.json must be
 // listed; model_hash must equal the hash of actor.bin and norm_stats_hash that of
 // norm_stats.json.
+// Weights that are NaN or infinite (a diverged run) are refused (integrity) too.
 RunArtifacts verify_run_directory(const std::filesystem::path& dir);
+
+// Throws Error(integrity) naming the file and the index of the first non-finite float32 of
+// actor.bin.
+void check_weights_finite(const std::filesystem::path& actor_bin);
 
 struct PolicyBundle {
   RunArtifacts run;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -42,8 +43,13 @@ fs::path write_run_directory(const fs::path& parent, const std::string& run_id,
   const fs::path dir = parent / run_id;
   fs::create_directories(dir);
   std::mt19937 gen(o.seed);
+  // 1,024 finite float32 weights (verify_run_directory refuses NaN or infinite ones).
+  std::uniform_real_distribution<float> weight(-1.0f, 1.0f);
   std::string weights(4096, '\0');
-  for (auto& c : weights) c = static_cast<char>(gen() & 0xff);
+  for (std::size_t i = 0; i < weights.size(); i += sizeof(float)) {
+    const float w = weight(gen);
+    std::memcpy(weights.data() + i, &w, sizeof w);
+  }
   const std::string actor_json =
       R"({"format":"usdcop-mlp-v1","input_size":15,"hidden_sizes":[256,256],"activation":"tanh","output_size":1,"weights_file":"actor.bin"})";
   const std::string norm_stats =

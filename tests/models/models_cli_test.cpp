@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/sha256.hpp"
 #include "model_fixtures.hpp"
 #include "store/database.hpp"
 #include "support/test_database.hpp"
@@ -139,4 +141,28 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
   for (std::string line; std::getline(in, line);) ++lines;
   EXPECT_EQ(lines, json_rows.size());
   EXPECT_EQ(run("audit export --from 2100-01-01 --to 2000-01-01").status, 2);
+}
+
+// Issue 11 item 3: a run whose weights are not finite (a diverged training) is refused by
+// `models register` even when its hashes are consistent.
+TEST_F(ModelsCli, RegisterRefusesNonFiniteWeights) {
+  const auto dir = usdcop::testing::write_run_directory(tmp.path(), "ppo_cli_nan", {.seed = 9});
+  {
+    std::fstream f(dir / "actor.bin", std::ios::in | std::ios::out | std::ios::binary);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    f.seekp(4 * 7);
+    f.write(reinterpret_cast<const char*>(&nan), sizeof nan);
+  }
+  std::ifstream in(dir / "run.json");
+  nlohmann::json run_json_doc = nlohmann::json::parse(in);
+  in.close();
+  const std::string hash = sha256_file_hex(dir / "actor.bin");
+  run_json_doc["artifacts"]["actor.bin"] = hash;
+  run_json_doc["model_hash"] = hash;
+  std::ofstream(dir / "run.json") << run_json_doc.dump(2);
+
+  const auto refused = run("models register " + dir.string() + " --as alice");
+  EXPECT_EQ(refused.status, 6) << refused.err;
+  EXPECT_NE(refused.err.find("not finite"), std::string::npos) << refused.err;
+  EXPECT_EQ(run_json("models list --json").size(), 0u);
 }

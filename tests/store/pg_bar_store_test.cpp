@@ -148,7 +148,10 @@ TEST(PgBarStore, RecordsRejectsWithRawTextAndFlagsOnce) {
        {}},
       {"twelvedata", 0, "{\"datetime\": \"x\"}", "bad_time", "no offset", {}},
   };
-  store.record_rejects(rejects);
+  BarImportBatch with_rejects;
+  with_rejects.rejects = rejects;
+  EXPECT_EQ(store.write_import(with_rejects, {}).new_rejects, 3);
+  EXPECT_EQ(store.write_import(with_rejects, {}).new_rejects, 0);  // recorded once (issue 11)
   EXPECT_EQ(query_long(db, "SELECT count(*) FROM market.rejected_bars"), 3);
   EXPECT_EQ(query_text(db, "SELECT raw FROM market.rejected_bars WHERE line = 7"), rejects[0].raw);
   EXPECT_EQ(query_text(db, "SELECT raw FROM market.rejected_bars WHERE line = 8"),
@@ -170,8 +173,10 @@ TEST(PgBarStore, RecordsRejectsWithRawTextAndFlagsOnce) {
                                 {t, "holiday", 0, "holiday"},
                                 {t, "jump", 0.062, "repeat in the same input"},
                                 {t + std::chrono::minutes(5), "jump", -0.07, "down"}};
-  EXPECT_EQ(store.record_flags(flags), 3);
-  EXPECT_EQ(store.record_flags(flags), 0);  // already recorded: left as they are
+  BarImportBatch with_flags;
+  with_flags.flags = flags;
+  EXPECT_EQ(store.write_import(with_flags, {}).new_flags, 3);
+  EXPECT_EQ(store.write_import(with_flags, {}).new_flags, 0);  // already recorded: left as they are
   EXPECT_EQ(query_long(db, "SELECT count(*) FROM market.bar_flags"), 3);
   EXPECT_EQ(query_text(db,
                        "SELECT value::text FROM market.bar_flags WHERE rule = 'jump' AND time = "

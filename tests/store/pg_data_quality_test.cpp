@@ -29,8 +29,10 @@ TEST(PgDataQuality, CountsRejectsAndFlagsWithOpenBounds) {
   reject.line = 3;
   reject.raw = "garbage";
   reject.reason = "malformed";
-  bars.record_rejects({reject, reject});
-  bars.record_flags({BarFlag{session[10].time, "jump", 0.07, "close-to-close"}});
+  BarImportBatch batch;
+  batch.rejects = {reject, reject};
+  batch.flags = {BarFlag{session[10].time, "jump", 0.07, "close-to-close"}};
+  bars.write_import(batch, {});
 
   PgDataQuality quality(db.pool());
   const auto counts = quality.bar_counts_by_day(Timestamp::min(), Timestamp::max());
