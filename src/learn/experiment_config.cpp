@@ -8,6 +8,7 @@
 #include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::learn {
 namespace {
@@ -40,6 +41,10 @@ void read_env(const YAML::Node& n, EnvConfig& e, const std::string& w) {
   e.max_episode_drawdown = value_or(n, "max_episode_drawdown", e.max_episode_drawdown, w);
   e.episode_length = value_or(n, "episode_length", e.episode_length, w);
   e.min_hold_bars = value_or(n, "min_hold_bars", e.min_hold_bars, w);
+  e.flat_at_session_end = value_or(n, "flat_at_session_end", e.flat_at_session_end, w);
+  e.apply_risk_limits = value_or(n, "apply_risk_limits", e.apply_risk_limits, w);
+  // The risk profile's limits in training (issue 10): config/risk.yaml, as the backtest uses.
+  if (e.apply_risk_limits) e.risk = trading::load_risk_profile();
   if (const auto t = n["thresholds"]) {
     e.thresholds.long_above = value_or(t, "long_above", e.thresholds.long_above, w + ".thresholds");
     e.thresholds.short_below =
@@ -179,6 +184,8 @@ std::string resolved_yaml(const ExperimentConfig& c) {
   out << YAML::Key << "max_episode_drawdown" << YAML::Value << e.max_episode_drawdown;
   out << YAML::Key << "episode_length" << YAML::Value << e.episode_length;
   out << YAML::Key << "min_hold_bars" << YAML::Value << e.min_hold_bars;
+  out << YAML::Key << "flat_at_session_end" << YAML::Value << e.flat_at_session_end;
+  out << YAML::Key << "apply_risk_limits" << YAML::Value << e.apply_risk_limits;
   out << YAML::Key << "thresholds" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
       << "long_above" << YAML::Value << e.thresholds.long_above << YAML::Key << "short_below"
       << YAML::Value << e.thresholds.short_below << YAML::EndMap;

@@ -8,8 +8,15 @@
 
 namespace usdcop::learn {
 
+namespace {
+// The environment applies the position rules, not the operations mode.
+const trading::FixedOperationsMode kNormalMode{trading::OperationsMode::kNormal};
+}  // namespace
+
 TradingEnv::TradingEnv(std::shared_ptr<const EnvSeries> series, EnvConfig config)
-    : series_(std::move(series)), config_(config) {
+    : series_(std::move(series)),
+      config_(std::move(config)),
+      rules_({config_.min_hold_bars, config_.flat_at_session_end}) {
   if (!series_ || series_->size() < 2)
     throw Error(ErrorKind::invalid_input, "environment: a split needs at least 2 rows");
   if (series_->market.size() != series_->size() ||
@@ -39,8 +46,11 @@ Observation TradingEnv::reset_at(std::size_t row, std::size_t max_steps) {
   steps_ = 0;
   max_steps_ = max_steps ? max_steps : static_cast<std::size_t>(config_.episode_length);
   position_ = 0;
-  held_bars_ = 0;
   equity_ = peak_ = 1.0;
+  rules_.reset();
+  trade_log_return_ = 0;
+  if (config_.apply_risk_limits)
+    risk_ = std::make_unique<trading::RiskManager>(config_.risk, kNormalMode);
   Observation obs;
   observe(obs);
   return obs;
@@ -57,22 +67,19 @@ StepResult TradingEnv::step(double action, Observation& next) {
   StepResult out;
   StepInfo& info = out.info;
   info.row = row_;
-  int target = trading::target_position(trading::signal_for_action(action, config_.thresholds));
-  // min_hold_bars: an open position may be neither closed nor reversed before it has been held
-  // that many bars; opening from flat is always allowed.
-  if (position_ != 0 && target != position_ && held_bars_ < config_.min_hold_bars) {
-    target = position_;
-    info.blocked = true;
-  }
+  const int target = ruled_target(action, info);
   const double r = series_->next_log_return[row_];
   info.pnl = target * r;
   info.cost = config_.cost_bps * 1e-4 * std::abs(target - position_);
+  if (risk_) book_trade(target, info.cost);
   const double dd_before = 1.0 - equity_ / peak_;
+  if (risk_) risk_->on_bar_close(series_->time[row_], equity_ * std::exp(-info.cost));
   equity_ *= std::exp(info.pnl - info.cost);
   peak_ = std::max(peak_, equity_);
   const double dd_after = 1.0 - equity_ / peak_;
-  held_bars_ = target == position_ ? held_bars_ + 1 : 1;
+  rules_.on_bar_end(position_, target);
   position_ = target;
+  if (risk_) trade_log_return_ += info.pnl;
   info.position = target;
   info.equity = equity_;
   info.drawdown = dd_after;
@@ -87,6 +94,37 @@ StepResult TradingEnv::step(double action, Observation& next) {
     out.truncated = true;
   }
   return out;
+}
+
+// The policy's target through the shared position rules and, with apply_risk_limits, the
+// risk manager (its equity is the environment's, marked at this row's close).
+int TradingEnv::ruled_target(double action, StepInfo& info) {
+  const Timestamp t = series_->time[row_];
+  const int wanted =
+      trading::target_position(trading::signal_for_action(action, config_.thresholds));
+  const trading::RuledTarget ruled = rules_.apply(t, position_, wanted);
+  info.blocked = ruled.by == trading::RuleOverride::kMinHold;
+  if (!risk_) return static_cast<int>(ruled.target);
+  const trading::RiskDecision d = risk_->review(t, equity_, position_, ruled.target);
+  risk_->take_events();
+  info.vetoed = d.vetoed;
+  return static_cast<int>(d.position);
+}
+
+// Trades for the loss-streak rule: a trade's result is the sum of its log P&L and costs (a
+// reversal's cost split in half between the closed and the opened trade).
+void TradingEnv::book_trade(int target, double cost) {
+  if (target == position_) return;
+  const bool reversal = position_ != 0 && target != 0;
+  const double close_cost = position_ == 0 ? 0 : (reversal ? cost / 2 : cost);
+  if (position_ != 0) {
+    trading::Trade closed;
+    closed.side = position_;
+    closed.net_pnl = trade_log_return_ - close_cost;
+    risk_->on_trade_closed(closed, series_->time[row_]);
+    risk_->take_events();
+  }
+  trade_log_return_ = target != 0 ? -(cost - close_cost) : 0.0;
 }
 
 namespace {

@@ -8,6 +8,11 @@
 //   equity = equity · exp(pnl − cost)     (log accounting, starts at 1.0)
 //   reward = reward_scale · (pnl − cost) − drawdown_penalty · max(0, dd_new − dd_old)
 // where dd = 1 − equity / peak equity of the episode.
+//
+// Position rules: the target goes through trading::PositionRules (min hold, flat at session
+// end) exactly as in the backtest and live; with apply_risk_limits the risk manager of the risk
+// profile (trades per day, loss-streak cooldown, daily-loss pause, market hours, drawdown
+// kill) reviews it too, never the operations mode. Both default off: today's behaviour.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -16,7 +21,10 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "trading/position_rules.hpp"
+#include "trading/risk_manager.hpp"
 #include "trading/signal.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::learn {
 
@@ -44,6 +52,9 @@ struct EnvConfig {
   double max_episode_drawdown = 0.15;  // terminate beyond this drawdown (fraction)
   int episode_length = 2400;           // bars
   int min_hold_bars = 0;
+  bool flat_at_session_end = false;  // environment.flat_at_session_end
+  bool apply_risk_limits = false;    // environment.apply_risk_limits: `risk` reviews targets
+  trading::RiskProfile risk;         // config/risk.yaml when apply_risk_limits
   trading::SignalThresholds thresholds;
 };
 
@@ -51,6 +62,7 @@ struct StepInfo {
   std::size_t row = 0;   // the row the action was taken at
   int position = 0;      // position held over the next bar (after min-hold blocking)
   bool blocked = false;  // the target was refused by min_hold_bars
+  bool vetoed = false;   // the risk manager changed the target (apply_risk_limits)
   double pnl = 0, cost = 0;
   double equity = 1.0, drawdown = 0;
 };
@@ -85,11 +97,17 @@ class TradingEnv {
  private:
   void observe(Observation& obs) const;
 
+  int ruled_target(double action, StepInfo& info);
+  void book_trade(int target, double cost);
+
   std::shared_ptr<const EnvSeries> series_;
   EnvConfig config_;
   std::size_t row_ = 0, steps_ = 0, max_steps_ = 0;
-  int position_ = 0, held_bars_ = 0;
+  int position_ = 0;
   double equity_ = 1.0, peak_ = 1.0;
+  trading::PositionRules rules_;
+  std::unique_ptr<trading::RiskManager> risk_;  // with apply_risk_limits
+  double trade_log_return_ = 0;                 // of the open trade, for the loss streak
 };
 
 // N environments stepped together, auto-resetting a finished one. Observations are one
