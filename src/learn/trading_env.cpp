@@ -9,8 +9,11 @@
 namespace usdcop::learn {
 
 namespace {
-// The environment applies the position rules, not the operations mode.
+// The environment applies the position rules and risk limits, not the operations mode. The
+// session's policy and normalization are never used (on_target takes the decided target).
 const trading::FixedOperationsMode kNormalMode{trading::OperationsMode::kNormal};
+trading::FlatPolicy g_unused_policy;
+const features::NormStats kUnusedStats{};
 }  // namespace
 
 TradingEnv::TradingEnv(std::shared_ptr<const EnvSeries> series, EnvConfig config)
@@ -48,9 +51,17 @@ Observation TradingEnv::reset_at(std::size_t row, std::size_t max_steps) {
   position_ = 0;
   equity_ = peak_ = 1.0;
   rules_.reset();
-  trade_log_return_ = 0;
-  if (config_.apply_risk_limits)
-    risk_ = std::make_unique<trading::RiskManager>(config_.risk, kNormalMode);
+  if (config_.apply_risk_limits) {
+    trading::TradingConfig tc;
+    tc.thresholds = config_.thresholds;
+    tc.cost_bps = config_.cost_bps;
+    session_.reset();
+    broker_ = std::make_unique<trading::PaperBroker>(tc.initial_capital, tc.cost_bps);
+    session_ = std::make_unique<trading::TradingSession>(
+        g_unused_policy, kUnusedStats, tc, config_.risk, kNormalMode, *broker_,
+        trading::PositionRuleConfig{config_.min_hold_bars, config_.flat_at_session_end});
+    price_ = 1.0;
+  }
   Observation obs;
   observe(obs);
   return obs;
@@ -71,15 +82,13 @@ StepResult TradingEnv::step(double action, Observation& next) {
   const double r = series_->next_log_return[row_];
   info.pnl = target * r;
   info.cost = config_.cost_bps * 1e-4 * std::abs(target - position_);
-  if (risk_) book_trade(target, info.cost);
   const double dd_before = 1.0 - equity_ / peak_;
-  if (risk_) risk_->on_bar_close(series_->time[row_], equity_ * std::exp(-info.cost));
   equity_ *= std::exp(info.pnl - info.cost);
   peak_ = std::max(peak_, equity_);
   const double dd_after = 1.0 - equity_ / peak_;
   rules_.on_bar_end(position_, target);
   position_ = target;
-  if (risk_) trade_log_return_ += info.pnl;
+  price_ *= std::exp(r);
   info.position = target;
   info.equity = equity_;
   info.drawdown = dd_after;
@@ -96,35 +105,22 @@ StepResult TradingEnv::step(double action, Observation& next) {
   return out;
 }
 
-// The policy's target through the shared position rules and, with apply_risk_limits, the
-// risk manager (its equity is the environment's, marked at this row's close).
+// The policy's target through the shared position rules or, with apply_risk_limits, through
+// the trading session (the same rules, then the risk manager).
 int TradingEnv::ruled_target(double action, StepInfo& info) {
   const Timestamp t = series_->time[row_];
   const int wanted =
       trading::target_position(trading::signal_for_action(action, config_.thresholds));
-  const trading::RuledTarget ruled = rules_.apply(t, position_, wanted);
-  info.blocked = ruled.by == trading::RuleOverride::kMinHold;
-  if (!risk_) return static_cast<int>(ruled.target);
-  const trading::RiskDecision d = risk_->review(t, equity_, position_, ruled.target);
-  risk_->take_events();
-  info.vetoed = d.vetoed;
-  return static_cast<int>(d.position);
-}
-
-// Trades for the loss-streak rule: a trade's result is the sum of its log P&L and costs (a
-// reversal's cost split in half between the closed and the opened trade).
-void TradingEnv::book_trade(int target, double cost) {
-  if (target == position_) return;
-  const bool reversal = position_ != 0 && target != 0;
-  const double close_cost = position_ == 0 ? 0 : (reversal ? cost / 2 : cost);
-  if (position_ != 0) {
-    trading::Trade closed;
-    closed.side = position_;
-    closed.net_pnl = trade_log_return_ - close_cost;
-    risk_->on_trade_closed(closed, series_->time[row_]);
-    risk_->take_events();
+  if (!session_) {
+    const trading::RuledTarget ruled = rules_.apply(t, position_, wanted);
+    info.blocked = ruled.by == trading::RuleOverride::kMinHold;
+    return static_cast<int>(ruled.target);
   }
-  trade_log_return_ = target != 0 ? -(cost - close_cost) : 0.0;
+  const market::Bar bar{t, price_, price_, price_, price_, 0};
+  const trading::BarOutcome out = session_->on_target(bar, static_cast<double>(wanted));
+  info.blocked = out.rule == trading::RuleOverride::kMinHold;
+  info.vetoed = out.position_after != wanted;
+  return static_cast<int>(out.position_after);
 }
 
 namespace {

@@ -10,9 +10,13 @@
 // where dd = 1 − equity / peak equity of the episode.
 //
 // Position rules: the target goes through trading::PositionRules (min hold, flat at session
-// end) exactly as in the backtest and live; with apply_risk_limits the risk manager of the risk
-// profile (trades per day, loss-streak cooldown, daily-loss pause, market hours, drawdown
-// kill) reviews it too, never the operations mode. Both default off: today's behaviour.
+// end) exactly as in the backtest and live. With apply_risk_limits the environment instead
+// drives a trading::TradingSession (TradingSession::on_target: the same position rules, the risk
+// manager of the risk profile and a paper broker, under a fixed NORMAL mode, never the
+// operations mode) over prices rebuilt from the log returns (equity ratios do not depend on the
+// price level), so trades per day, the loss-streak cooldown, the daily-loss pause, market hours
+// and the drawdown kill decide exactly as in the backtest. The reward keeps the log accounting
+// above. Both default off: today's behaviour.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -21,10 +25,11 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "trading/broker.hpp"
 #include "trading/position_rules.hpp"
-#include "trading/risk_manager.hpp"
 #include "trading/signal.hpp"
 #include "trading/trading_config.hpp"
+#include "trading/trading_session.hpp"
 
 namespace usdcop::learn {
 
@@ -62,7 +67,7 @@ struct StepInfo {
   std::size_t row = 0;   // the row the action was taken at
   int position = 0;      // position held over the next bar (after min-hold blocking)
   bool blocked = false;  // the target was refused by min_hold_bars
-  bool vetoed = false;   // the risk manager changed the target (apply_risk_limits)
+  bool vetoed = false;   // the risk manager or a rule changed the target (apply_risk_limits)
   double pnl = 0, cost = 0;
   double equity = 1.0, drawdown = 0;
 };
@@ -98,7 +103,6 @@ class TradingEnv {
   void observe(Observation& obs) const;
 
   int ruled_target(double action, StepInfo& info);
-  void book_trade(int target, double cost);
 
   std::shared_ptr<const EnvSeries> series_;
   EnvConfig config_;
@@ -106,8 +110,11 @@ class TradingEnv {
   int position_ = 0;
   double equity_ = 1.0, peak_ = 1.0;
   trading::PositionRules rules_;
-  std::unique_ptr<trading::RiskManager> risk_;  // with apply_risk_limits
-  double trade_log_return_ = 0;                 // of the open trade, for the loss streak
+  // With apply_risk_limits: the session that applies rules and risk limits, its broker and the
+  // relative price of the current row.
+  std::unique_ptr<trading::PaperBroker> broker_;
+  std::unique_ptr<trading::TradingSession> session_;
+  double price_ = 1.0;
 };
 
 // N environments stepped together, auto-resetting a finished one. Observations are one

@@ -56,7 +56,24 @@ BarOutcome TradingSession::on_bar(const market::Bar& bar, const features::Featur
   } else {
     ++no_decision_;
   }
+  execute(bar, target, out);
+  return out;
+}
 
+BarOutcome TradingSession::on_target(const market::Bar& bar, std::optional<double> target) {
+  ++bar_number_;
+  broker_.mark(bar.time, bar.close);
+  BarOutcome out;
+  out.time = bar.time;
+  out.close = bar.close;
+  out.position_before = position_;
+  out.decided = target.has_value();
+  if (!target) ++no_decision_;
+  execute(bar, target.value_or(position_), out);
+  return out;
+}
+
+void TradingSession::execute(const market::Bar& bar, double target, BarOutcome& out) {
   // Position rules (min hold, session end), then the risk manager, whose exits override them.
   const RuledTarget ruled = rules_.apply(bar.time, position_, target);
   out.rule = ruled.by;
@@ -77,7 +94,6 @@ BarOutcome TradingSession::on_bar(const market::Bar& bar, const features::Featur
   out.equity = broker_.account().equity();
   risk_.on_bar_close(bar.time, out.equity);
   out.risk_events = risk_.take_events();
-  return out;
 }
 
 std::optional<Fill> TradingSession::close_position(ExitReason reason) {

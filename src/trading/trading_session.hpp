@@ -48,6 +48,10 @@ class TradingSession {
 
   // `row` may be null (missing) or incomplete: no decision. A row for another time is refused.
   BarOutcome on_bar(const market::Bar& bar, const features::FeatureRow* row);
+  // The execution half of on_bar (position rules, risk manager, broker, ledger) for a driver
+  // that decided elsewhere: the training environment with apply_risk_limits gives the target
+  // of its own action. `target` is nullopt when there is no decision.
+  BarOutcome on_target(const market::Bar& bar, std::optional<double> target);
   // Closes any open position at the last marked price (end of a backtest; a kill).
   std::optional<Fill> close_position(ExitReason reason);
 
@@ -62,6 +66,7 @@ class TradingSession {
  private:
   std::optional<Fill> move_to(double units, Timestamp time, ExitReason reason,
                               std::optional<Trade>* closed);
+  void execute(const market::Bar& bar, double target, BarOutcome& out);
 
   Policy& policy_;
   const features::NormStats& stats_;
