@@ -138,7 +138,7 @@ TEST(BacktestSignature, EditingAnyMetricOrEquityPointFailsVerify) {
       "metrics = jsonb_set(metrics, '{sharpe_ratio}', to_jsonb((metrics->>'sharpe_ratio')::float8 "
       "+ 0.5))",
       "metrics = jsonb_set(metrics, '{total_return_pct}', '0.5')",
-      "metrics = jsonb_set(metrics, '{bars_without_decision}', '0')",
+      "metrics = jsonb_set(metrics, '{bars_without_decision}', '7')",
       "equity_curve = jsonb_set(equity_curve, '{10,1}', to_jsonb((equity_curve->10->>1)::float8 + "
       "0.01))",
       "equity_curve = jsonb_set(equity_curve, '{3,2}', '0.5')",
