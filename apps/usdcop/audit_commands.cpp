@@ -18,8 +18,10 @@ void add_export(CLI::App& audit) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = audit.add_subcommand("export", "Audit rows with from <= at < to as CSV or JSON");
-  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")->required();
-  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")->required();
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")
+      ->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   c->add_option("--format", o->format, "csv|json (default json)")
       ->check(CLI::IsMember({"csv", "json"}));
   c->add_option("--out", o->out, "Write to FILE instead of stdout");

@@ -78,8 +78,8 @@ void verify_stored(const std::string& uuid, bool json) {
                 {"trades", r.trades.size()}});
   } else if (ok) {
     std::cout << "OK: backtest " << stored.backtest_uuid << " (" << r.trades.size()
-              << " trades) matches its v" << r.signature_version << " signature (" << covers
-              << ") " << actual << "\n";
+              << " trades) matches its v" << r.signature_version << " signature (" << covers << ") "
+              << actual << "\n";
   } else {
     std::cout << "MISMATCH: backtest " << stored.backtest_uuid << " was modified (v"
               << r.signature_version << " signature covers " << covers << "): stored "
@@ -108,9 +108,9 @@ void show_stored(const std::string& uuid, bool json) {
                         {"equity_curve", r.equity_curve},
                         {"daily_returns", r.daily_returns}};
   if (r.signature_version >= 2) {
-    out["inputs"] = backtest::signed_document({r.model_hash, r.builder_version,
-                                               r.feature_order_hash, r.bar_range, r.config},
-                                              {})["inputs"];
+    out["inputs"] = backtest::signed_document(
+        {r.model_hash, r.builder_version, r.feature_order_hash, r.bar_range, r.config},
+        {})["inputs"];
   } else {
     out["config"] = r.config;
   }
@@ -121,8 +121,8 @@ void show_stored(const std::string& uuid, bool json) {
   std::cout << "backtest " << stored.backtest_uuid << "  " << r.model_id << "  "
             << format_date(r.start_date) << " .. " << format_date(r.end_date) << "  ("
             << r.period_type << ")\n  trades " << r.trades.size() << ", equity points "
-            << r.equity_curve.size() << ", signature v" << r.signature_version << " "
-            << r.signature << "\n  metrics " << r.metrics.dump() << "\n";
+            << r.equity_curve.size() << ", signature v" << r.signature_version << " " << r.signature
+            << "\n  metrics " << r.metrics.dump() << "\n";
 }
 
 // Every metric plus the counts of the run: what is stored (and signed) in metrics.
@@ -145,8 +145,9 @@ void add_backtest(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* c = app.add_subcommand("backtest", "Backtest a model over stored bars (spec 04)");
   c->add_option("--model", o->model, "MODEL_ID (registered) or RUN_DIR");
-  c->add_option("--from", o->from,
-                "Start: a date (COT day) or an RFC 3339 time; default: the period's split in run.json");
+  c->add_option(
+      "--from", o->from,
+      "Start: a date (COT day) or an RFC 3339 time; default: the period's split in run.json");
   c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive");
   c->add_option("--period", o->period, "validation | test | custom")
       ->check(CLI::IsMember({"validation", "test", "custom"}));
@@ -230,18 +231,13 @@ void add_backtest(CLI::App& app) {
                      {"bars", slice.bars.size()}};
     rec.signature_version = backtest::kSignatureVersion;
     rec.signature = backtest::recompute_signature(rec);
-    nlohmann::json run = {{"model_id", model.model_id},
-                          {"model_version", model.model_version},
-                          {"run_id", model.bundle.run.run_id},
-                          {"model_hash", model.bundle.run.model_hash},
-                          {"from", format_date(from_day)},
-                          {"to", format_date(to_day)},
-                          {"bar_range", rec.bar_range},
-                          {"period_type", o->period},
-                          {"is_out_of_sample", oos},
-                          {"signature_version", rec.signature_version},
-                          {"signature", rec.signature},
-                          {"config", rec.config}};
+    nlohmann::json run = {
+        {"model_id", model.model_id},        {"model_version", model.model_version},
+        {"run_id", model.bundle.run.run_id}, {"model_hash", model.bundle.run.model_hash},
+        {"from", format_date(from_day)},     {"to", format_date(to_day)},
+        {"bar_range", rec.bar_range},        {"period_type", o->period},
+        {"is_out_of_sample", oos},           {"signature_version", rec.signature_version},
+        {"signature", rec.signature},        {"config", rec.config}};
     std::string uuid;
     if (model.registered) {
       rec.created_by = o->created_by.empty() ? env_or("USER", "") : o->created_by;

@@ -83,8 +83,11 @@ void add_evaluate(CLI::App& app) {
                 "MODEL_ID or RUN_DIR, then optional RUN_DIRs of other seeds")
       ->required();
   c->add_option("--split", o->split, "val | test | custom (custom needs --from/--to)");
-  c->add_option("--from", o->from, "Start of a custom period: a date (COT day) or an RFC 3339 time");
-  c->add_option("--to", o->to, "End of a custom period: a date (COT day) is inclusive, an RFC 3339 time exclusive");
+  c->add_option("--from", o->from,
+                "Start of a custom period: a date (COT day) or an RFC 3339 time");
+  c->add_option(
+      "--to", o->to,
+      "End of a custom period: a date (COT day) is inclusive, an RFC 3339 time exclusive");
   c->add_option("--seeds", o->seeds, "Evaluate N runs of the same experiment")
       ->check(CLI::Range(1, 100));
   c->add_option("--random-seeds", o->random_seeds, "Random-policy baselines")

@@ -54,7 +54,9 @@ void add_build(CLI::App& features) {
       "build", "Compute and upsert feature vectors from the stored bars and macro data");
   c->add_option("--from", o->from,
                 "Also recompute and rewrite rows from this time (a date: 00:00 COT, or RFC 3339)");
-  c->add_option("--to", o->to, "Fold bars up to this date (COT day, inclusive) or before this RFC 3339 time only (default: every stored bar)");
+  c->add_option("--to", o->to,
+                "Fold bars up to this date (COT day, inclusive) or before this RFC 3339 time only "
+                "(default: every stored bar)");
   c->add_flag("--json", o->json, "Machine-readable report");
   c->footer(
       "Resumes from the builder checkpoint (features.builder_state) when the stored bars up to it "
@@ -93,8 +95,10 @@ void add_export(CLI::App& features) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = features.add_subcommand("export", "Export stored feature rows as CSV");
-  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")->required();
-  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")->required();
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")
+      ->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   c->add_option("--out", o->out, "Output file (default: stdout)");
   c->footer(
       "Columns: time, the 13 market features, time_normalized, complete (true/false), missing\n"

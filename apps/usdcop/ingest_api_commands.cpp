@@ -75,7 +75,8 @@ void add_ingest_api_commands(CLI::App& ingest) {
   auto td_replace = std::make_shared<bool>(false);
   td->add_option("--from", *td_from, "Start (inclusive): a date (00:00 COT) or an RFC 3339 time")
       ->required();
-  td->add_option("--to", *td_to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")->required();
+  td->add_option("--to", *td_to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   td->add_flag("--json", *td_json, "Machine-readable report");
   td->add_flag("--replace", *td_replace, "Overwrite stored bars whose values differ");
   td->callback([=] {

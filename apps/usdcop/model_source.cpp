@@ -69,7 +69,8 @@ trading::PositionRuleConfig position_rules_for(const ModelSource& model) {
     if (env && env["flat_at_session_end"])
       rules.flat_at_session_end = env["flat_at_session_end"].as<bool>();
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::invalid_input, file.string() + ": " + key + ": " + std::string(e.what()));
+    throw Error(ErrorKind::invalid_input,
+                file.string() + ": " + key + ": " + std::string(e.what()));
   }
   if (rules.min_hold_bars < 0)
     throw Error(ErrorKind::invalid_input,

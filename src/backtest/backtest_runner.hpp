@@ -28,7 +28,7 @@ struct BacktestConfig {
   trading::TradingConfig trading;
   trading::RiskProfile risk;
   trading::OperationsMode mode = trading::OperationsMode::kNormal;
-  bool close_at_end = true;  // close an open position after the last bar (end_of_data)
+  bool close_at_end = true;           // close an open position after the last bar (end_of_data)
   trading::PositionRuleConfig rules;  // of the run's config (min hold, flat at session end)
   // Open macro flags, to say which flag blocked decisions (not part of the JSON config).
   std::shared_ptr<const features::FlagAttribution> flags;
@@ -44,8 +44,8 @@ struct BacktestResult {
   std::vector<trading::RiskEvent> risk_events;
   Metrics metrics;
   long bars = 0;
-  long decisions = 0;              // bars with a complete feature row
-  long bars_without_decision = 0;  // missing or incomplete rows: position held
+  long decisions = 0;                // bars with a complete feature row
+  long bars_without_decision = 0;    // missing or incomplete rows: position held
   features::DecisionBlocks blocked;  // those bars by missing feature and cause
   long signal_changes = 0;
 };

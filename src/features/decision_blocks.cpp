@@ -37,9 +37,8 @@ std::string FlagAttribution::flag_for(std::string_view feature, Timestamp t) con
     if (it == by_variable_.end()) continue;
     const auto& list = it->second;
     // The newest flag available at t.
-    auto pos = std::upper_bound(list.begin(), list.end(), t, [](Timestamp v, const Flagged& f) {
-      return v < f.available_at;
-    });
+    auto pos = std::upper_bound(list.begin(), list.end(), t,
+                                [](Timestamp v, const Flagged& f) { return v < f.available_at; });
     if (pos == list.begin()) continue;
     const Flagged& f = *std::prev(pos);
     if (t - f.available_at > f.stale_after) continue;

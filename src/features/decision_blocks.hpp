@@ -51,7 +51,7 @@ class FlagAttribution {
 };
 
 struct DecisionBlocks {
-  long bars = 0;  // bars without a decision
+  long bars = 0;                                                  // bars without a decision
   std::map<std::string, std::map<std::string, long>> by_feature;  // feature -> cause -> bars
 
   // A bar that got no decision: `row` null (no stored row) or incomplete.

@@ -7,8 +7,7 @@ namespace usdcop::learn {
 backtest::BacktestResult replay_validation(const ValidationReplay& replay,
                                            const std::filesystem::path& actor_dir) {
   auto policy = trading::MlpPolicy::load(actor_dir);
-  return backtest::run_backtest(replay.bars, replay.rows, policy, replay.norm_stats,
-                                replay.config);
+  return backtest::run_backtest(replay.bars, replay.rows, policy, replay.norm_stats, replay.config);
 }
 
 }  // namespace usdcop::learn

@@ -16,10 +16,10 @@
 namespace usdcop::learn {
 
 struct ValidationReplay {
-  std::vector<market::Bar> bars;             // every stored bar of the validation COT days
-  std::vector<features::FeatureRow> rows;    // their feature rows (complete or not)
-  features::NormStats norm_stats;            // the dataset's (training split only)
-  backtest::BacktestConfig config;           // trading.yaml + run thresholds, risk.yaml, rules
+  std::vector<market::Bar> bars;           // every stored bar of the validation COT days
+  std::vector<features::FeatureRow> rows;  // their feature rows (complete or not)
+  features::NormStats norm_stats;          // the dataset's (training split only)
+  backtest::BacktestConfig config;         // trading.yaml + run thresholds, risk.yaml, rules
 };
 
 // Backtest of the actor files (actor.json + actor.bin) in `actor_dir` over the replay.

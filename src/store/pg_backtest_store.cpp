@@ -34,8 +34,8 @@ std::string PgBacktestStore::save(const backtest::BacktestRecord& rec,
         rec.period_type, canonical_json(rec.metrics), rec.is_out_of_sample,
         canonical_json(rec.trades), canonical_json(rec.equity_curve),
         canonical_json(rec.daily_returns), canonical_json(rec.config), rec.signature,
-        rec.run_source, rec.created_by, rec.signature_version, rec.model_hash,
-        rec.builder_version, rec.feature_order_hash, canonical_json(rec.bar_range));
+        rec.run_source, rec.created_by, rec.signature_version, rec.model_hash, rec.builder_version,
+        rec.feature_order_hash, canonical_json(rec.bar_range));
     if (!risk_events.empty()) {
       auto events = nlohmann::json::array();
       for (const auto& e : risk_events) events.push_back(trading::to_json(e));

@@ -65,8 +65,8 @@ class StartOfDayEquity {
   double start_;
   bool have_session_ = false;
   Date last_session_day_{};
-  double last_session_equity_ = 0;   // last session bar seen, on last_session_day_
-  double previous_day_equity_ = 0;   // last session bar of the day before last_session_day_
+  double last_session_equity_ = 0;  // last session bar seen, on last_session_day_
+  double previous_day_equity_ = 0;  // last session bar of the day before last_session_day_
   bool have_previous_day_ = false;
 };
 

@@ -47,7 +47,9 @@ class RiskManager {
   // `equity` is marked at the bar's close.
   RiskDecision review(Timestamp bar_time, double equity, double current, double target);
   // Each bar's equity after its fill (start-of-day equity of the daily-loss rule).
-  void on_bar_close(Timestamp bar_time, double equity) { start_of_day_.on_bar_close(bar_time, equity); }
+  void on_bar_close(Timestamp bar_time, double equity) {
+    start_of_day_.on_bar_close(bar_time, equity);
+  }
   // The trade ledger reports each closed trade (loss streak, cooldown).
   void on_trade_closed(const Trade& trade, Timestamp bar_time);
 

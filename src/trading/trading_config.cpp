@@ -52,8 +52,7 @@ RiskProfile parse_risk_profile(const YAML::Node& root, const std::string& where)
   r.cooldown_bars = value_or<int>(root, "cooldown_bars", r.cooldown_bars, where);
   r.allow_outside_market_hours =
       value_or<bool>(root, "allow_outside_market_hours", r.allow_outside_market_hours, where);
-  r.flat_at_session_end =
-      value_or<bool>(root, "flat_at_session_end", r.flat_at_session_end, where);
+  r.flat_at_session_end = value_or<bool>(root, "flat_at_session_end", r.flat_at_session_end, where);
   require_that(r.max_position > 0 && r.max_position <= 1, where + ".max_position",
                "must be in (0, 1]");
   require_that(r.max_drawdown_pct < 0 && r.max_drawdown_pct > -1, where + ".max_drawdown_pct",

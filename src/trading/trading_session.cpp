@@ -77,7 +77,8 @@ void TradingSession::execute(const market::Bar& bar, double target, BarOutcome& 
   // Position rules (min hold, session end), then the risk manager, whose exits override them.
   const RuledTarget ruled = rules_.apply(bar.time, position_, target);
   out.rule = ruled.by;
-  const RiskDecision d = risk_.review(bar.time, broker_.account().equity(), position_, ruled.target);
+  const RiskDecision d =
+      risk_.review(bar.time, broker_.account().equity(), position_, ruled.target);
   if (d.position != position_) {
     ExitReason reason = ExitReason::kSignal;
     if (d.forced_exit) {

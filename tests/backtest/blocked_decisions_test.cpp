@@ -48,8 +48,8 @@ void store_blocked_market(usdcop::testing::TestDatabase& db) {
   }
   store::PgBarStore(db.pool()).write_bars(bars, "test", false);
   store::PgFeatureStore(db.pool()).upsert(rows);
-  market::MacroObservation o{"brent", day("2025-06-09"), 200.0,
-                             market::available_at(day("2025-06-09"), 1), "test", true};
+  market::MacroObservation o{
+      "brent", day("2025-06-09"), 200.0, market::available_at(day("2025-06-09"), 1), "test", true};
   market::MacroFlag f{"brent", day("2025-06-09"), 200.0, "jump", "brent 200 vs median 65", {}, ""};
   store::PgMacroStore(db.pool()).write_observations({o}, {f});
 }
@@ -91,9 +91,8 @@ TEST(BlockedDecisions, BacktestEvaluateAndDataCheckReportThemPerFeatureAndFlag) 
   test_fixture::register_model(db.pool(), "m_blocked", 1, dir);
 
   const std::string range = " --from 2025-06-02 --to 2025-06-20";
-  auto r = run_usdcop("backtest --model m_blocked" + range + " --json --report " +
-                          (dir / "report").string(),
-                      env);
+  auto r = run_usdcop(
+      "backtest --model m_blocked" + range + " --json --report " + (dir / "report").string(), env);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto bt = nlohmann::json::parse(r.out);
   EXPECT_EQ(bt["bars_without_decision"], 241);
@@ -101,9 +100,8 @@ TEST(BlockedDecisions, BacktestEvaluateAndDataCheckReportThemPerFeatureAndFlag) 
   std::ifstream report_in(dir / "report" / "report.json");
   expect_counts(nlohmann::json::parse(report_in)["blocked_decisions"], "report.json");
   // Stored (and signed) with the metrics.
-  const auto show = run_usdcop("backtest show " + bt["backtest_uuid"].get<std::string>() +
-                                   " --json",
-                               env);
+  const auto show =
+      run_usdcop("backtest show " + bt["backtest_uuid"].get<std::string>() + " --json", env);
   ASSERT_EQ(show.status, 0) << show.err;
   expect_counts(nlohmann::json::parse(show.out)["metrics"]["blocked_decisions"], "stored");
   const auto text = run_usdcop("backtest --model m_blocked" + range, env);

@@ -3,8 +3,8 @@
 #include "../trading/run_dir_fixture.hpp"
 #include "backtest/backtest_runner.hpp"
 #include "backtest/signature.hpp"
-#include "core/canonical_json.hpp"
 #include "backtest_test_support.hpp"
+#include "core/canonical_json.hpp"
 #include "trading/trading_session.hpp"
 
 using namespace usdcop;
@@ -87,12 +87,12 @@ TEST(BacktestRunner, SameModelBarsAndConfigGiveTheSameTradesAndSignature) {
   ASSERT_GT(a.trades.size(), 3u);
   const auto ja = backtest::trades_to_json(a.trades);
   EXPECT_EQ(ja, backtest::trades_to_json(b.trades));
-  const backtest::SignatureInputs in{"h", "1.0.0", "f", {{"bars", 300}}, backtest::to_json(default_config())};
+  const backtest::SignatureInputs in{
+      "h", "1.0.0", "f", {{"bars", 300}}, backtest::to_json(default_config())};
   auto signed_of = [&](const backtest::BacktestResult& r) {
-    return backtest::SignedResult{backtest::trades_to_json(r.trades),
-                                  backtest::to_json(r.metrics, false),
-                                  backtest::equity_to_json(r.equity),
-                                  backtest::to_json(r.metrics)["daily_returns"]};
+    return backtest::SignedResult{
+        backtest::trades_to_json(r.trades), backtest::to_json(r.metrics, false),
+        backtest::equity_to_json(r.equity), backtest::to_json(r.metrics)["daily_returns"]};
   };
   const auto sa = signed_of(a);
   EXPECT_EQ(backtest::signature_v2(in, sa), backtest::signature_v2(in, signed_of(b)));

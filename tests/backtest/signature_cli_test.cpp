@@ -62,7 +62,8 @@ TEST(BacktestDates, DateOnlyRangeIsTheCotSessionsFirstToLastBar) {
   usdcop::testing::TestDatabase db;
   const auto m = store_model(db, "m_dates");
   const auto env = env_for(db);
-  const auto by_date = run_json("backtest --model m_dates --from 2025-06-10 --to 2025-06-11 --json", env);
+  const auto by_date =
+      run_json("backtest --model m_dates --from 2025-06-10 --to 2025-06-11 --json", env);
   // The dates are COT calendar days, stored and printed as given (not the UTC-midnight day before).
   EXPECT_EQ(by_date["from"], "2025-06-10");
   EXPECT_EQ(by_date["to"], "2025-06-11");
@@ -176,9 +177,11 @@ TEST(BacktestSignature, VersionOneRowsStillVerifyByTheirOwnRule) {
   {
     auto c = db.pool().acquire();
     pqxx::work tx(*c);
-    trades_text = tx.exec_params1(
-        "SELECT trades::text FROM ml.backtest_results WHERE backtest_uuid = $1::uuid", uuid)[0]
-                      .as<std::string>();
+    trades_text =
+        tx.exec_params1(
+              "SELECT trades::text FROM ml.backtest_results WHERE backtest_uuid = $1::uuid",
+              uuid)[0]
+            .as<std::string>();
   }
   const std::string v1 = backtest::signature_v1(nlohmann::json::parse(trades_text));
   exec(db,

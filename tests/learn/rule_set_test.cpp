@@ -45,8 +45,8 @@ const Window& real_window() {
         out.rows.push_back(row);
       }
     }
-    out.stats = features::compute_norm_stats(train, *parse_date("2023-01-02"),
-                                             *parse_date("2024-03-28"));
+    out.stats =
+        features::compute_norm_stats(train, *parse_date("2023-01-02"), *parse_date("2024-03-28"));
     return out;
   }();
   return w;
@@ -87,8 +87,8 @@ std::vector<int> environment_positions(const Window& w, const std::vector<double
                                        const trading::RiskProfile* risk) {
   auto s = std::make_shared<learn::EnvSeries>();
   for (std::size_t i = 0; i < w.bars.size(); ++i) {
-    const auto obs = features::normalize_observation(w.stats, w.rows[i].market, 0,
-                                                     w.rows[i].time_normalized);
+    const auto obs =
+        features::normalize_observation(w.stats, w.rows[i].market, 0, w.rows[i].time_normalized);
     std::array<float, learn::kMarketFeatures> m{};
     std::copy(obs.begin(), obs.begin() + learn::kMarketFeatures, m.begin());
     s->time.push_back(w.bars[i].time);
@@ -223,7 +223,8 @@ TEST(OneRuleSet, ForcedDailyLossPauseIsTheSameInAllThree) {
   const auto live = live_positions(w, actions, rules, risk);
   expect_same_positions(env, bt.positions, live);
   int pauses = 0;
-  for (const auto& e : bt.result.risk_events) pauses += e.rule == "daily_loss" && e.action == "pause";
+  for (const auto& e : bt.result.risk_events)
+    pauses += e.rule == "daily_loss" && e.action == "pause";
   EXPECT_GE(pauses, 3);
   // The pause changed what was traded.
   EXPECT_NE(bt.positions, backtest_positions(w, actions, rules, permissive()).positions);

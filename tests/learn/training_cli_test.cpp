@@ -98,11 +98,12 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
   // exported model with the same risk profile.
   EXPECT_EQ(run["validation_selection"], "backtest");
   ASSERT_TRUE(run["best_validation_metrics"].is_object()) << run.dump();
-  r = run_usdcop(cat("backtest --model ", quoted(work / "run"), " --period validation --json"), env);
+  r = run_usdcop(cat("backtest --model ", quoted(work / "run"), " --period validation --json"),
+                 env);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto bt = nlohmann::json::parse(r.out);
-  EXPECT_NEAR(bt["metrics"]["sharpe_ratio"].get<double>(), run["best_validation_sharpe"].get<double>(),
-              1e-9);
+  EXPECT_NEAR(bt["metrics"]["sharpe_ratio"].get<double>(),
+              run["best_validation_sharpe"].get<double>(), 1e-9);
   for (const auto& [key, value] : run["best_validation_metrics"].items()) {
     ASSERT_TRUE(bt["metrics"].contains(key)) << key;
     if (value.is_number()) {
