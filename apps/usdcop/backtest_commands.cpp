@@ -134,6 +134,61 @@ nlohmann::json stored_metrics(const backtest::BacktestResult& result) {
   return m;
 }
 
+// The replayed range: COT days (inclusive) and the exact bounds [from, to).
+struct Period {
+  Date from_day{}, to_day{};
+  Timestamp from{}, to{};
+};
+
+Period resolve_period(const std::string& from_text, const std::string& to_text,
+                      const std::string& period_type, const ModelSource& model) {
+  Period p;
+  if (from_text.empty() || to_text.empty()) {
+    if (period_type == "custom")
+      throw Error(ErrorKind::invalid_input, "--from and --to are required for --period custom");
+    std::tie(p.from_day, p.to_day) = split_dates(model.bundle.run, period_type);
+    std::tie(p.from, p.to) = cot_day_range(p.from_day, p.to_day);
+  } else {
+    p.from = from_flag(from_text);
+    p.to = to_flag(to_text);
+    p.from_day = cot_date(p.from);
+    p.to_day = cot_date(p.to - std::chrono::microseconds(1));
+  }
+  return p;
+}
+
+// The row of ml.backtest_results with its v2 signature (inputs and the whole result).
+backtest::BacktestRecord signed_record(const ModelSource& model,
+                                       const backtest::BacktestConfig& config,
+                                       const backtest::BacktestResult& result,
+                                       const MarketSlice& slice, const Period& period,
+                                       const std::string& period_type) {
+  backtest::BacktestRecord rec;
+  rec.model_id = model.model_id;
+  rec.model_version = model.model_version;
+  rec.start_date = period.from_day;
+  rec.end_date = period.to_day;
+  rec.period_type = period_type;
+  rec.is_out_of_sample = backtest::is_out_of_sample(period.from_day, period.to_day,
+                                                    model.training_start, model.training_end);
+  rec.metrics = stored_metrics(result);
+  rec.trades = backtest::trades_to_json(result.trades);
+  rec.equity_curve = backtest::equity_to_json(result.equity);
+  rec.daily_returns = backtest::to_json(result.metrics)["daily_returns"];
+  rec.config = backtest::to_json(config);
+  rec.model_hash = model.bundle.run.model_hash;
+  rec.builder_version = model.bundle.norm_stats.builder_version;
+  rec.feature_order_hash = model.bundle.norm_stats.feature_order_hash;
+  rec.bar_range = {{"from", format_rfc3339(period.from)},
+                   {"to", format_rfc3339(period.to)},
+                   {"first_bar", format_rfc3339(slice.bars.front().time)},
+                   {"last_bar", format_rfc3339(slice.bars.back().time)},
+                   {"bars", slice.bars.size()}};
+  rec.signature_version = backtest::kSignatureVersion;
+  rec.signature = backtest::recompute_signature(rec);
+  return rec;
+}
+
 void add_backtest(CLI::App& app) {
   struct Opts {
     std::string model, from, to, period = "custom", report, created_by;
@@ -181,20 +236,8 @@ void add_backtest(CLI::App& app) {
     store::PgBacktestStore results(db.pool());
     ModelSource model = resolve_model(o->model, &results);
 
-    Date from_day{}, to_day{};
-    Timestamp from{}, to{};
-    if (o->from.empty() || o->to.empty()) {
-      if (o->period == "custom")
-        throw Error(ErrorKind::invalid_input, "--from and --to are required for --period custom");
-      std::tie(from_day, to_day) = split_dates(model.bundle.run, o->period);
-      std::tie(from, to) = cot_day_range(from_day, to_day);
-    } else {
-      from = from_flag(o->from);
-      to = to_flag(o->to);
-      from_day = cot_date(from);
-      to_day = cot_date(to - std::chrono::microseconds(1));
-    }
-    const auto slice = load_market_slice(from, to);
+    const Period period = resolve_period(o->from, o->to, o->period, model);
+    const auto slice = load_market_slice(period.from, period.to);
 
     backtest::BacktestConfig config;
     config.trading = trading_config_for(model);
@@ -207,37 +250,19 @@ void add_backtest(CLI::App& app) {
         slice.bars, slice.rows, *model.bundle.policy, model.bundle.norm_stats, config,
         o->json ? backtest::ProgressFn{} : backtest::ProgressFn(std::ref(progress)));
 
-    const bool oos =
-        backtest::is_out_of_sample(from_day, to_day, model.training_start, model.training_end);
-    backtest::BacktestRecord rec;
-    rec.model_id = model.model_id;
-    rec.model_version = model.model_version;
-    rec.start_date = from_day;
-    rec.end_date = to_day;
-    rec.period_type = o->period;
-    rec.is_out_of_sample = oos;
-    rec.metrics = stored_metrics(result);
-    rec.trades = backtest::trades_to_json(result.trades);
-    rec.equity_curve = backtest::equity_to_json(result.equity);
-    rec.daily_returns = backtest::to_json(result.metrics)["daily_returns"];
-    rec.config = backtest::to_json(config);
-    rec.model_hash = model.bundle.run.model_hash;
-    rec.builder_version = model.bundle.norm_stats.builder_version;
-    rec.feature_order_hash = model.bundle.norm_stats.feature_order_hash;
-    rec.bar_range = {{"from", format_rfc3339(from)},
-                     {"to", format_rfc3339(to)},
-                     {"first_bar", format_rfc3339(slice.bars.front().time)},
-                     {"last_bar", format_rfc3339(slice.bars.back().time)},
-                     {"bars", slice.bars.size()}};
-    rec.signature_version = backtest::kSignatureVersion;
-    rec.signature = backtest::recompute_signature(rec);
-    nlohmann::json run = {
-        {"model_id", model.model_id},        {"model_version", model.model_version},
-        {"run_id", model.bundle.run.run_id}, {"model_hash", model.bundle.run.model_hash},
-        {"from", format_date(from_day)},     {"to", format_date(to_day)},
-        {"bar_range", rec.bar_range},        {"period_type", o->period},
-        {"is_out_of_sample", oos},           {"signature_version", rec.signature_version},
-        {"signature", rec.signature},        {"config", rec.config}};
+    auto rec = signed_record(model, config, result, slice, period, o->period);
+    nlohmann::json run = {{"model_id", model.model_id},
+                          {"model_version", model.model_version},
+                          {"run_id", model.bundle.run.run_id},
+                          {"model_hash", model.bundle.run.model_hash},
+                          {"from", format_date(rec.start_date)},
+                          {"to", format_date(rec.end_date)},
+                          {"bar_range", rec.bar_range},
+                          {"period_type", o->period},
+                          {"is_out_of_sample", rec.is_out_of_sample},
+                          {"signature_version", rec.signature_version},
+                          {"signature", rec.signature},
+                          {"config", rec.config}};
     std::string uuid;
     if (model.registered) {
       rec.created_by = o->created_by.empty() ? env_or("USER", "") : o->created_by;
