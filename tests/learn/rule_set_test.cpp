@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "backtest/backtest_runner.hpp"
@@ -228,4 +229,29 @@ TEST(OneRuleSet, ForcedDailyLossPauseIsTheSameInAllThree) {
   EXPECT_GE(pauses, 3);
   // The pause changed what was traded.
   EXPECT_NE(bt.positions, backtest_positions(w, actions, rules, permissive()).positions);
+}
+
+TEST(OneRuleSet, RiskLimitsInTheEnvironmentCapEntriesPerDayOnlyWhenAsked) {
+  const auto& w = real_window();
+  const auto actions = actions_for(w.bars.size());
+  auto risk = permissive();
+  risk.max_trades_per_day = 4;
+  const trading::PositionRuleConfig rules{0, false};
+  const auto capped = environment_positions(w, actions, rules, &risk);
+  const auto free = environment_positions(w, actions, rules, nullptr);
+  std::map<Date, int> entries_capped, entries_free;
+  for (std::size_t i = 0; i < capped.size(); ++i) {
+    const int before_c = i ? capped[i - 1] : 0, before_f = i ? free[i - 1] : 0;
+    const Date d = cot_date(w.bars[i].time);
+    entries_capped[d] += capped[i] != 0 && capped[i] != before_c;
+    entries_free[d] += free[i] != 0 && free[i] != before_f;
+  }
+  int days_over = 0;
+  for (const auto& [d, n] : entries_capped) EXPECT_LE(n, 4) << format_date(d);
+  for (const auto& [d, n] : entries_free) days_over += n > 4;
+  EXPECT_GT(days_over, 0);  // without the option the same actions enter more often
+  EXPECT_EQ(capped, environment_positions(w, actions, rules, &risk));  // deterministic
+  // And the backtest with the same profile takes the same positions.
+  const auto bt = backtest_positions(w, actions, rules, risk);
+  for (std::size_t i = 0; i < capped.size(); ++i) ASSERT_EQ(capped[i], bt.positions[i]) << i;
 }
