@@ -18,14 +18,16 @@ void add_export(CLI::App& audit) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = audit.add_subcommand("export", "Audit rows with from <= at < to as CSV or JSON");
-  c->add_option("--from", o->from, "Start (date or RFC 3339 time), inclusive")->required();
-  c->add_option("--to", o->to, "End (date or RFC 3339 time), exclusive")->required();
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")
+      ->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   c->add_option("--format", o->format, "csv|json (default json)")
       ->check(CLI::IsMember({"csv", "json"}));
   c->add_option("--out", o->out, "Write to FILE instead of stdout");
   c->callback([o] {
     const Timestamp from = parse_time_or_date(o->from, "--from");
-    const Timestamp to = parse_time_or_date(o->to, "--to");
+    const Timestamp to = parse_end_bound(o->to, "--to");
     if (to <= from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
     store::PgAuditLog log(open_app_database().pool());
     const auto rows = log.range(from, to);

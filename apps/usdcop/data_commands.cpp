@@ -5,11 +5,33 @@
 #include "cli_context.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/calendar.hpp"
+#include "features/decision_blocks.hpp"
 #include "market/data_check.hpp"
+#include "store/pg_feature_store.hpp"
 
 namespace usdcop::cli {
 
 namespace {
+
+// Session bars of [from, to) whose feature row is missing or incomplete: no decision would be
+// taken on them. Counted per missing feature and cause (the open macro flag behind it).
+features::DecisionBlocks blocked_decisions(AppDatabase& db, Timestamp from, Timestamp to,
+                                           const market::MacroCatalog& catalog) {
+  const auto bars = db.bars().load_bars(from, to);
+  const auto rows = store::PgFeatureStore(db.pool()).load(from, to);
+  const features::FlagAttribution flags(db.macro().load_flags(false), catalog);
+  features::DecisionBlocks blocked;
+  std::size_t k = 0;
+  for (const auto& bar : bars) {
+    if (!is_session_bar(bar.time)) continue;
+    while (k < rows.size() && rows[k].time < bar.time) ++k;
+    const features::FeatureRow* row =
+        (k < rows.size() && rows[k].time == bar.time) ? &rows[k] : nullptr;
+    if (row == nullptr || !row->complete) blocked.add(bar.time, row, flags);
+  }
+  return blocked;
+}
 
 void add_check(CLI::App& data) {
   struct Opts {
@@ -19,8 +41,8 @@ void add_check(CLI::App& data) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = data.add_subcommand("check", "Data-quality report: missing session bars, rejects, flags, macro staleness");
-  c->add_option("--from", o->from, "Start (date or RFC 3339 time), inclusive")->required();
-  c->add_option("--to", o->to, "End (date or RFC 3339 time), exclusive; a date means its 00:00 UTC")->required();
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")->required();
   c->add_option("--min-coverage", o->min_coverage, "Coverage threshold 0..1 (default: config/usdcop.yaml)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_flag("--json", o->json, "Machine-readable report");
@@ -28,16 +50,26 @@ void add_check(CLI::App& data) {
   c->callback([o] {
     market::DataCheckOptions opts;
     opts.from = parse_time_or_date(o->from, "--from");
-    opts.to = parse_time_or_date(o->to, "--to");
+    opts.to = parse_end_bound(o->to, "--to");
     if (opts.to <= opts.from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
     opts.min_coverage = o->min_coverage >= 0
                             ? o->min_coverage
                             : value_or<double>(load_config_file("usdcop.yaml")["data_check"], "min_coverage", 0.95,
                                                "usdcop.yaml: data_check");
     auto& db = open_app_database();
-    const auto report = market::run_data_check(db.quality(), db.macro(), market::MacroCatalog::load(), opts);
-    if (o->json) print_json(report.to_json());
-    else std::cout << report.summary();
+    const auto catalog = market::MacroCatalog::load();
+    const auto report = market::run_data_check(db.quality(), db.macro(), catalog, opts);
+    const auto blocked = blocked_decisions(db, opts.from, opts.to, catalog);
+    if (o->json) {
+      auto j = report.to_json();
+      j["blocked_decisions"] = blocked.to_json();
+      print_json(j);
+    } else {
+      std::cout << report.summary();
+      std::cout << "session bars without a decision (missing or incomplete feature row): "
+                << blocked.bars << "\n";
+      for (const auto& line : blocked.lines()) std::cout << "  " << line << "\n";
+    }
     throw ExitRequest{report.passed() ? kOk : kPartial};
   });
 }

@@ -83,8 +83,11 @@ void add_evaluate(CLI::App& app) {
                 "MODEL_ID or RUN_DIR, then optional RUN_DIRs of other seeds")
       ->required();
   c->add_option("--split", o->split, "val | test | custom (custom needs --from/--to)");
-  c->add_option("--from", o->from, "Start of a custom period");
-  c->add_option("--to", o->to, "End of a custom period (a date is inclusive)");
+  c->add_option("--from", o->from,
+                "Start of a custom period: a date (COT day) or an RFC 3339 time");
+  c->add_option(
+      "--to", o->to,
+      "End of a custom period: a date (COT day) is inclusive, an RFC 3339 time exclusive");
   c->add_option("--seeds", o->seeds, "Evaluate N runs of the same experiment")
       ->check(CLI::Range(1, 100));
   c->add_option("--random-seeds", o->random_seeds, "Random-policy baselines")
@@ -123,16 +126,19 @@ void add_evaluate(CLI::App& app) {
       models.resize(static_cast<std::size_t>(std::max(o->seeds, 1)));
 
     Date from_day{}, to_day{};
+    Timestamp from{}, to{};
     if (o->split == "custom") {
       if (o->from.empty() || o->to.empty())
         throw Error(ErrorKind::invalid_input, "--split custom needs --from and --to");
-      from_day = cot_date(from_flag(o->from));
-      to_day = cot_date(to_flag(o->to) - std::chrono::microseconds(1));
+      from = from_flag(o->from);
+      to = to_flag(o->to);
+      from_day = cot_date(from);
+      to_day = cot_date(to - std::chrono::microseconds(1));
     } else {
       std::tie(from_day, to_day) = split_dates(models.front().bundle.run, o->split);
+      std::tie(from, to) = cot_day_range(from_day, to_day);
     }
-    const auto slice =
-        load_market_slice(utc_midnight(from_day), utc_midnight(to_day) + std::chrono::days(1));
+    const auto slice = load_market_slice(from, to);
 
     std::vector<backtest::ModelUnderTest> under_test;
     for (auto& m : models)
@@ -140,6 +146,8 @@ void add_evaluate(CLI::App& app) {
     backtest::BacktestConfig config;
     config.trading = trading_config_for(models.front());
     config.risk = trading::load_risk_profile();
+    config.rules = position_rules_for(models.front());
+    config.flags = open_flag_attribution();
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;
     options.bootstrap_resamples = o->resamples;
@@ -172,6 +180,11 @@ void add_evaluate(CLI::App& app) {
       print_json(j);
     } else {
       print_table(e, o->seeds, o->split, from_day, to_day);
+      if (e.blocked.bars > 0) {
+        std::cout << "bars without a decision: " << e.blocked.bars << " of " << slice.bars.size()
+                  << " (position held), by missing feature and cause:\n";
+        for (const auto& line : e.blocked.lines()) std::cout << "  " << line << "\n";
+      }
       if (chosen_on_split)
         std::cout << "caution: " << j["selection_bias_warning"].get<std::string>() << "\n";
       std::cout << "saved: " << out << "\n";

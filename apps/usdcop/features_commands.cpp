@@ -55,8 +55,10 @@ void add_build(CLI::App& features) {
   auto* c = features.add_subcommand(
       "build", "Compute and upsert feature vectors from the stored bars and macro data");
   c->add_option("--from", o->from,
-                "Also recompute and rewrite rows from this time (date or RFC 3339)");
-  c->add_option("--to", o->to, "Fold bars before this time only (default: every stored bar)");
+                "Also recompute and rewrite rows from this time (a date: 00:00 COT, or RFC 3339)");
+  c->add_option("--to", o->to,
+                "Fold bars up to this date (COT day, inclusive) or before this RFC 3339 time only "
+                "(default: every stored bar)");
   c->add_flag("--json", o->json, "Machine-readable report");
   c->footer(
       "Resumes from the builder checkpoint (features.builder_state) when the stored bars up to it "
@@ -67,7 +69,7 @@ void add_build(CLI::App& features) {
   c->callback([o] {
     FeatureBuildOptions opts;
     if (!o->from.empty()) opts.from = parse_time_or_date(o->from, "--from");
-    if (!o->to.empty()) opts.to = parse_time_or_date(o->to, "--to");
+    if (!o->to.empty()) opts.to = parse_end_bound(o->to, "--to");
     if (opts.from && opts.to && *opts.to <= *opts.from)
       throw Error(ErrorKind::invalid_input, "--to is not after --from");
     auto& db = open_app_database();
@@ -95,15 +97,17 @@ void add_export(CLI::App& features) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = features.add_subcommand("export", "Export stored feature rows as CSV");
-  c->add_option("--from", o->from, "First time (inclusive)")->required();
-  c->add_option("--to", o->to, "End time (exclusive)")->required();
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")
+      ->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   c->add_option("--out", o->out, "Output file (default: stdout)");
   c->footer(
       "Columns: time, the 13 market features, time_normalized, complete (true/false), missing\n"
       "(names separated by ';'). Missing values are empty fields.");
   c->callback([o] {
     const Timestamp from = parse_time_or_date(o->from, "--from");
-    const Timestamp to = parse_time_or_date(o->to, "--to");
+    const Timestamp to = parse_end_bound(o->to, "--to");
     if (to <= from) throw Error(ErrorKind::invalid_input, "--to is not after --from");
     auto& db = open_app_database();
     store::PgFeatureStore fs(db.pool());

@@ -73,14 +73,15 @@ void add_ingest_api_commands(CLI::App& ingest) {
   auto td_to = std::make_shared<std::string>();
   auto td_json = std::make_shared<bool>(false);
   auto td_replace = std::make_shared<bool>(false);
-  td->add_option("--from", *td_from, "Start (inclusive): date (00:00 UTC) or RFC 3339 time")
+  td->add_option("--from", *td_from, "Start (inclusive): a date (00:00 COT) or an RFC 3339 time")
       ->required();
-  td->add_option("--to", *td_to, "End (exclusive): date (00:00 UTC) or RFC 3339 time")->required();
+  td->add_option("--to", *td_to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
   td->add_flag("--json", *td_json, "Machine-readable report");
   td->add_flag("--replace", *td_replace, "Overwrite stored bars whose values differ");
   td->callback([=] {
     const Timestamp from = parse_time_or_date(*td_from, "--from");
-    const Timestamp to = parse_time_or_date(*td_to, "--to");
+    const Timestamp to = parse_end_bound(*td_to, "--to");
     if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
     auto options = market::TwelveDataOptions::from_env();  // throws when the key is missing
     market::ApiClientDeps deps;

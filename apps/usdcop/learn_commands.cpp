@@ -14,6 +14,7 @@
 #include "learn/dataset.hpp"
 #include "learn/training_run.hpp"
 #include "market/bar_store.hpp"
+#include "model_source.hpp"
 #include "store/pg_experiment_run_store.hpp"
 #include "store/pg_feature_store.hpp"
 #include "trading/run_artifacts.hpp"
@@ -169,6 +170,26 @@ class Progress {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
+// The validation split replayed by the backtest (checkpoint selection): its COT days' stored
+// bars and feature rows, with the configuration `usdcop backtest --period validation` uses for
+// the exported model (config/trading.yaml with the run's thresholds, config/risk.yaml, the
+// run's position rules).
+std::optional<learn::ValidationReplay> validation_replay(const learn::ExperimentConfig& cfg) {
+  if (cfg.splits.size() < 2) return std::nullopt;
+  const auto& val = cfg.splits[1];
+  const auto [from, to] = cot_day_range(val.start, val.end);
+  auto& db = open_app_database();
+  learn::ValidationReplay r;
+  r.bars = db.bars().load_bars(from, to);
+  r.rows = store::PgFeatureStore(db.pool()).load(from, to);
+  r.config.trading = trading::load_trading_config();
+  r.config.trading.thresholds = cfg.env.thresholds;
+  r.config.risk = trading::load_risk_profile();
+  r.config.rules = {cfg.env.min_hold_bars, cfg.env.flat_at_session_end};
+  if (r.bars.empty()) return std::nullopt;
+  return r;
+}
+
 void add_train(CLI::App& app) {
   struct Opts {
     std::string config, out, dataset, resume;
@@ -225,6 +246,8 @@ void add_train(CLI::App& app) {
     }
     if (o->timesteps) req.config.ppo.total_timesteps = *o->timesteps;
     if (o->threads) req.config.ppo.threads = *o->threads;
+
+    req.validation_replay = validation_replay(req.config);
 
     std::optional<std::string> parent;
     if (!o->dataset.empty()) {

@@ -9,6 +9,7 @@
 #include "app_database.hpp"
 #include "core/error.hpp"
 #include "store/pg_feature_store.hpp"
+#include "store/pg_macro_store.hpp"
 
 namespace usdcop::cli {
 
@@ -56,6 +57,27 @@ trading::TradingConfig trading_config_for(const ModelSource& model) {
   return config;
 }
 
+trading::PositionRuleConfig position_rules_for(const ModelSource& model) {
+  trading::PositionRuleConfig rules;
+  const auto file = model.bundle.run.dir / "config.yaml";
+  if (!std::filesystem::exists(file)) return rules;
+  std::string key = "environment.min_hold_bars";
+  try {
+    const auto env = YAML::LoadFile(file.string())["environment"];
+    if (env && env["min_hold_bars"]) rules.min_hold_bars = env["min_hold_bars"].as<int>();
+    key = "environment.flat_at_session_end";
+    if (env && env["flat_at_session_end"])
+      rules.flat_at_session_end = env["flat_at_session_end"].as<bool>();
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorKind::invalid_input,
+                file.string() + ": " + key + ": " + std::string(e.what()));
+  }
+  if (rules.min_hold_bars < 0)
+    throw Error(ErrorKind::invalid_input,
+                file.string() + ": environment.min_hold_bars: must be >= 0");
+  return rules;
+}
+
 std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split) {
   std::string prefix = split;
   if (split == "val") prefix = "validation";
@@ -78,8 +100,18 @@ Timestamp from_flag(const std::string& text) {
 }
 
 Timestamp to_flag(const std::string& text) {
-  const Timestamp t = parse_time_or_date(text, "--to");
-  return parse_date(text) ? t + std::chrono::days(1) : t;
+  return parse_end_bound(text, "--to");
+}
+
+std::pair<Timestamp, Timestamp> cot_day_range(Date from, Date to) {
+  return {cot_midnight(from), cot_midnight(to + std::chrono::days(1))};
+}
+
+std::shared_ptr<const features::FlagAttribution> open_flag_attribution() {
+  auto& db = open_app_database();
+  store::PgMacroStore macro(db.pool());
+  return std::make_shared<const features::FlagAttribution>(macro.load_flags(false),
+                                                           market::MacroCatalog::load());
 }
 
 MarketSlice load_market_slice(Timestamp from, Timestamp to) {

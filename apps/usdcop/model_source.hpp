@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backtest/result_store.hpp"
+#include "features/decision_blocks.hpp"
 #include "features/feature_row.hpp"
 #include "market/bar.hpp"
 #include "trading/run_artifacts.hpp"
@@ -31,13 +32,24 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
 // same action-to-position mapping it learned, whatever the desk default is.
 trading::TradingConfig trading_config_for(const ModelSource& model);
 
+// The position rules of the run's config.yaml (environment.min_hold_bars and
+// environment.flat_at_session_end; absent keys: 0 and false): the backtest trades under the
+// rules the model was trained with.
+trading::PositionRuleConfig position_rules_for(const ModelSource& model);
+
 // A split name of run.json: "val"/"validation" -> validation_*, "test" -> test_*, "train".
 // Error(invalid_input) naming the field when run.json lacks it.
 std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split);
 
-// --from/--to flags: a date in --to is inclusive (its whole day), a timestamp exclusive.
+// --from/--to flags (spec 12): a date is the COT calendar day [00:00, 24:00) COT, inclusive in
+// --to; an RFC 3339 time is exact and exclusive in --to.
 Timestamp from_flag(const std::string& text);
 Timestamp to_flag(const std::string& text);
+// [00:00 COT of `from`, 00:00 COT of the day after `to`): dates inclusive.
+std::pair<Timestamp, Timestamp> cot_day_range(Date from, Date to);
+
+// The open macro flags of the database, to attribute bars without a decision to their flag.
+std::shared_ptr<const features::FlagAttribution> open_flag_attribution();
 
 struct MarketSlice {
   std::vector<market::Bar> bars;

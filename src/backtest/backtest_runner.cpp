@@ -9,7 +9,9 @@ nlohmann::json to_json(const BacktestConfig& c) {
   return {{"trading", trading::to_json(c.trading)},
           {"risk", trading::to_json(c.risk)},
           {"mode", trading::mode_name(c.mode)},
-          {"close_at_end", c.close_at_end}};
+          {"close_at_end", c.close_at_end},
+          {"min_hold_bars", c.rules.min_hold_bars},
+          {"flat_at_session_end", c.rules.flat_at_session_end}};
 }
 
 BacktestResult run_backtest(std::span<const market::Bar> bars,
@@ -19,13 +21,15 @@ BacktestResult run_backtest(std::span<const market::Bar> bars,
   BacktestResult r;
   trading::PaperBroker broker(config.trading.initial_capital, config.trading.cost_bps);
   trading::FixedOperationsMode mode(config.mode);
-  trading::TradingSession session(policy, norm_stats, config.trading, config.risk, mode, broker);
+  trading::TradingSession session(policy, norm_stats, config.trading, config.risk, mode, broker,
+                                  config.rules);
   r.equity.reserve(bars.size() + 1);
   // The curve starts with the initial capital one bar before the first bar, so the first
   // bar's return and its entry cost count (E_start = initial_capital).
   if (!bars.empty())
     r.equity.push_back({bars.front().time - kBarLength, config.trading.initial_capital, true, 0.0});
 
+  const features::FlagAttribution no_flags;
   std::size_t k = 0;
   const long total = static_cast<long>(bars.size());
   for (std::size_t i = 0; i < bars.size(); ++i) {
@@ -34,7 +38,11 @@ BacktestResult run_backtest(std::span<const market::Bar> bars,
     const features::FeatureRow* row =
         (k < rows.size() && rows[k].time == bar.time) ? &rows[k] : nullptr;
     auto out = session.on_bar(bar, row);
-    if (out.decided) ++r.decisions;
+    if (out.decided) {
+      ++r.decisions;
+    } else {
+      r.blocked.add(bar.time, row, config.flags ? *config.flags : no_flags);
+    }
     if (out.fill) {
       r.fills.push_back(*out.fill);
       ++r.signal_changes;

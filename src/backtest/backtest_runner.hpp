@@ -4,18 +4,21 @@
 // times) and the bar source differ from live. At the end an open position is closed at the
 // last close (exit reason end_of_data).
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "backtest/metrics.hpp"
+#include "features/decision_blocks.hpp"
 #include "features/feature_row.hpp"
 #include "features/norm_stats.hpp"
 #include "market/bar.hpp"
 #include "trading/broker.hpp"
 #include "trading/operations_mode.hpp"
 #include "trading/policy.hpp"
+#include "trading/position_rules.hpp"
 #include "trading/risk_manager.hpp"
 #include "trading/trading_config.hpp"
 
@@ -25,7 +28,10 @@ struct BacktestConfig {
   trading::TradingConfig trading;
   trading::RiskProfile risk;
   trading::OperationsMode mode = trading::OperationsMode::kNormal;
-  bool close_at_end = true;  // close an open position after the last bar (end_of_data)
+  bool close_at_end = true;           // close an open position after the last bar (end_of_data)
+  trading::PositionRuleConfig rules;  // of the run's config (min hold, flat at session end)
+  // Open macro flags, to say which flag blocked decisions (not part of the JSON config).
+  std::shared_ptr<const features::FlagAttribution> flags;
 };
 nlohmann::json to_json(const BacktestConfig& c);
 
@@ -38,8 +44,9 @@ struct BacktestResult {
   std::vector<trading::RiskEvent> risk_events;
   Metrics metrics;
   long bars = 0;
-  long decisions = 0;              // bars with a complete feature row
-  long bars_without_decision = 0;  // missing or incomplete rows: position held
+  long decisions = 0;                // bars with a complete feature row
+  long bars_without_decision = 0;    // missing or incomplete rows: position held
+  features::DecisionBlocks blocked;  // those bars by missing feature and cause
   long signal_changes = 0;
 };
 

@@ -103,6 +103,7 @@ Evaluation evaluate(std::span<const market::Bar> bars, std::span<const features:
       acc.first += d.ret;
       acc.second += 1;
     }
+    if (e.models.empty()) e.blocked = r.blocked;
     seed_returns.push_back(r.metrics.total_return_pct);
     seed_sharpes.push_back(r.metrics.sharpe_ratio);
     e.models.push_back({m.name, std::move(r.metrics)});
@@ -165,7 +166,8 @@ nlohmann::json to_json(const Evaluation& e) {
   for (const auto& [bps, m] : e.cost_sensitivity)
     costs.push_back({{"cost_bps", bps}, {"metrics", summary_json(m)}});
   const auto& b = e.bootstrap;
-  return {{"models", models},
+  return {{"blocked_decisions", e.blocked.to_json()},
+          {"models", models},
           {"seeds",
            {{"count", e.models.size()},
             {"total_return", to_json(e.seeds_return)},

@@ -60,6 +60,7 @@ struct Evaluation {
   std::vector<std::pair<double, Metrics>> cost_sensitivity;  // primary model
   bool significant = false;
   std::string verdict;
+  features::DecisionBlocks blocked;  // bars without a decision (the same for every policy)
 };
 
 // The models must have been trained for these bars' features (same contract); baselines use

@@ -133,6 +133,7 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       {"bars", r.bars},
       {"decisions", r.decisions},
       {"bars_without_decision", r.bars_without_decision},
+      {"blocked_decisions", r.blocked.to_json()},
       {"fills", r.fills.size()},
       {"risk_events", {{"count", r.risk_events.size()}, {"by_rule", rules}, {"first", risk_first}}},
       {"monthly_returns", months},
@@ -188,6 +189,11 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       << escape(metric_text(k, v)) << "</td></tr>";
   h << "<tr><th>bars_without_decision</th><td>" << r.bars_without_decision << "</td></tr>"
     << "<tr><th>risk_events</th><td>" << r.risk_events.size() << "</td></tr></table>";
+  if (r.blocked.bars > 0) {
+    h << "<h2>Bars without a decision, by missing feature and cause</h2><ul>";
+    for (const auto& line : r.blocked.lines()) h << "<li>" << escape(line) << "</li>";
+    h << "</ul>";
+  }
   h << "<h2>Equity</h2>" << svg_chart(equity, "#1f5fbf", "equity (account units)");
   h << "<h2>Drawdown</h2>" << svg_chart(drawdown, "#b00", "drawdown from peak (fraction)");
   h << "<h2>Monthly returns</h2><table><tr><th>year</th>";

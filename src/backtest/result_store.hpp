@@ -21,16 +21,20 @@ struct BacktestRecord {
   bool is_out_of_sample = false;
   nlohmann::json metrics;  // to_json(Metrics) without daily returns
   nlohmann::json trades, equity_curve, daily_returns, config;
+  // The inputs a v2 signature covers (config above is inputs.config).
+  std::string model_hash, builder_version, feature_order_hash;
+  nlohmann::json bar_range;  // {"from", "to", "first_bar", "last_bar", "bars"}
+  int signature_version = 2;
   std::string signature;
   std::string run_source = "cli";
   std::string created_by;
 };
 
-struct StoredTrades {
+// A stored row as read back from jsonb (what `backtest show` prints and `verify` recomputes).
+struct StoredBacktest {
   std::string backtest_uuid;
-  std::string model_id;
-  nlohmann::json trades;  // as read back from jsonb
-  std::string signature;  // as stored
+  BacktestRecord record;
+  std::string run_at;  // RFC 3339
 };
 
 struct RegisteredModel {
@@ -49,7 +53,7 @@ class BacktestResultStore {
   // Inserts the row (and its risk events, source 'backtest'); returns the backtest_uuid.
   virtual std::string save(const BacktestRecord& record,
                            const std::vector<trading::RiskEvent>& risk_events) = 0;
-  virtual std::optional<StoredTrades> load_trades(const std::string& backtest_uuid) = 0;
+  virtual std::optional<StoredBacktest> load(const std::string& backtest_uuid) = 0;
   virtual std::optional<RegisteredModel> find_model(const std::string& model_id) = 0;
   // artifact_uri of completed training runs of an experiment, oldest first.
   virtual std::vector<std::string> experiment_run_dirs(const std::string& experiment) = 0;
@@ -59,5 +63,13 @@ class BacktestResultStore {
 // Unknown split bounds count as overlapping (fail closed).
 bool is_out_of_sample(Date from, Date to, std::optional<Date> training_start,
                       std::optional<Date> training_end);
+
+}  // namespace usdcop::backtest
+
+namespace usdcop::backtest {
+
+// The signature a record should carry, by its own signature_version (1: trades only; 2: the
+// signed document of signature.hpp). Error(invalid_input) for an unknown version.
+std::string recompute_signature(const BacktestRecord& record);
 
 }  // namespace usdcop::backtest

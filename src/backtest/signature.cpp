@@ -1,5 +1,6 @@
 #include "backtest/signature.hpp"
 
+#include "core/canonical_json.hpp"
 #include "core/sha256.hpp"
 
 namespace usdcop::backtest {
@@ -37,13 +38,26 @@ nlohmann::json equity_to_json(std::span<const EquityPoint> equity) {
   return arr;
 }
 
-std::string canonical_json(const nlohmann::json& j) {
-  // nlohmann::json objects are std::map-backed: dump() already sorts keys.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+nlohmann::json signed_document(const SignatureInputs& in, const SignedResult& r) {
+  return {{"inputs",
+           {{"model_hash", in.model_hash},
+            {"builder_version", in.builder_version},
+            {"feature_order_hash", in.feature_order_hash},
+            {"bar_range", in.bar_range},
+            {"config", in.config}}},
+          {"trades", r.trades},
+          {"metrics", r.metrics},
+          {"equity_curve", r.equity_curve},
+          {"daily_returns", r.daily_returns}};
 }
 
-std::string trades_signature(const nlohmann::json& trades) {
-  return sha256_hex(canonical_json(trades));
+std::string signature_v2(const SignatureInputs& inputs, const SignedResult& result) {
+  return canonical_json_sha256(signed_document(inputs, result));
+}
+
+std::string signature_v1(const nlohmann::json& trades) {
+  // The v1 rule exactly as it was: nlohmann's dump (std::map keys, its own number format).
+  return sha256_hex(trades.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
 }
 
 }  // namespace usdcop::backtest

@@ -127,12 +127,17 @@ Date parse_date_or_throw(std::string_view text, std::string_view what) {
 }
 
 Timestamp parse_time_or_date(std::string_view text, std::string_view what) {
-  if (auto d = parse_date(text)) return Timestamp{*d};
+  if (auto d = parse_date(text)) return cot_midnight(*d);
   std::string why;
   if (auto t = parse_timestamp(text, &why)) return *t;
   throw Error(ErrorKind::invalid_input,
               std::string(what) + ": '" + std::string(text) +
                   "' is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp: " + why);
+}
+
+Timestamp parse_end_bound(std::string_view text, std::string_view what) {
+  if (auto d = parse_date(text)) return cot_midnight(*d + std::chrono::days(1));
+  return parse_time_or_date(text, what);
 }
 
 std::string format_date(Date d) {

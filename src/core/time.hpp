@@ -41,7 +41,11 @@ int64_t to_unix_seconds(Timestamp t);
 Timestamp from_unix_seconds(int64_t s);
 Timestamp now_utc();
 
-// Accepts either a date ("2024-01-02", meaning 00:00 UTC) or a timestamp; for --from/--to flags.
+// Accepts either a date ("2024-01-02", meaning 00:00 COT of that day: spec 12, dates are COT
+// calendar days) or an RFC 3339 timestamp; for --from/--to flags.
 Timestamp parse_time_or_date(std::string_view text, std::string_view what);
+// The end of a range (--to): a date is inclusive (up to 00:00 COT of the next day, exclusive),
+// an RFC 3339 time is exact and exclusive.
+Timestamp parse_end_bound(std::string_view text, std::string_view what);
 
 }  // namespace usdcop

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/canonical_json.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 
@@ -22,50 +23,6 @@ double quantile_sorted(const std::vector<double>& sorted, double q) {
   return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
 }
 
-// Shortest round-trip digits (std::to_chars), laid out as Python's repr / json.dumps does:
-// fixed notation for decimal exponents -5 < e < 16 ("0.0006", "5.0", "123.25"), scientific
-// otherwise ("9.042127679274034e-07", "1e+16"), so any language can reproduce the bytes.
-void append_shortest(std::string& out, double v) {
-  char buf[40];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-  if (sci.front() == '-') {
-    out += '-';
-    sci.remove_prefix(1);
-  }
-  const std::size_t epos = sci.find('e');
-  std::string digits;
-  for (const char ch : sci.substr(0, epos)) {
-    if (ch != '.') digits += ch;
-  }
-  int exp = 0;
-  std::from_chars(sci.data() + epos + (sci[epos + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exp);
-  const int n = static_cast<int>(digits.size());
-  if (exp < -4 || exp >= 16) {
-    out += digits[0];
-    if (n > 1) {
-      out += '.';
-      out.append(digits, 1);
-    }
-    out += exp < 0 ? "e-" : "e+";
-    const int a = exp < 0 ? -exp : exp;
-    if (a < 10) out += '0';
-    out += std::to_string(a);
-  } else if (exp < 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-exp - 1), '0');
-    out += digits;
-  } else if (exp + 1 >= n) {
-    out += digits;
-    out.append(static_cast<std::size_t>(exp + 1 - n), '0');
-    out += ".0";
-  } else {
-    out.append(digits, 0, static_cast<std::size_t>(exp + 1));
-    out += '.';
-    out.append(digits, static_cast<std::size_t>(exp + 1));
-  }
-}
-
 void append_number(std::string& out, double v, std::string_view field) {
   if (!std::isfinite(v)) {
     std::string msg = "norm_stats: ";
@@ -73,25 +30,11 @@ void append_number(std::string& out, double v, std::string_view field) {
     msg += " is not a finite number";
     throw Error(ErrorKind::invalid_input, msg);
   }
-  if (v == 0.0) v = 0.0;  // no "-0"
-  append_shortest(out, v);
+  append_canonical_number(out, v);  // writes -0.0 as 0.0
 }
 
 void append_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  append_canonical_string(out, s);
 }
 
 template <std::size_t N>

@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "learn/experiment_keys.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::learn {
 namespace {
@@ -243,6 +244,8 @@ ExperimentConfig parse_experiment_config(const std::string& yaml_text, const std
     }
     read_splits(root, c, where);
     check_combinations(c, where);
+    // The risk profile's limits in training (issue 10): config/risk.yaml, as the backtest uses.
+    if (c.env.apply_risk_limits) c.env.risk = trading::load_risk_profile();
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input, where + ": " + e.what());
   }

@@ -1,8 +1,12 @@
 #include "learn/ppo_trainer.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -56,7 +60,9 @@ struct PpoTrainer::Impl {
   int updates = 0;
   std::optional<double> best_sharpe;
   std::optional<std::int64_t> best_step;
+  nlohmann::json best_metrics;
   std::int64_t next_eval = 0;
+  std::shared_ptr<const ValidationReplay> replay;
 
   // Rollout buffers, [n_steps × n_envs] in step-major order.
   std::vector<float> obs_buf, act_buf, logp_buf, val_buf, adv_buf, ret_buf;
@@ -281,6 +287,7 @@ TrainSummary PpoTrainer::train(const std::function<void(const UpdateLog&)>& on_u
       if (!m.best_sharpe || val.sharpe > *m.best_sharpe) {
         m.best_sharpe = val.sharpe;
         m.best_step = m.steps;
+        m.best_metrics = val.metrics;
         m.backend->keep_best();
       }
       while (m.next_eval <= m.steps)
@@ -298,10 +305,27 @@ TrainSummary PpoTrainer::train(const std::function<void(const UpdateLog&)>& on_u
       summary.wall_s > 0 ? static_cast<double>(m.steps - steps_at_start) / summary.wall_s : 0;
   summary.best_val_sharpe = m.best_sharpe;
   summary.best_at_step = m.best_step;
+  summary.best_val_metrics = m.best_metrics;
   return summary;
 }
 
+void PpoTrainer::set_validation_replay(std::shared_ptr<const ValidationReplay> replay) {
+  impl_->replay = std::move(replay);
+}
+
 ValidationResult PpoTrainer::evaluate(const EnvSeries& split) {
+  if (impl_->replay) {
+    // The current actor in the trading format, evaluated exactly as the backtest will.
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("usdcop-val-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::create_directories(dir);
+    impl_->backend->export_actor(dir.string(), false);
+    const auto r = replay_validation(*impl_->replay, dir);
+    std::filesystem::remove_all(dir);
+    return {r.metrics.sharpe_ratio, r.metrics.total_return_pct, r.metrics.max_drawdown_pct,
+            r.metrics.bars, backtest::to_json(r.metrics, false)};
+  }
   EnvConfig cfg = impl_->env_cfg;
   cfg.max_episode_drawdown = std::numeric_limits<double>::infinity();  // evaluate the whole split
   TradingEnv env(std::make_shared<EnvSeries>(split), cfg);
@@ -317,7 +341,8 @@ ValidationResult PpoTrainer::evaluate(const EnvSeries& split) {
     if (r.terminated || r.truncated) break;
   }
   const backtest::Metrics metrics = backtest::compute_metrics(curve, {});
-  return {metrics.sharpe_ratio, metrics.total_return_pct, metrics.max_drawdown_pct, metrics.bars};
+  return {metrics.sharpe_ratio, metrics.total_return_pct, metrics.max_drawdown_pct, metrics.bars,
+          nlohmann::json()};
 }
 
 double PpoTrainer::act(std::span<const float, kObservationSize> obs) const {
@@ -370,6 +395,7 @@ void PpoTrainer::save_checkpoint(const std::filesystem::path& file) const {
       {"next_eval", m.next_eval},
       {"best_step", m.best_step ? nlohmann::json(*m.best_step) : nlohmann::json()},
       {"best_sharpe", m.best_sharpe ? nlohmann::json(*m.best_sharpe) : nlohmann::json()},
+      {"best_metrics", m.best_metrics},
       {"noise_rng", rng_state(m.noise_rng)},
       {"shuffle_rng", rng_state(m.shuffle_rng)}};
   const auto tmp = std::filesystem::path(file.string() + ".tmp");
@@ -394,6 +420,7 @@ void PpoTrainer::load_checkpoint(const std::filesystem::path& file) {
   m.next_eval = state.at("next_eval").get<std::int64_t>();
   if (!state.at("best_step").is_null()) m.best_step = state["best_step"].get<std::int64_t>();
   if (!state.at("best_sharpe").is_null()) m.best_sharpe = state["best_sharpe"].get<double>();
+  m.best_metrics = state.value("best_metrics", nlohmann::json());
   restore_rng(m.noise_rng, state.at("noise_rng").get<std::string>());
   restore_rng(m.shuffle_rng, state.at("shuffle_rng").get<std::string>());
   m.make_env();

@@ -17,8 +17,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "learn/ppo_config.hpp"
 #include "learn/trading_env.hpp"
+#include "learn/validation_replay.hpp"
 
 namespace usdcop::learn {
 
@@ -38,6 +41,7 @@ struct UpdateLog {
 struct ValidationResult {
   double sharpe = 0, total_return = 0, max_drawdown = 0;
   long bars = 0;
+  nlohmann::json metrics;  // every backtest metric, with a validation replay (else null)
 };
 
 struct TrainSummary {
@@ -46,6 +50,7 @@ struct TrainSummary {
   double tensor_s = 0, env_s = 0;
   std::optional<double> best_val_sharpe;
   std::optional<std::int64_t> best_at_step;
+  nlohmann::json best_val_metrics;  // of the best checkpoint, with a validation replay
   bool interrupted = false;
 };
 
@@ -63,7 +68,12 @@ class PpoTrainer {
   TrainSummary train(const std::function<void(const UpdateLog&)>& on_update,
                      const std::atomic<bool>* stop = nullptr);
 
-  // Deterministic validation run over the whole split with the current actor.
+  // Checkpoint selection by a backtest of the validation split (validation_replay.hpp) instead
+  // of the environment's accounting; set before train().
+  void set_validation_replay(std::shared_ptr<const ValidationReplay> replay);
+
+  // Deterministic validation run over the whole split with the current actor (the validation
+  // replay when one is set).
   ValidationResult evaluate(const EnvSeries& split);
 
   // policy.pt: actor, critic, log-std, optimizer, best actor, step counters and generator

@@ -8,8 +8,18 @@
 
 namespace usdcop::learn {
 
+namespace {
+// The environment applies the position rules and risk limits, not the operations mode. The
+// session's policy and normalization are never used (on_target takes the decided target).
+const trading::FixedOperationsMode kNormalMode{trading::OperationsMode::kNormal};
+trading::FlatPolicy g_unused_policy;
+const features::NormStats kUnusedStats{};
+}  // namespace
+
 TradingEnv::TradingEnv(std::shared_ptr<const EnvSeries> series, EnvConfig config)
-    : series_(std::move(series)), config_(config) {
+    : series_(std::move(series)),
+      config_(std::move(config)),
+      rules_({config_.min_hold_bars, config_.flat_at_session_end}) {
   if (!series_ || series_->size() < 2)
     throw Error(ErrorKind::invalid_input, "environment: a split needs at least 2 rows");
   if (series_->market.size() != series_->size() ||
@@ -39,8 +49,19 @@ Observation TradingEnv::reset_at(std::size_t row, std::size_t max_steps) {
   steps_ = 0;
   max_steps_ = max_steps ? max_steps : static_cast<std::size_t>(config_.episode_length);
   position_ = 0;
-  held_bars_ = 0;
   equity_ = peak_ = 1.0;
+  rules_.reset();
+  if (config_.apply_risk_limits) {
+    trading::TradingConfig tc;
+    tc.thresholds = config_.thresholds;
+    tc.cost_bps = config_.cost_bps;
+    session_.reset();
+    broker_ = std::make_unique<trading::PaperBroker>(tc.initial_capital, tc.cost_bps);
+    session_ = std::make_unique<trading::TradingSession>(
+        g_unused_policy, kUnusedStats, tc, config_.risk, kNormalMode, *broker_,
+        trading::PositionRuleConfig{config_.min_hold_bars, config_.flat_at_session_end});
+    price_ = 1.0;
+  }
   Observation obs;
   observe(obs);
   return obs;
@@ -57,13 +78,7 @@ StepResult TradingEnv::step(double action, Observation& next) {
   StepResult out;
   StepInfo& info = out.info;
   info.row = row_;
-  int target = trading::target_position(trading::signal_for_action(action, config_.thresholds));
-  // min_hold_bars: an open position may be neither closed nor reversed before it has been held
-  // that many bars; opening from flat is always allowed.
-  if (position_ != 0 && target != position_ && held_bars_ < config_.min_hold_bars) {
-    target = position_;
-    info.blocked = true;
-  }
+  const int target = ruled_target(action, info);
   const double r = series_->next_log_return[row_];
   info.pnl = target * r;
   info.cost = config_.cost_bps * 1e-4 * std::abs(target - position_);
@@ -71,8 +86,9 @@ StepResult TradingEnv::step(double action, Observation& next) {
   equity_ *= std::exp(info.pnl - info.cost);
   peak_ = std::max(peak_, equity_);
   const double dd_after = 1.0 - equity_ / peak_;
-  held_bars_ = target == position_ ? held_bars_ + 1 : 1;
+  rules_.on_bar_end(position_, target);
   position_ = target;
+  price_ *= std::exp(r);
   info.position = target;
   info.equity = equity_;
   info.drawdown = dd_after;
@@ -87,6 +103,24 @@ StepResult TradingEnv::step(double action, Observation& next) {
     out.truncated = true;
   }
   return out;
+}
+
+// The policy's target through the shared position rules or, with apply_risk_limits, through
+// the trading session (the same rules, then the risk manager).
+int TradingEnv::ruled_target(double action, StepInfo& info) {
+  const Timestamp t = series_->time[row_];
+  const int wanted =
+      trading::target_position(trading::signal_for_action(action, config_.thresholds));
+  if (!session_) {
+    const trading::RuledTarget ruled = rules_.apply(t, position_, wanted);
+    info.blocked = ruled.by == trading::RuleOverride::kMinHold;
+    return static_cast<int>(ruled.target);
+  }
+  const market::Bar bar{t, price_, price_, price_, price_, 0};
+  const trading::BarOutcome out = session_->on_target(bar, static_cast<double>(wanted));
+  info.blocked = out.rule == trading::RuleOverride::kMinHold;
+  info.vetoed = out.position_after != wanted;
+  return static_cast<int>(out.position_after);
 }
 
 namespace {

@@ -8,6 +8,15 @@
 //   equity = equity · exp(pnl − cost)     (log accounting, starts at 1.0)
 //   reward = reward_scale · (pnl − cost) − drawdown_penalty · max(0, dd_new − dd_old)
 // where dd = 1 − equity / peak equity of the episode.
+//
+// Position rules: the target goes through trading::PositionRules (min hold, flat at session
+// end) exactly as in the backtest and live. With apply_risk_limits the environment instead
+// drives a trading::TradingSession (TradingSession::on_target: the same position rules, the risk
+// manager of the risk profile and a paper broker, under a fixed NORMAL mode, never the
+// operations mode) over prices rebuilt from the log returns (equity ratios do not depend on the
+// price level), so trades per day, the loss-streak cooldown, the daily-loss pause, market hours
+// and the drawdown kill decide exactly as in the backtest. The reward keeps the log accounting
+// above. Both default off: today's behaviour.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -16,7 +25,11 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "trading/broker.hpp"
+#include "trading/position_rules.hpp"
 #include "trading/signal.hpp"
+#include "trading/trading_config.hpp"
+#include "trading/trading_session.hpp"
 
 namespace usdcop::learn {
 
@@ -44,8 +57,9 @@ struct EnvConfig {
   double max_episode_drawdown = 0.15;  // terminate beyond this drawdown (fraction)
   int episode_length = 2400;           // bars
   int min_hold_bars = 0;
-  bool apply_risk_limits = false;    // read by the trading-rules work (issue 10)
-  bool flat_at_session_end = false;  // read by the trading-rules work (issue 10)
+  bool flat_at_session_end = false;  // environment.flat_at_session_end
+  bool apply_risk_limits = false;    // environment.apply_risk_limits: `risk` reviews targets
+  trading::RiskProfile risk;         // config/risk.yaml when apply_risk_limits
   trading::SignalThresholds thresholds;
 };
 
@@ -53,6 +67,7 @@ struct StepInfo {
   std::size_t row = 0;   // the row the action was taken at
   int position = 0;      // position held over the next bar (after min-hold blocking)
   bool blocked = false;  // the target was refused by min_hold_bars
+  bool vetoed = false;   // the risk manager or a rule changed the target (apply_risk_limits)
   double pnl = 0, cost = 0;
   double equity = 1.0, drawdown = 0;
 };
@@ -87,11 +102,19 @@ class TradingEnv {
  private:
   void observe(Observation& obs) const;
 
+  int ruled_target(double action, StepInfo& info);
+
   std::shared_ptr<const EnvSeries> series_;
   EnvConfig config_;
   std::size_t row_ = 0, steps_ = 0, max_steps_ = 0;
-  int position_ = 0, held_bars_ = 0;
+  int position_ = 0;
   double equity_ = 1.0, peak_ = 1.0;
+  trading::PositionRules rules_;
+  // With apply_risk_limits: the session that applies rules and risk limits, its broker and the
+  // relative price of the current row.
+  std::unique_ptr<trading::PaperBroker> broker_;
+  std::unique_ptr<trading::TradingSession> session_;
+  double price_ = 1.0;
 };
 
 // N environments stepped together, auto-resetting a finished one. Observations are one

@@ -110,6 +110,11 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
     throw Error(ErrorKind::conflict, req.run_dir.string() + " already holds a finished run");
   PpoTrainer trainer(cfg.ppo, cfg.env, env_series(ds, *train), val ? env_series(ds, *val) : nullptr,
                      cfg.seed);
+  if (req.validation_replay && val) {
+    auto replay = std::make_shared<ValidationReplay>(*req.validation_replay);
+    replay->norm_stats = ds.norm_stats;
+    trainer.set_validation_replay(std::move(replay));
+  }
   const fs::path log_path = req.run_dir / "training_log.csv";
   if (req.resume) {
     trainer.load_checkpoint(req.run_dir / "policy.pt");
@@ -181,6 +186,8 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
       {"threads", result.threads},
       {"library_versions", {{"libtorch", torch_version()}, {"usdcop_learn", "1"}}},
       {"best_validation_sharpe", null_or(result.summary.best_val_sharpe)},
+      {"best_validation_metrics", result.summary.best_val_metrics},
+      {"validation_selection", req.validation_replay && val ? "backtest" : "environment"},
       {"best_at_step", result.summary.best_at_step ? nlohmann::json(*result.summary.best_at_step)
                                                    : nlohmann::json()},
       {"resumed", req.resume},

@@ -13,7 +13,7 @@ class PgBacktestStore final : public backtest::BacktestResultStore {
   std::string save(const backtest::BacktestRecord& record,
                    const std::vector<trading::RiskEvent>& risk_events) override;
   // Error(invalid_input) when the text is not a UUID.
-  std::optional<backtest::StoredTrades> load_trades(const std::string& backtest_uuid) override;
+  std::optional<backtest::StoredBacktest> load(const std::string& backtest_uuid) override;
   std::optional<backtest::RegisteredModel> find_model(const std::string& model_id) override;
   std::vector<std::string> experiment_run_dirs(const std::string& experiment) override;
 

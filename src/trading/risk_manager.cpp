@@ -51,8 +51,8 @@ std::vector<RiskEvent> RiskManager::take_events() {
 void RiskManager::roll_day(Timestamp bar_time) {
   const Date d = cot_date(bar_time);
   if (started_ && d == day_) return;
-  // Start-of-day equity: the previous bar's close (the first bar ever: its own close).
-  day_start_equity_ = started_ ? last_equity_ : day_start_equity_;
+  // Start-of-day equity: the previous session's last bar close (spec 06, spec 12).
+  day_start_equity_ = start_of_day_.for_day(d);
   day_ = d;
   daily_paused_ = false;
   trades_today_ = 0;
@@ -60,12 +60,11 @@ void RiskManager::roll_day(Timestamp bar_time) {
 
 RiskDecision RiskManager::review(Timestamp bar_time, double equity, double current, double target) {
   if (!started_) {
-    day_start_equity_ = equity;
+    start_of_day_ = StartOfDayEquity(equity);  // the first session of a run: its starting equity
     peak_ = equity;
   }
   roll_day(bar_time);
   started_ = true;
-  last_equity_ = equity;
   peak_ = std::max(peak_, equity);
   const bool cooling = cooldown_ > 0;
   if (cooling) --cooldown_;

@@ -19,6 +19,7 @@
 
 #include "core/time.hpp"
 #include "trading/operations_mode.hpp"
+#include "trading/position_rules.hpp"
 #include "trading/trade.hpp"
 #include "trading/trading_config.hpp"
 
@@ -45,6 +46,10 @@ class RiskManager {
   // `bar_time` is the bar's open time (the decision is taken at its close, inside that bar);
   // `equity` is marked at the bar's close.
   RiskDecision review(Timestamp bar_time, double equity, double current, double target);
+  // Each bar's equity after its fill (start-of-day equity of the daily-loss rule).
+  void on_bar_close(Timestamp bar_time, double equity) {
+    start_of_day_.on_bar_close(bar_time, equity);
+  }
   // The trade ledger reports each closed trade (loss streak, cooldown).
   void on_trade_closed(const Trade& trade, Timestamp bar_time);
 
@@ -66,8 +71,8 @@ class RiskManager {
   std::vector<RiskEvent> events_;
   bool started_ = false;
   Date day_{};
+  StartOfDayEquity start_of_day_{0.0};
   double day_start_equity_ = 0;
-  double last_equity_ = 0;
   double peak_ = 0;
   bool killed_ = false;
   bool daily_paused_ = false;

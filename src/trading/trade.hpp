@@ -8,8 +8,9 @@
 
 namespace usdcop::trading {
 
-enum class ExitReason { kSignal, kRisk, kEndOfData, kKillSwitch };
-const char* exit_reason_name(ExitReason r);  // "signal" | "risk" | "end_of_data" | "kill_switch"
+enum class ExitReason { kSignal, kRisk, kEndOfData, kKillSwitch, kSessionEnd };
+// "signal" | "risk" | "end_of_data" | "kill_switch" | "session_end" (flat_at_session_end)
+const char* exit_reason_name(ExitReason r);
 
 struct Trade {
   int id = 0;    // 1-based, in opening order

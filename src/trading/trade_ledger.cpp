@@ -14,6 +14,8 @@ const char* exit_reason_name(ExitReason r) {
       return "end_of_data";
     case ExitReason::kKillSwitch:
       return "kill_switch";
+    case ExitReason::kSessionEnd:
+      return "session_end";
   }
   return "signal";
 }

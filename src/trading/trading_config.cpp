@@ -52,6 +52,7 @@ RiskProfile parse_risk_profile(const YAML::Node& root, const std::string& where)
   r.cooldown_bars = value_or<int>(root, "cooldown_bars", r.cooldown_bars, where);
   r.allow_outside_market_hours =
       value_or<bool>(root, "allow_outside_market_hours", r.allow_outside_market_hours, where);
+  r.flat_at_session_end = value_or<bool>(root, "flat_at_session_end", r.flat_at_session_end, where);
   require_that(r.max_position > 0 && r.max_position <= 1, where + ".max_position",
                "must be in (0, 1]");
   require_that(r.max_drawdown_pct < 0 && r.max_drawdown_pct > -1, where + ".max_drawdown_pct",
@@ -93,7 +94,8 @@ nlohmann::json to_json(const RiskProfile& r) {
           {"max_trades_per_day", r.max_trades_per_day},
           {"max_consecutive_losses", r.max_consecutive_losses},
           {"cooldown_bars", r.cooldown_bars},
-          {"allow_outside_market_hours", r.allow_outside_market_hours}};
+          {"allow_outside_market_hours", r.allow_outside_market_hours},
+          {"flat_at_session_end", r.flat_at_session_end}};
 }
 
 }  // namespace usdcop::trading

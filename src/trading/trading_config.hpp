@@ -27,6 +27,7 @@ struct RiskProfile {
   int max_consecutive_losses = 5;   // then a cooldown without new entries
   int cooldown_bars = 12;
   bool allow_outside_market_hours = false;
+  bool flat_at_session_end = false;  // close at the last session bar (spec 06); else hold overnight
 };
 
 TradingConfig parse_trading_config(const YAML::Node& root, const std::string& where);

@@ -7,8 +7,14 @@ namespace usdcop::trading {
 
 TradingSession::TradingSession(Policy& policy, const features::NormStats& norm_stats,
                                const TradingConfig& config, const RiskProfile& risk,
-                               const OperationsModeView& mode, Broker& broker)
-    : policy_(policy), stats_(norm_stats), config_(config), risk_(risk, mode), broker_(broker) {}
+                               const OperationsModeView& mode, Broker& broker,
+                               PositionRuleConfig rules)
+    : policy_(policy),
+      stats_(norm_stats),
+      config_(config),
+      risk_(risk, mode),
+      rules_({rules.min_hold_bars, rules.flat_at_session_end || risk.flat_at_session_end}),
+      broker_(broker) {}
 
 std::optional<Fill> TradingSession::move_to(double units, Timestamp time, ExitReason reason,
                                             std::optional<Trade>* closed) {
@@ -50,18 +56,45 @@ BarOutcome TradingSession::on_bar(const market::Bar& bar, const features::Featur
   } else {
     ++no_decision_;
   }
+  execute(bar, target, out);
+  return out;
+}
 
-  const RiskDecision d = risk_.review(bar.time, broker_.account().equity(), position_, target);
+BarOutcome TradingSession::on_target(const market::Bar& bar, std::optional<double> target) {
+  ++bar_number_;
+  broker_.mark(bar.time, bar.close);
+  BarOutcome out;
+  out.time = bar.time;
+  out.close = bar.close;
+  out.position_before = position_;
+  out.decided = target.has_value();
+  if (!target) ++no_decision_;
+  execute(bar, target.value_or(position_), out);
+  return out;
+}
+
+void TradingSession::execute(const market::Bar& bar, double target, BarOutcome& out) {
+  // Position rules (min hold, session end), then the risk manager, whose exits override them.
+  const RuledTarget ruled = rules_.apply(bar.time, position_, target);
+  out.rule = ruled.by;
+  const RiskDecision d =
+      risk_.review(bar.time, broker_.account().equity(), position_, ruled.target);
   if (d.position != position_) {
-    const ExitReason reason = d.forced_exit ? ExitReason::kKillSwitch
-                              : d.vetoed    ? ExitReason::kRisk
-                                            : ExitReason::kSignal;
+    ExitReason reason = ExitReason::kSignal;
+    if (d.forced_exit) {
+      reason = ExitReason::kKillSwitch;
+    } else if (d.vetoed) {
+      reason = ExitReason::kRisk;
+    } else if (ruled.by == RuleOverride::kSessionEnd) {
+      reason = ExitReason::kSessionEnd;
+    }
     out.fill = move_to(d.position, bar.time, reason, &out.closed_trade);
   }
+  rules_.on_bar_end(out.position_before, position_);
   out.position_after = position_;
   out.equity = broker_.account().equity();
+  risk_.on_bar_close(bar.time, out.equity);
   out.risk_events = risk_.take_events();
-  return out;
 }
 
 std::optional<Fill> TradingSession::close_position(ExitReason reason) {

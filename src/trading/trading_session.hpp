@@ -15,6 +15,7 @@
 #include "market/bar.hpp"
 #include "trading/broker.hpp"
 #include "trading/policy.hpp"
+#include "trading/position_rules.hpp"
 #include "trading/risk_manager.hpp"
 #include "trading/signal.hpp"
 #include "trading/trade_ledger.hpp"
@@ -30,6 +31,7 @@ struct BarOutcome {
   Signal signal = Signal::kHold;
   double position_before = 0;  // signal units (-1..1)
   double position_after = 0;
+  RuleOverride rule = RuleOverride::kNone;  // min hold / session end changed the target
   std::optional<Fill> fill;
   std::optional<Trade> closed_trade;
   double equity = 0;  // after the fill
@@ -38,12 +40,18 @@ struct BarOutcome {
 
 class TradingSession {
  public:
-  // References must outlive the session.
+  // References must outlive the session. `rules`: the position rules of the run's config
+  // (trading/position_rules.hpp); the risk profile's flat_at_session_end also turns that rule on.
   TradingSession(Policy& policy, const features::NormStats& norm_stats, const TradingConfig& config,
-                 const RiskProfile& risk, const OperationsModeView& mode, Broker& broker);
+                 const RiskProfile& risk, const OperationsModeView& mode, Broker& broker,
+                 PositionRuleConfig rules = {});
 
   // `row` may be null (missing) or incomplete: no decision. A row for another time is refused.
   BarOutcome on_bar(const market::Bar& bar, const features::FeatureRow* row);
+  // The execution half of on_bar (position rules, risk manager, broker, ledger) for a driver
+  // that decided elsewhere: the training environment with apply_risk_limits gives the target
+  // of its own action. `target` is nullopt when there is no decision.
+  BarOutcome on_target(const market::Bar& bar, std::optional<double> target);
   // Closes any open position at the last marked price (end of a backtest; a kill).
   std::optional<Fill> close_position(ExitReason reason);
 
@@ -51,17 +59,20 @@ class TradingSession {
   const Broker& broker() const { return broker_; }
   const TradeLedger& ledger() const { return ledger_; }
   const RiskManager& risk() const { return risk_; }
+  const PositionRules& rules() const { return rules_; }
   long bars_seen() const { return bar_number_; }
   long bars_without_decision() const { return no_decision_; }
 
  private:
   std::optional<Fill> move_to(double units, Timestamp time, ExitReason reason,
                               std::optional<Trade>* closed);
+  void execute(const market::Bar& bar, double target, BarOutcome& out);
 
   Policy& policy_;
   const features::NormStats& stats_;
   TradingConfig config_;
   RiskManager risk_;
+  PositionRules rules_;
   Broker& broker_;
   TradeLedger ledger_;
   double position_ = 0;  // signal units

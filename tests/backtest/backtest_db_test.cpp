@@ -45,12 +45,17 @@ TEST(PgBacktestStore, StoresTheRowAndTheSignatureSurvivesJsonb) {
   rec.equity_curve = backtest::equity_to_json(r.equity);
   rec.daily_returns = backtest::to_json(r.metrics)["daily_returns"];
   rec.config = backtest::to_json(cfg);
-  rec.signature = backtest::trades_signature(rec.trades);
+  rec.model_hash = std::string(64, 'a');
+  rec.builder_version = "1.0.0";
+  rec.feature_order_hash = std::string(64, 'b');
+  rec.bar_range = {{"bars", data.bars.size()}};
+  rec.signature = backtest::recompute_signature(rec);
   const std::string uuid = results.save(rec, r.risk_events);
-  auto stored = results.load_trades(uuid);
+  auto stored = results.load(uuid);
   ASSERT_TRUE(stored);
-  EXPECT_EQ(stored->signature, rec.signature);
-  EXPECT_EQ(backtest::trades_signature(stored->trades),
+  EXPECT_EQ(stored->record.signature, rec.signature);
+  EXPECT_EQ(stored->record.signature_version, 2);
+  EXPECT_EQ(backtest::recompute_signature(stored->record),
             rec.signature);  // jsonb round trip is exact
 
   auto c = db.pool().acquire();
@@ -65,8 +70,8 @@ TEST(PgBacktestStore, StoresTheRowAndTheSignatureSurvivesJsonb) {
   EXPECT_EQ(row[1].as<bool>(), !r.metrics.profit_factor.has_value());
   EXPECT_DOUBLE_EQ(row[2].as<double>(), r.metrics.sharpe_ratio);
   EXPECT_EQ(row[3].as<long>(), static_cast<long>(r.risk_events.size()));
-  EXPECT_THROW(results.load_trades("not-a-uuid"), Error);
-  EXPECT_FALSE(results.load_trades("00000000-0000-0000-0000-000000000000"));
+  EXPECT_THROW(results.load("not-a-uuid"), Error);
+  EXPECT_FALSE(results.load("00000000-0000-0000-0000-000000000000"));
   std::filesystem::remove_all(dir);
 }
 

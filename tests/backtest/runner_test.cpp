@@ -4,6 +4,7 @@
 #include "backtest/backtest_runner.hpp"
 #include "backtest/signature.hpp"
 #include "backtest_test_support.hpp"
+#include "core/canonical_json.hpp"
 #include "trading/trading_session.hpp"
 
 using namespace usdcop;
@@ -86,16 +87,33 @@ TEST(BacktestRunner, SameModelBarsAndConfigGiveTheSameTradesAndSignature) {
   ASSERT_GT(a.trades.size(), 3u);
   const auto ja = backtest::trades_to_json(a.trades);
   EXPECT_EQ(ja, backtest::trades_to_json(b.trades));
-  EXPECT_EQ(backtest::trades_signature(ja),
-            backtest::trades_signature(backtest::trades_to_json(b.trades)));
-  EXPECT_EQ(backtest::trades_signature(ja).size(), 64u);
-  // One edited value changes the signature.
-  auto edited = ja;
-  edited[0]["net_pnl"] = edited[0]["net_pnl"].get<double>() + 0.01;
-  EXPECT_NE(backtest::trades_signature(edited), backtest::trades_signature(ja));
+  const backtest::SignatureInputs in{
+      "h", "1.0.0", "f", {{"bars", 300}}, backtest::to_json(default_config())};
+  auto signed_of = [&](const backtest::BacktestResult& r) {
+    return backtest::SignedResult{
+        backtest::trades_to_json(r.trades), backtest::to_json(r.metrics, false),
+        backtest::equity_to_json(r.equity), backtest::to_json(r.metrics)["daily_returns"]};
+  };
+  const auto sa = signed_of(a);
+  EXPECT_EQ(backtest::signature_v2(in, sa), backtest::signature_v2(in, signed_of(b)));
+  EXPECT_EQ(backtest::signature_v2(in, sa).size(), 64u);
+  // One edited trade, metric, equity point or input changes the signature.
+  auto edited = sa;
+  edited.trades[0]["net_pnl"] = edited.trades[0]["net_pnl"].get<double>() + 0.01;
+  EXPECT_NE(backtest::signature_v2(in, edited), backtest::signature_v2(in, sa));
+  edited = sa;
+  edited.metrics["sharpe_ratio"] = edited.metrics["sharpe_ratio"].get<double>() + 1e-12;
+  EXPECT_NE(backtest::signature_v2(in, edited), backtest::signature_v2(in, sa));
+  edited = sa;
+  edited.equity_curve[5][1] = edited.equity_curve[5][1].get<double>() + 1e-9;
+  EXPECT_NE(backtest::signature_v2(in, edited), backtest::signature_v2(in, sa));
+  auto other_inputs = in;
+  other_inputs.model_hash = "g";
+  EXPECT_NE(backtest::signature_v2(other_inputs, sa), backtest::signature_v2(in, sa));
   // The canonical text survives a text round trip.
-  EXPECT_EQ(backtest::trades_signature(nlohmann::json::parse(backtest::canonical_json(ja))),
-            backtest::trades_signature(ja));
+  const auto doc = backtest::signed_document(in, sa);
+  EXPECT_EQ(canonical_json_sha256(nlohmann::json::parse(canonical_json(doc))),
+            backtest::signature_v2(in, sa));
   std::filesystem::remove_all(dir);
 }
 

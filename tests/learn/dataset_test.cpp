@@ -158,3 +158,24 @@ TEST(Dataset, FileRoundTripsAndRefusesTampering) {
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST(ExperimentConfig, PositionRuleAndRiskLimitKeysDefaultOffAndRoundTrip) {
+  const auto c = learn::parse_experiment_config(config_yaml("2024-12-30", "2025-01-02"), "x.yaml");
+  EXPECT_FALSE(c.env.flat_at_session_end);
+  EXPECT_FALSE(c.env.apply_risk_limits);
+  const auto on = learn::parse_experiment_config(
+      config_yaml("2024-12-30", "2025-01-02") +
+          "environment:\n  flat_at_session_end: true\n  apply_risk_limits: true\n"
+          "  min_hold_bars: 3\n",
+      "x.yaml");
+  EXPECT_TRUE(on.env.flat_at_session_end);
+  EXPECT_TRUE(on.env.apply_risk_limits);
+  EXPECT_EQ(on.env.risk.max_trades_per_day, 20);  // config/risk.yaml
+  const auto again = learn::parse_experiment_config(learn::resolved_yaml(on), "resolved");
+  EXPECT_TRUE(again.env.flat_at_session_end);
+  EXPECT_TRUE(again.env.apply_risk_limits);
+  EXPECT_NE(error_of(config_yaml("2024-12-30", "2025-01-02") +
+                     "environment:\n  apply_risk_limits: maybe\n")
+                .find("apply_risk_limits"),
+            std::string::npos);
+}

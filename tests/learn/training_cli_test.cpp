@@ -93,6 +93,26 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
   const auto bundle = trading::load_policy_bundle(work / "run");
   EXPECT_EQ(bundle.policy->layers().size(), 3u);
 
+  // Checkpoints were selected by a backtest of the validation split (issue 10, item 5): the
+  // reported best validation metrics equal `usdcop backtest --period validation` of the
+  // exported model with the same risk profile.
+  EXPECT_EQ(run["validation_selection"], "backtest");
+  ASSERT_TRUE(run["best_validation_metrics"].is_object()) << run.dump();
+  r = run_usdcop(cat("backtest --model ", quoted(work / "run"), " --period validation --json"),
+                 env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto bt = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(bt["metrics"]["sharpe_ratio"].get<double>(),
+              run["best_validation_sharpe"].get<double>(), 1e-9);
+  for (const auto& [key, value] : run["best_validation_metrics"].items()) {
+    ASSERT_TRUE(bt["metrics"].contains(key)) << key;
+    if (value.is_number()) {
+      EXPECT_NEAR(bt["metrics"][key].get<double>(), value.get<double>(), 1e-9) << key;
+    } else {
+      EXPECT_EQ(bt["metrics"][key], value) << key;
+    }
+  }
+
   const std::string id = run["run_id"].get<std::string>();
   EXPECT_EQ(scalar(db, cat("SELECT status FROM ml.experiment_runs WHERE run_id = '", id, "'")),
             "completed");

@@ -54,7 +54,8 @@ TEST(RiskManager, DailyLossPausesEntriesUntilTheNextSession) {
   EXPECT_EQ(f.risk.review(bar(2), 9400, -1, 0).position, 0);
   // A reversal keeps only its exit half.
   EXPECT_EQ(f.risk.review(bar(3), 9400, -1, 1).position, 0);
-  // Next session: trading again.
+  f.risk.on_bar_close(bar(59), 9400);  // the session's last bar closes at 9400
+  // Next session: trading again (start of day = the previous session's last close).
   auto next = f.risk.review(bar(0, 1), 9400, 0, 1);
   EXPECT_EQ(next.position, 1);
   EXPECT_FALSE(f.risk.daily_paused());
