@@ -1,0 +1,379 @@
+#include "store/pg_feature_repository.hpp"
+
+#include <algorithm>
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "core/error.hpp"
+#include "fstore/publish_rules.hpp"
+#include "store/pg_copy.hpp"
+
+namespace usdcop::store {
+
+namespace {
+
+using fstore::FeaturePoint;
+using fstore::FeatureSpec;
+using nlohmann::json;
+
+const char* kPointColumns =
+    "feature_id, (extract(epoch FROM ts) * 1000000)::bigint, value, confidence, meta::text, "
+    "evidence::text";
+
+FeaturePoint point_from_row(const pqxx::row& r) {
+  FeaturePoint p;
+  p.feature_id = r[0].as<std::string>();
+  p.ts = from_micros(r[1].as<int64_t>());
+  p.value = r[2].as<double>();
+  p.confidence = r[3].as<double>();
+  p.meta = json::parse(r[4].as<std::string>());
+  p.evidence = fstore::evidence_from_json(json::parse(r[5].as<std::string>()));
+  return p;
+}
+
+// A text[] literal of ids; they match [a-z0-9_/]+ or are quoted safely.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) s += ',';
+    s += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') s += '\\';
+      s += c;
+    }
+    s += '"';
+  }
+  return s + "}";
+}
+
+Date date_of(int64_t days_since_epoch) {
+  return Date{std::chrono::days{days_since_epoch}};
+}
+
+FeatureSpec spec_from_row(const pqxx::row& r) {
+  auto spec = FeatureSpec::from_json(json::parse(r[0].as<std::string>()), "fs.features_catalog");
+  spec.version = r[1].as<int>();
+  spec.active = r[2].as<bool>();
+  return spec;
+}
+
+void insert_spec(pqxx::work& tx, const FeatureSpec& s, int version) {
+  auto stored = s;
+  stored.version = version;
+  stored.active = true;
+  tx.exec_params(
+      "INSERT INTO fs.features_catalog (feature_id, version, entity, frequency, ttl_ms, tags, spec) "
+      "VALUES ($1, $2, $3, $4, $5, ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), $7::jsonb)",
+      s.id, version, s.entity, s.frequency, s.ttl_ms, json(s.tags).dump(), stored.to_json().dump());
+}
+
+}  // namespace
+
+std::vector<FeatureSpec> PgFeatureRepository::catalog(const fstore::CatalogFilter& f) {
+  return guard_connection("reading the feature catalog", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    std::optional<std::string> tags;
+    if (!f.tags.empty()) tags = json(f.tags).dump();
+    const auto rows = tx.exec_params(
+        "SELECT spec::text, version, active FROM fs.features_catalog WHERE active "
+        "AND ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR frequency = $2) "
+        "AND ($3::jsonb IS NULL OR tags && ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) "
+        "ORDER BY feature_id",
+        f.entity, f.frequency, tags);
+    std::vector<FeatureSpec> out;
+    for (const auto& r : rows) out.push_back(spec_from_row(r));
+    return out;
+  });
+}
+
+std::vector<FeatureSpec> PgFeatureRepository::versions(const std::string& id) {
+  return guard_connection("reading feature versions", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    std::vector<FeatureSpec> out;
+    for (const auto& r : tx.exec_params("SELECT spec::text, version, active FROM fs.features_catalog "
+                                        "WHERE feature_id = $1 ORDER BY version",
+                                        id))
+      out.push_back(spec_from_row(r));
+    return out;
+  });
+}
+
+fstore::CatalogApplyResult PgFeatureRepository::apply_catalog(const std::vector<FeatureSpec>& specs) {
+  return guard_connection("applying the feature catalog", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn);
+    tx.exec("LOCK TABLE fs.features_catalog IN SHARE ROW EXCLUSIVE MODE");
+    fstore::CatalogApplyResult result;
+    for (const auto& s : specs) {
+      const auto cur = tx.exec_params(
+          "SELECT spec::text, version, active FROM fs.features_catalog WHERE feature_id = $1 "
+          "AND active",
+          s.id);
+      const int max_version = tx.exec_params1(
+          "SELECT coalesce(max(version), 0) FROM fs.features_catalog WHERE feature_id = $1", s.id)[0]
+                                  .as<int>();
+      if (!cur.empty() && spec_from_row(cur[0]).same_definition(s)) {
+        ++result.unchanged;
+        continue;
+      }
+      tx.exec_params("UPDATE fs.features_catalog SET active = false, updated_at = now() "
+                     "WHERE feature_id = $1 AND active",
+                     s.id);
+      insert_spec(tx, s, max_version + 1);
+      if (max_version == 0)
+        ++result.created;
+      else
+        ++result.new_versions;
+    }
+    tx.commit();
+    return result;
+  });
+}
+
+namespace {
+
+void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
+  tx.exec(
+      "CREATE TEMP TABLE fs_publish_stage (ord integer NOT NULL, feature_id text NOT NULL, ts "
+      "timestamptz NOT NULL, value float8 NOT NULL, confidence float8 NOT NULL, meta jsonb NOT "
+      "NULL, evidence jsonb NOT NULL) ON COMMIT DROP");
+  CopyIn copy(tx, "fs_publish_stage",
+              {"ord", "feature_id", "ts", "value", "confidence", "meta", "evidence"});
+  for (const auto i : w.candidates) {
+    const auto& p = (*w.points)[i];
+    std::string& row = copy.row();
+    append_int(row, static_cast<int64_t>(i));
+    row += '\t';
+    append_text(row, p.feature_id);
+    row += '\t';
+    row += format_rfc3339(p.ts);
+    row += '\t';
+    append_double(row, p.value);
+    row += '\t';
+    append_double(row, p.confidence);
+    row += '\t';
+    append_text(row, p.meta.dump());
+    row += '\t';
+    append_text(row, fstore::evidence_to_json(p.evidence).dump());
+    copy.end_row();
+  }
+  copy.finish();
+}
+
+std::string int_array(const std::vector<fstore::PublishConflict>& conflicts) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < conflicts.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(conflicts[i].index);
+  }
+  return s + "}";
+}
+
+void ensure_partitions(pqxx::work& tx, const fstore::PublishWrite& w) {
+  std::set<Date> days;
+  for (const auto i : w.candidates) days.insert(std::chrono::floor<std::chrono::days>((*w.points)[i].ts));
+  std::vector<std::string> names;
+  for (const auto d : days) names.push_back(format_date(d));
+  tx.exec_params("SELECT fs.create_day_partition(d) FROM unnest($1::date[]) d", text_array(names));
+}
+
+void record_counts_and_rejects(pqxx::work& tx, const fstore::PublishWrite& w,
+                               const fstore::PublishWriteOutcome& out) {
+  const auto original = [&](std::size_t i) { return w.original_index ? (*w.original_index)[i] : i; };
+  json rejects = json::array();
+  std::map<std::string, std::pair<long, long>> counts;  // accepted, rejected
+  for (const auto& r : w.rejects) {
+    rejects.push_back({{"i", r.index}, {"f", r.feature_id}, {"r", r.reason}, {"raw", r.raw}});
+    ++counts[r.feature_id].second;
+  }
+  std::set<std::size_t> conflicted;
+  for (const auto& c : out.conflicts) {
+    const auto& p = (*w.points)[c.index];
+    conflicted.insert(c.index);
+    rejects.push_back({{"i", original(c.index)},
+                       {"f", p.feature_id},
+                       {"r", fstore::conflicting_duplicate_reason(c.stored_value)},
+                       {"raw", p.to_json()}});
+    ++counts[p.feature_id].second;
+  }
+  for (const auto i : w.candidates)
+    if (!conflicted.contains(i)) ++counts[(*w.points)[i].feature_id].first;
+  if (!rejects.empty())
+    tx.exec_params(
+        "INSERT INTO fs.publish_rejects (batch_index, feature_id, reason, raw) "
+        "SELECT x.i, nullif(x.f, ''), x.r, x.raw FROM jsonb_to_recordset($1::jsonb) "
+        "AS x(i integer, f text, r text, raw jsonb) ORDER BY x.i",
+        rejects.dump());
+  json rows = json::array();
+  for (const auto& [f, c] : counts) rows.push_back({{"f", f}, {"a", c.first}, {"r", c.second}});
+  tx.exec_params(
+      "INSERT INTO fs.ingest_counts (feature_id, day, accepted, rejected) "
+      "SELECT x.f, (now() AT TIME ZONE 'UTC')::date, x.a, x.r FROM jsonb_to_recordset($1::jsonb) "
+      "AS x(f text, a bigint, r bigint) "
+      "WHERE EXISTS (SELECT 1 FROM fs.features_catalog c WHERE c.feature_id = x.f) "
+      "ORDER BY x.f "
+      "ON CONFLICT (feature_id, day) DO UPDATE SET accepted = fs.ingest_counts.accepted + "
+      "EXCLUDED.accepted, rejected = fs.ingest_counts.rejected + EXCLUDED.rejected",
+      rows.dump());
+}
+
+}  // namespace
+
+fstore::PublishWriteOutcome PgFeatureRepository::write_points(const fstore::PublishWrite& w) {
+  return guard_connection("publishing feature points", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn);
+    fstore::PublishWriteOutcome out;
+    if (!w.candidates.empty()) {
+      ensure_partitions(tx, w);
+      stage_candidates(tx, w);
+      Timestamp lo = Timestamp::max(), hi = Timestamp::min();
+      for (const auto i : w.candidates) {
+        lo = std::min(lo, (*w.points)[i].ts);
+        hi = std::max(hi, (*w.points)[i].ts);
+      }
+      // The explicit ts bounds let the planner prune to the batch's day partitions.
+      for (const auto& r : tx.exec_params(
+               "SELECT s.ord, v.value FROM fs_publish_stage s JOIN fs.features_values v "
+               "ON v.feature_id = s.feature_id AND v.ts = s.ts "
+               "WHERE v.ts >= $1::timestamptz AND v.ts <= $2::timestamptz AND v.value <> s.value "
+               "ORDER BY s.ord",
+               format_rfc3339(lo), format_rfc3339(hi)))
+        out.conflicts.push_back({r[0].as<std::size_t>(), r[1].as<double>()});
+      const auto skip = int_array(out.conflicts);
+      out.stored = tx.exec_params1(
+                         "WITH ins AS (INSERT INTO fs.features_values "
+                         "(feature_id, ts, value, confidence, meta, evidence) "
+                         "SELECT DISTINCT ON (feature_id, ts) feature_id, ts, value, confidence, "
+                         "meta, evidence FROM fs_publish_stage WHERE ord <> ALL($1::int[]) "
+                         "ORDER BY feature_id, ts, ord ON CONFLICT DO NOTHING RETURNING 1) "
+                         "SELECT count(*) FROM ins",
+                         skip)[0]
+                      .as<long>();
+      tx.exec_params(
+          "INSERT INTO fs.features_latest (feature_id, ts, value, confidence, meta, evidence) "
+          "SELECT DISTINCT ON (feature_id) feature_id, ts, value, confidence, meta, evidence "
+          "FROM fs_publish_stage WHERE ord <> ALL($1::int[]) ORDER BY feature_id, ts DESC, ord "
+          "ON CONFLICT (feature_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, "
+          "confidence = EXCLUDED.confidence, meta = EXCLUDED.meta, evidence = EXCLUDED.evidence, "
+          "ingested_at = now() WHERE EXCLUDED.ts > fs.features_latest.ts",
+          skip);
+    }
+    record_counts_and_rejects(tx, w, out);
+    tx.commit();
+    return out;
+  });
+}
+
+std::optional<FeaturePoint> PgFeatureRepository::latest(const std::string& id, Timestamp now) {
+  return guard_connection("reading the latest feature point", [&]() -> std::optional<FeaturePoint> {
+    auto conn = pool_.acquire();
+    pqxx::nontransaction tx(*conn);
+    pqxx::result r;
+    if (fstore::is_platform_macro_input(id))
+      r = tx.exec_params(std::string("SELECT ") + kPointColumns +
+                             " FROM fs.platform_macro_values WHERE variable = $1 AND ts <= $2 "
+                             "ORDER BY ts DESC LIMIT 1",
+                         fstore::platform_macro_variable(id), format_rfc3339(now));
+    else
+      r = tx.exec_params(std::string("SELECT ") + kPointColumns +
+                             " FROM fs.features_latest WHERE feature_id = $1",
+                         id);
+    if (r.empty()) return std::nullopt;
+    return point_from_row(r[0]);
+  });
+}
+
+std::map<std::string, fstore::FeatureRepository::RangeRead> PgFeatureRepository::range(
+    const std::vector<std::string>& ids, Timestamp since, Timestamp until, std::size_t limit) {
+  std::vector<std::string> stored, macro;
+  for (const auto& id : ids)
+    (fstore::is_platform_macro_input(id) ? macro : stored).push_back(id);
+  for (auto& v : macro) v = fstore::platform_macro_variable(v);
+  return guard_connection("querying feature points", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    std::map<std::string, RangeRead> out;
+    const auto read = [&](const char* source, const char* key, const std::vector<std::string>& keys) {
+      if (keys.empty()) return;
+      const auto rows = tx.exec_params(
+          std::string("SELECT ") + kPointColumns + ", n FROM (SELECT *, row_number() OVER w AS rn, "
+          "count(*) OVER (PARTITION BY feature_id) AS n FROM " + source + " WHERE " + key +
+              " = ANY($1::text[]) AND ts >= $2::timestamptz AND ts < $3::timestamptz "
+              "WINDOW w AS (PARTITION BY feature_id ORDER BY ts)) q WHERE rn <= $4 "
+              "ORDER BY feature_id, ts",
+          text_array(keys), format_rfc3339(since), format_rfc3339(until),
+          static_cast<long>(limit) + 1);
+      for (const auto& r : rows) {
+        auto& rr = out[r[0].as<std::string>()];
+        rr.in_range = r[6].as<long>();
+        rr.points.push_back(point_from_row(r));
+      }
+    };
+    read("fs.features_values", "feature_id", stored);
+    read("fs.platform_macro_values", "variable", macro);
+    return out;
+  });
+}
+
+std::map<std::string, fstore::IngestCounts> PgFeatureRepository::ingest_counts(
+    const std::vector<std::string>& ids, Date since_day) {
+  return guard_connection("reading ingest counts", [&] {
+    auto conn = pool_.acquire();
+    pqxx::nontransaction tx(*conn);
+    std::map<std::string, fstore::IngestCounts> out;
+    for (const auto& r : tx.exec_params(
+             "SELECT feature_id, sum(accepted)::bigint, sum(rejected)::bigint FROM fs.ingest_counts "
+             "WHERE feature_id = ANY($1::text[]) AND day >= $2::date GROUP BY feature_id",
+             text_array(ids), format_date(since_day)))
+      out[r[0].as<std::string>()] = {r[1].as<long>(), r[2].as<long>()};
+    return out;
+  });
+}
+
+std::vector<Date> PgFeatureRepository::day_partitions() {
+  return guard_connection("listing feature partitions", [&] {
+    auto conn = pool_.acquire();
+    pqxx::nontransaction tx(*conn);
+    std::vector<Date> out;
+    for (const auto& r : tx.exec("SELECT (d - date '1970-01-01')::bigint FROM fs.day_partitions() d"))
+      out.push_back(date_of(r[0].as<int64_t>()));
+    return out;
+  });
+}
+
+bool PgFeatureRepository::create_day_partition(Date day) {
+  return guard_connection("creating a feature partition", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn);
+    const bool created = tx.exec_params1("SELECT fs.create_day_partition($1::date)", format_date(day))[0].as<bool>();
+    tx.commit();
+    return created;
+  });
+}
+
+long PgFeatureRepository::export_and_drop_day(Date day, const DayExporter& exporter) {
+  return guard_connection("retiring a feature partition", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn);
+    const auto name = tx.exec_params1("SELECT fs.day_partition_name($1::date)", format_date(day))[0]
+                          .as<std::string>();
+    if (tx.exec_params1("SELECT to_regclass('fs.' || $1) IS NULL", name)[0].as<bool>()) return 0L;
+    const std::string table = "fs." + tx.quote_name(name);
+    // Writers wait until the drop commits, so the export holds exactly the dropped rows.
+    tx.exec("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
+    std::vector<FeaturePoint> rows;
+    for (const auto& r : tx.exec(std::string("SELECT ") + kPointColumns + " FROM " + table +
+                                 " ORDER BY feature_id, ts"))
+      rows.push_back(point_from_row(r));
+    exporter(rows);
+    tx.exec_params("SELECT fs.drop_day_partition($1::date)", format_date(day));
+    tx.commit();
+    return static_cast<long>(rows.size());
+  });
+}
+
+}  // namespace usdcop::store
