@@ -163,15 +163,6 @@ void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
   copy.finish();
 }
 
-std::string int_array(const std::vector<fstore::PublishConflict>& conflicts) {
-  std::string s = "{";
-  for (std::size_t i = 0; i < conflicts.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(conflicts[i].index);
-  }
-  return s + "}";
-}
-
 void ensure_partitions(pqxx::work& tx, const fstore::PublishWrite& w) {
   std::set<Date> days;
   for (const auto i : w.candidates) days.insert(std::chrono::floor<std::chrono::days>((*w.points)[i].ts));
@@ -230,37 +221,41 @@ fstore::PublishWriteOutcome PgFeatureRepository::write_points(const fstore::Publ
     if (!w.candidates.empty()) {
       ensure_partitions(tx, w);
       stage_candidates(tx, w);
-      Timestamp lo = Timestamp::max(), hi = Timestamp::min();
-      for (const auto i : w.candidates) {
-        lo = std::min(lo, (*w.points)[i].ts);
-        hi = std::max(hi, (*w.points)[i].ts);
-      }
-      // The explicit ts bounds let the planner prune to the batch's day partitions.
-      for (const auto& r : tx.exec_params(
-               "SELECT s.ord, v.value FROM fs_publish_stage s JOIN fs.features_values v "
-               "ON v.feature_id = s.feature_id AND v.ts = s.ts "
-               "WHERE v.ts >= $1::timestamptz AND v.ts <= $2::timestamptz AND v.value <> s.value "
-               "ORDER BY s.ord",
-               format_rfc3339(lo), format_rfc3339(hi)))
-        out.conflicts.push_back({r[0].as<std::size_t>(), r[1].as<double>()});
-      const auto skip = int_array(out.conflicts);
-      out.stored = tx.exec_params1(
-                         "WITH ins AS (INSERT INTO fs.features_values "
-                         "(feature_id, ts, value, confidence, meta, evidence) "
-                         "SELECT DISTINCT ON (feature_id, ts) feature_id, ts, value, confidence, "
-                         "meta, evidence FROM fs_publish_stage WHERE ord <> ALL($1::int[]) "
-                         "ORDER BY feature_id, ts, ord ON CONFLICT DO NOTHING RETURNING 1) "
-                         "SELECT count(*) FROM ins",
-                         skip)[0]
-                      .as<long>();
-      tx.exec_params(
-          "INSERT INTO fs.features_latest (feature_id, ts, value, confidence, meta, evidence) "
+      // One statement: insert new points; a stored point with another value gets a no-op
+      // update (its columns unchanged) only so that RETURNING reports it as a conflict; an
+      // identical point is neither written nor returned. Only inserted points move `latest`.
+      // Inserted rows carry this transaction's now() (xmax is not available on a partitioned
+      // table); a stored row always has an earlier transaction's.
+      const auto rows = tx.exec(
+          "WITH ins AS (INSERT INTO fs.features_values AS v "
+          "(feature_id, ts, value, confidence, meta, evidence) "
+          "SELECT DISTINCT ON (feature_id, ts) feature_id, ts, value, confidence, meta, evidence "
+          "FROM fs_publish_stage ORDER BY feature_id, ts, ord "
+          "ON CONFLICT (feature_id, ts) DO UPDATE SET ingested_at = v.ingested_at "
+          "WHERE v.value <> EXCLUDED.value "
+          "RETURNING v.feature_id, v.ts, v.value, v.confidence, v.meta, v.evidence, "
+          "(v.ingested_at = now()) AS inserted), "
+          "lat AS (INSERT INTO fs.features_latest AS l "
+          "(feature_id, ts, value, confidence, meta, evidence) "
           "SELECT DISTINCT ON (feature_id) feature_id, ts, value, confidence, meta, evidence "
-          "FROM fs_publish_stage WHERE ord <> ALL($1::int[]) ORDER BY feature_id, ts DESC, ord "
+          "FROM ins WHERE inserted ORDER BY feature_id, ts DESC "
           "ON CONFLICT (feature_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, "
           "confidence = EXCLUDED.confidence, meta = EXCLUDED.meta, evidence = EXCLUDED.evidence, "
-          "ingested_at = now() WHERE EXCLUDED.ts > fs.features_latest.ts",
-          skip);
+          "ingested_at = now() WHERE EXCLUDED.ts > l.ts) "
+          "SELECT feature_id, " + sql_micros_of("ts") + ", value FROM ins WHERE NOT inserted "
+          "UNION ALL SELECT NULL, count(*), 0 FROM ins WHERE inserted");
+      std::map<std::pair<std::string, int64_t>, double> conflicting;
+      for (const auto& r : rows) {
+        if (r[0].is_null())
+          out.stored = r[1].as<long>();
+        else
+          conflicting[{r[0].as<std::string>(), r[1].as<int64_t>()}] = r[2].as<double>();
+      }
+      for (const auto i : w.candidates) {
+        const auto& p = (*w.points)[i];
+        const auto it = conflicting.find({p.feature_id, to_micros(p.ts)});
+        if (it != conflicting.end()) out.conflicts.push_back({i, it->second});
+      }
     }
     record_counts_and_rejects(tx, w, out);
     tx.commit();
@@ -297,24 +292,24 @@ std::map<std::string, fstore::FeatureRepository::RangeRead> PgFeatureRepository:
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn);
     std::map<std::string, RangeRead> out;
-    const auto read = [&](const char* source, const char* key, const std::vector<std::string>& keys) {
-      if (keys.empty()) return;
-      const auto rows = tx.exec_params(
-          std::string("SELECT ") + kPointColumns + ", n FROM (SELECT *, row_number() OVER w AS rn, "
-          "count(*) OVER (PARTITION BY feature_id) AS n FROM " + source + " WHERE " + key +
-              " = ANY($1::text[]) AND ts >= $2::timestamptz AND ts < $3::timestamptz "
-              "WINDOW w AS (PARTITION BY feature_id ORDER BY ts)) q WHERE rn <= $4 "
-              "ORDER BY feature_id, ts",
-          text_array(keys), format_rfc3339(since), format_rfc3339(until),
-          static_cast<long>(limit) + 1);
-      for (const auto& r : rows) {
-        auto& rr = out[r[0].as<std::string>()];
-        rr.in_range = r[6].as<long>();
-        rr.points.push_back(point_from_row(r));
-      }
+    const auto collect = [&](const pqxx::result& rows) {
+      for (const auto& r : rows) out[r[0].as<std::string>()].points.push_back(point_from_row(r));
     };
-    read("fs.features_values", "feature_id", stored);
-    read("fs.platform_macro_values", "variable", macro);
+    if (!stored.empty())
+      collect(tx.exec_params("SELECT * FROM fs.read_values($1::text[], $2::timestamptz, $3::timestamptz)",
+                             text_array(stored), format_rfc3339(since), format_rfc3339(until)));
+    if (!macro.empty())
+      collect(tx.exec_params(std::string("SELECT ") + kPointColumns +
+                                 " FROM fs.platform_macro_values WHERE variable = ANY($1::text[]) "
+                                 "AND ts >= $2::timestamptz AND ts < $3::timestamptz",
+                             text_array(macro), format_rfc3339(since), format_rfc3339(until)));
+    // Sorted here rather than in SQL: the database then only appends partition scans.
+    for (auto& [id, read] : out) {
+      std::sort(read.points.begin(), read.points.end(),
+                [](const FeaturePoint& a, const FeaturePoint& b) { return a.ts < b.ts; });
+      read.in_range = static_cast<long>(read.points.size());
+      if (read.points.size() > limit + 1) read.points.resize(limit + 1);
+    }
     return out;
   });
 }

@@ -102,6 +102,22 @@ LANGUAGE sql STABLE AS $$
   ORDER BY d
 $$;
 
+-- Range reads of stored values. A year of daily data spans ~365 partitions: planning that
+-- query each time costs more than running it, so the function keeps one generic plan per
+-- session (runtime partition pruning). It holds no client-side prepared statement, so it
+-- also works behind a transaction-mode pooler.
+CREATE FUNCTION fs.read_values(ids text[], since timestamptz, until timestamptz)
+RETURNS TABLE (feature_id text, ts_us bigint, value double precision, confidence double precision,
+               meta text, evidence text)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  RETURN QUERY
+    SELECT v.feature_id, (extract(epoch FROM v.ts) * 1000000)::bigint, v.value, v.confidence,
+           v.meta::text, v.evidence::text
+    FROM fs.features_values v
+    WHERE v.feature_id = ANY(ids) AND v.ts >= since AND v.ts < until;
+END $$;
+
 -- The platform's own macro inputs, read-only, as feature points: ts = available_at (when the
 -- value could first be known), values with an open (unaccepted) quality flag left out exactly
 -- as the feature builder does. Feature ids are macro/usdcop/<variable>.
