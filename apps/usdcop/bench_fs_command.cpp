@@ -29,7 +29,9 @@ struct Percentiles {
 };
 Percentiles percentiles(std::vector<double> s) {
   std::sort(s.begin(), s.end());
-  const auto at = [&](double p) { return s[static_cast<std::size_t>(p * static_cast<double>(s.size() - 1))] * 1e3; };
+  const auto at = [&](double p) {
+    return s[static_cast<std::size_t>(p * static_cast<double>(s.size() - 1))] * 1e3;
+  };
   return {at(0.5), at(0.99), s.back() * 1e3};
 }
 
@@ -40,8 +42,8 @@ fstore::FeatureServiceOptions bench_options() {
 }
 
 liquidity::RegimeConfig catalog_config(const std::vector<fstore::FeatureSpec>& specs) {
-  return liquidity::with_catalog_ttls(liquidity::RegimeConfig::load_file(liquidity::RegimeConfig::default_path()),
-                                      specs);
+  return liquidity::with_catalog_ttls(
+      liquidity::RegimeConfig::load_file(liquidity::RegimeConfig::default_path()), specs);
 }
 
 nlohmann::json bench_publish(int batches) {
@@ -49,7 +51,8 @@ nlohmann::json bench_publish(int batches) {
   store::PgFeatureRepository repo(pool);
   const auto specs = fstore::load_catalog_file(fstore::default_catalog_path());
   repo.apply_catalog(specs);
-  fstore::FeatureService service(repo, [] { return now_utc(); }, bench_options());
+  fstore::FeatureService service(
+      repo, [] { return now_utc(); }, bench_options());
   const auto feeds = liquidity::RegimeConfig::defaults().feeds;
   std::vector<double> mid;
   for (const auto& f : feeds)
@@ -82,9 +85,12 @@ nlohmann::json bench_publish(int batches) {
   const double again = since_s(t1);
   const double points = batches * 1000.0;
   const auto pb = percentiles(batch_s);
-  return {{"points", points},          {"stored", stored},
-          {"points_per_s", points / first}, {"batch_ms_p50", pb.p50_ms},
-          {"batch_ms_p99", pb.p99_ms}, {"republish_points_per_s", points / again},
+  return {{"points", points},
+          {"stored", stored},
+          {"points_per_s", points / first},
+          {"batch_ms_p50", pb.p50_ms},
+          {"batch_ms_p99", pb.p99_ms},
+          {"republish_points_per_s", points / again},
           {"republish_unchanged", unchanged}};
 }
 
@@ -92,7 +98,8 @@ nlohmann::json bench_reads(int latest_calls, int query_reps) {
   store::ConnectionPool pool(fresh_bench_database("usdcop_bench_fs"), 2);
   store::PgFeatureRepository repo(pool);
   repo.apply_catalog(fstore::load_catalog_file(fstore::default_catalog_path()));
-  fstore::FeatureService service(repo, [] { return now_utc(); }, bench_options());
+  fstore::FeatureService service(
+      repo, [] { return now_utc(); }, bench_options());
   const Date today = std::chrono::floor<std::chrono::days>(now_utc());
   liquidity::publish_seed(service, liquidity::generate_feeds(366, 1, today), 1);
   const auto ids = liquidity::RegimeConfig::defaults().feature_ids();
@@ -117,9 +124,10 @@ nlohmann::json bench_reads(int latest_calls, int query_reps) {
     for (const auto& f : r.features) received += f.received;
   }
   const auto pl = percentiles(lat), pq = percentiles(qs);
-  return {{"latest_calls", latest_calls}, {"latest_ms_p50", pl.p50_ms}, {"latest_ms_p99", pl.p99_ms},
-          {"latest_ms_max", pl.max_ms},   {"query_reps", query_reps},   {"query_points", received},
-          {"query_ms_p50", pq.p50_ms},    {"query_ms_p99", pq.p99_ms},  {"query_ms_max", pq.max_ms}};
+  return {
+      {"latest_calls", latest_calls}, {"latest_ms_p50", pl.p50_ms}, {"latest_ms_p99", pl.p99_ms},
+      {"latest_ms_max", pl.max_ms},   {"query_reps", query_reps},   {"query_points", received},
+      {"query_ms_p50", pq.p50_ms},    {"query_ms_p99", pq.p99_ms},  {"query_ms_max", pq.max_ms}};
 }
 
 nlohmann::json bench_regime(int repeat) {
@@ -136,7 +144,9 @@ nlohmann::json bench_regime(int repeat) {
     cpu_best = std::min(cpu_best, thread_cpu_s() - c0);
     days = r.size();
   }
-  return {{"grid_days", days}, {"recompute_ms_best", best * 1e3}, {"recompute_cpu_ms_best", cpu_best * 1e3}};
+  return {{"grid_days", days},
+          {"recompute_ms_best", best * 1e3},
+          {"recompute_cpu_ms_best", cpu_best * 1e3}};
 }
 
 }  // namespace
@@ -147,11 +157,14 @@ void add_bench_fs(CLI::App& bench) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = bench.add_subcommand("fs", "Feature store and regime through the library (publish, latest, query, recompute)");
-  c->add_option("--batches", o->batches, "Publish batches of 1,000 points")->check(CLI::Range(1, 10000));
+  auto* c = bench.add_subcommand(
+      "fs", "Feature store and regime through the library (publish, latest, query, recompute)");
+  c->add_option("--batches", o->batches, "Publish batches of 1,000 points")
+      ->check(CLI::Range(1, 10000));
   c->add_option("--latest", o->latest, "latest calls")->check(CLI::Range(10, 1000000));
   c->add_option("--queries", o->queries, "One-year queries")->check(CLI::Range(1, 10000));
-  c->add_option("--repeat", o->repeat, "Regime recomputations (best reported)")->check(CLI::Range(1, 100));
+  c->add_option("--repeat", o->repeat, "Regime recomputations (best reported)")
+      ->check(CLI::Range(1, 100));
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
     const nlohmann::json j{{"publish", bench_publish(o->batches)},
@@ -161,8 +174,9 @@ void add_bench_fs(CLI::App& bench) {
       print_json(j);
       return;
     }
-    std::cout << "publish (library, batches of 1,000): " << j["publish"]["points_per_s"].get<double>()
-              << " points/s (batch p50 " << j["publish"]["batch_ms_p50"].get<double>() << " ms, p99 "
+    std::cout << "publish (library, batches of 1,000): "
+              << j["publish"]["points_per_s"].get<double>() << " points/s (batch p50 "
+              << j["publish"]["batch_ms_p50"].get<double>() << " ms, p99 "
               << j["publish"]["batch_ms_p99"].get<double>() << " ms); identical re-publication "
               << j["publish"]["republish_points_per_s"].get<double>() << " points/s\n"
               << "latest: p50 " << j["reads"]["latest_ms_p50"].get<double>() << " ms, p99 "

@@ -12,7 +12,8 @@ FeatureStoreSettings FeatureStoreSettings::load() {
   s.retention_days = value_or<int>(cfg, "retention_days", 90, where);
   s.create_ahead_days = value_or<int>(cfg, "create_ahead_days", 7, where);
   const auto dir = value_or<std::string>(cfg, "export_dir", "", where);
-  s.export_dir = dir.empty() ? store::usdcop_home() / "feature-exports" : std::filesystem::path(dir);
+  s.export_dir =
+      dir.empty() ? store::usdcop_home() / "feature-exports" : std::filesystem::path(dir);
   return s;
 }
 
@@ -22,7 +23,8 @@ FeatureStoreHandle open_feature_store(store::ConnectionPool& pool) {
   h.repo = std::make_unique<store::PgFeatureRepository>(pool);
   fstore::FeatureServiceOptions opts;
   opts.retention_days = h.settings.retention_days;
-  h.service = std::make_unique<fstore::FeatureService>(*h.repo, [] { return now_utc(); }, opts);
+  h.service = std::make_unique<fstore::FeatureService>(
+      *h.repo, [] { return now_utc(); }, opts);
   return h;
 }
 

@@ -28,8 +28,8 @@ void print_specs(const std::vector<fstore::FeatureSpec>& specs, bool as_json) {
   }
   for (const auto& s : specs)
     std::cout << std::left << std::setw(40) << s.id << " v" << s.version << "  " << std::setw(6)
-              << s.entity << " " << std::setw(4) << s.frequency << " ttl "
-              << s.ttl_ms / 3600000.0 << " h  " << s.unit << "\n";
+              << s.entity << " " << std::setw(4) << s.frequency << " ttl " << s.ttl_ms / 3600000.0
+              << " h  " << s.unit << "\n";
   std::cout << specs.size() << " features\n";
 }
 
@@ -39,7 +39,8 @@ void add_catalog(CLI::App& fs) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = fs.add_subcommand("catalog", "List the active catalog (filters: entity, frequency, tags any-of)");
+  auto* c = fs.add_subcommand("catalog",
+                              "List the active catalog (filters: entity, frequency, tags any-of)");
   c->add_option("--entity", o->entity, "asset|pair|market|macro");
   c->add_option("--frequency", o->frequency, "tick|1m|5m|1h|1d|1b|1w|1mo|1q");
   c->add_option("--tags", o->tags, "Comma-separated; a feature matches when it has any of them");
@@ -54,16 +55,21 @@ void add_catalog(CLI::App& fs) {
     auto fsh = open_feature_store(open_app_database().pool());
     print_specs(fsh.service->catalog(f), o->json);
   });
-  auto* apply = c->add_subcommand("apply", "Load a catalog file; a changed entry becomes a new version");
+  auto* apply =
+      c->add_subcommand("apply", "Load a catalog file; a changed entry becomes a new version");
   apply->add_option("file", o->file, "Catalog JSON (default config/features.catalog.json)");
   apply->add_flag("--json", o->json, "Machine-readable report");
   apply->callback([o] {
-    const auto path = o->file.empty() ? fstore::default_catalog_path() : std::filesystem::path(o->file);
+    const auto path =
+        o->file.empty() ? fstore::default_catalog_path() : std::filesystem::path(o->file);
     const auto specs = fstore::load_catalog_file(path);
     auto fsh = open_feature_store(open_app_database().pool());
     const auto r = fsh.repo->apply_catalog(specs);
-    const json j{{"file", path.string()}, {"features", specs.size()}, {"created", r.created},
-                 {"new_versions", r.new_versions}, {"unchanged", r.unchanged}};
+    const json j{{"file", path.string()},
+                 {"features", specs.size()},
+                 {"created", r.created},
+                 {"new_versions", r.new_versions},
+                 {"unchanged", r.unchanged}};
     if (o->json)
       print_json(j);
     else
@@ -76,7 +82,8 @@ void add_catalog(CLI::App& fs) {
   versions->callback([o] {
     auto fsh = open_feature_store(open_app_database().pool());
     const auto v = fsh.repo->versions(o->id);
-    if (v.empty()) throw Error(ErrorKind::not_found, "feature '" + o->id + "' is not in the catalog");
+    if (v.empty())
+      throw Error(ErrorKind::not_found, "feature '" + o->id + "' is not in the catalog");
     print_specs(v, o->json);
   });
 }
@@ -101,9 +108,10 @@ void add_publish(CLI::App& fs) {
   auto file = std::make_shared<std::string>();
   auto* c = fs.add_subcommand("publish", "Publish FeaturePoint[] (JSON array) from a file or -");
   c->add_option("file", *file, "JSON file with a list of points, or - for stdin")->required();
-  c->footer("Prints {accepted, stored, unchanged, rejected, errors[{index, reason}]}; exit 3 when\n"
-            "any point was rejected (the good points are stored; rejects are recorded in\n"
-            "fs.publish_rejects). Re-publishing identical points changes nothing.");
+  c->footer(
+      "Prints {accepted, stored, unchanged, rejected, errors[{index, reason}]}; exit 3 when\n"
+      "any point was rejected (the good points are stored; rejects are recorded in\n"
+      "fs.publish_rejects). Re-publishing identical points changes nothing.");
   c->callback([file] {
     const auto body = read_json_input(*file);
     auto fsh = open_feature_store(open_app_database().pool());
@@ -133,7 +141,8 @@ void add_query(CLI::App& fs) {
   auto* c = fs.add_subcommand("query", "Points or aggregation buckets of features over a range");
   c->add_option("--feature", o->ids, "Feature id (repeatable)");
   c->add_option("--since", o->since, "Inclusive start: a date (00:00 UTC) or an RFC 3339 time");
-  c->add_option("--until", o->until, "Exclusive end: a date (00:00 UTC) or an RFC 3339 time (default now)");
+  c->add_option("--until", o->until,
+                "Exclusive end: a date (00:00 UTC) or an RFC 3339 time (default now)");
   c->add_option("--agg", o->agg, "none|sum|mean|last|min|max");
   c->add_option("--interval", o->interval, "Bucket width with --agg: 5m, 1h, 1d, 1w");
   c->add_option("--limit", o->limit, "Points or buckets per feature (1..100000)");
@@ -160,11 +169,13 @@ void add_quality(CLI::App& fs) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = fs.add_subcommand("quality", "Data-quality gates of every active feature over the last days");
+  auto* c =
+      fs.add_subcommand("quality", "Data-quality gates of every active feature over the last days");
   c->add_option("--days", o->days, "Window in days (coverage, range)")->check(CLI::Range(1, 3650));
   c->add_flag("--json", o->json, "Machine-readable output");
-  c->footer("Gates: coverage >= 0.80, freshness <= 1.5 x ttl, values inside expected_range,\n"
-            "ingest failure rate <= 5 %. Exit 3 when any feature fails a gate.");
+  c->footer(
+      "Gates: coverage >= 0.80, freshness <= 1.5 x ttl, values inside expected_range,\n"
+      "ingest failure rate <= 5 %. Exit 3 when any feature fails a gate.");
   c->callback([o] {
     auto fsh = open_feature_store(open_app_database().pool());
     const auto specs = fsh.service->catalog({});
@@ -178,12 +189,16 @@ void add_quality(CLI::App& fs) {
     bool all = true;
     for (const auto& f : r.features) {
       all = all && f.quality.pass();
-      out.push_back({{"featureId", f.feature_id}, {"received", f.received}, {"quality", f.quality.to_json()}});
+      out.push_back({{"featureId", f.feature_id},
+                     {"received", f.received},
+                     {"quality", f.quality.to_json()}});
       if (!o->json)
-        std::cout << std::left << std::setw(40) << f.feature_id << (f.quality.pass() ? " pass" : " FAIL")
-                  << "  coverage " << (f.coverage ? std::to_string(*f.coverage) : "n/a")
-                  << "  fresh " << (f.quality.freshness_ok ? "ok" : "no") << "  range "
-                  << (f.quality.range_ok ? "ok" : "no") << "  failures " << f.quality.failure_rate << "\n";
+        std::cout << std::left << std::setw(40) << f.feature_id
+                  << (f.quality.pass() ? " pass" : " FAIL") << "  coverage "
+                  << (f.coverage ? std::to_string(*f.coverage) : "n/a") << "  fresh "
+                  << (f.quality.freshness_ok ? "ok" : "no") << "  range "
+                  << (f.quality.range_ok ? "ok" : "no") << "  failures " << f.quality.failure_rate
+                  << "\n";
     }
     if (o->json) print_json(out);
     if (!all) throw ExitRequest{kPartial};
@@ -197,19 +212,24 @@ void add_maintain(CLI::App& fs) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = fs.add_subcommand("maintain", "Create day partitions ahead; export then drop days past retention");
-  c->add_option("--ahead", o->ahead, "Days to create ahead (default feature_store.create_ahead_days)");
-  c->add_option("--retention-days", o->retention, "Days kept in PostgreSQL (default feature_store.retention_days)");
+  auto* c = fs.add_subcommand("maintain",
+                              "Create day partitions ahead; export then drop days past retention");
+  c->add_option("--ahead", o->ahead,
+                "Days to create ahead (default feature_store.create_ahead_days)");
+  c->add_option("--retention-days", o->retention,
+                "Days kept in PostgreSQL (default feature_store.retention_days)");
   c->add_option("--export-dir", o->export_dir, "Export root (default feature_store.export_dir)");
   c->add_flag("--json", o->json, "Machine-readable report");
-  c->footer("Days are UTC. Exports go to {export-dir}/{feature}/dt=YYYY-MM-DD/part-<unix time>.csv,\n"
-            "are read back and compared with the partition before it is dropped.");
+  c->footer(
+      "Days are UTC. Exports go to {export-dir}/{feature}/dt=YYYY-MM-DD/part-<unix time>.csv,\n"
+      "are read back and compared with the partition before it is dropped.");
   c->callback([o] {
     auto fsh = open_feature_store(open_app_database().pool());
     fstore::MaintenanceOptions m;
     m.ahead_days = o->ahead >= 0 ? o->ahead : fsh.settings.create_ahead_days;
     m.retention_days = o->retention >= 0 ? o->retention : fsh.settings.retention_days;
-    m.export_dir = o->export_dir.empty() ? fsh.settings.export_dir : std::filesystem::path(o->export_dir);
+    m.export_dir =
+        o->export_dir.empty() ? fsh.settings.export_dir : std::filesystem::path(o->export_dir);
     const auto today = std::chrono::floor<std::chrono::days>(fsh.service->now());
     const auto r = fstore::maintain_partitions(*fsh.repo, today, m);
     if (o->json) {
@@ -226,7 +246,8 @@ void add_maintain(CLI::App& fs) {
 }
 
 void add_fs_commands(CLI::App& app) {
-  auto* fs = app.add_subcommand("fs", "Feature store: catalog, publish, latest, query, quality, maintain");
+  auto* fs =
+      app.add_subcommand("fs", "Feature store: catalog, publish, latest, query, quality, maintain");
   fs->require_subcommand(1);
   add_catalog(*fs);
   add_publish(*fs);

@@ -27,8 +27,12 @@ std::vector<Evidence> evidence_from_json(const json& j) {
 }
 
 json FeaturePoint::to_json() const {
-  return {{"featureId", feature_id}, {"ts", format_rfc3339(ts)},       {"value", value},
-          {"confidence", confidence}, {"meta", meta}, {"evidence", evidence_to_json(evidence)}};
+  return {{"featureId", feature_id},
+          {"ts", format_rfc3339(ts)},
+          {"value", value},
+          {"confidence", confidence},
+          {"meta", meta},
+          {"evidence", evidence_to_json(evidence)}};
 }
 
 namespace {
@@ -55,8 +59,8 @@ bool parse_evidence(const json& j, std::vector<Evidence>& out, std::string* why)
     ev.ref = e.contains("ref") && e["ref"].is_string() ? e["ref"].get<std::string>() : "";
     if (e.contains("ts")) {
       std::string err;
-      const auto t = e["ts"].is_string() ? parse_timestamp(e["ts"].get<std::string>(), &err)
-                                         : std::nullopt;
+      const auto t =
+          e["ts"].is_string() ? parse_timestamp(e["ts"].get<std::string>(), &err) : std::nullopt;
       if (!t) {
         if (why) *why = where + ".ts: not an RFC 3339 time with offset";
         return false;
@@ -93,15 +97,19 @@ std::optional<FeaturePoint> point_from_json(const json& j, std::string* why) {
     if (!j["meta"].is_object()) return fail(why, "meta: must be an object");
     p.meta = j["meta"];
   }
-  if (j.contains("evidence") && !parse_evidence(j["evidence"], p.evidence, why)) return std::nullopt;
+  if (j.contains("evidence") && !parse_evidence(j["evidence"], p.evidence, why))
+    return std::nullopt;
   return p;
 }
 
 json PublishResult::to_json() const {
   json errs = json::array();
   for (const auto& e : errors) errs.push_back({{"index", e.index}, {"reason", e.reason}});
-  return {{"accepted", accepted}, {"stored", stored}, {"unchanged", unchanged},
-          {"rejected", rejected}, {"errors", errs}};
+  return {{"accepted", accepted},
+          {"stored", stored},
+          {"unchanged", unchanged},
+          {"rejected", rejected},
+          {"errors", errs}};
 }
 
 }  // namespace usdcop::fstore

@@ -22,12 +22,18 @@ std::optional<Aggregation> parse_aggregation(std::string_view t) {
 
 const char* to_string(Aggregation a) {
   switch (a) {
-    case Aggregation::none: return "none";
-    case Aggregation::sum: return "sum";
-    case Aggregation::mean: return "mean";
-    case Aggregation::last: return "last";
-    case Aggregation::min: return "min";
-    case Aggregation::max: return "max";
+    case Aggregation::none:
+      return "none";
+    case Aggregation::sum:
+      return "sum";
+    case Aggregation::mean:
+      return "mean";
+    case Aggregation::last:
+      return "last";
+    case Aggregation::min:
+      return "min";
+    case Aggregation::max:
+      return "max";
   }
   return "none";
 }
@@ -72,14 +78,15 @@ QueryRequest QueryRequest::from_json(const json& body) {
   q.since = time_field(body, "since");
   q.until = time_field(body, "until");
   if (body.contains("agg") && !body["agg"].is_null()) {
-    const auto a = body["agg"].is_string() ? parse_aggregation(body["agg"].get<std::string>())
-                                           : std::nullopt;
+    const auto a =
+        body["agg"].is_string() ? parse_aggregation(body["agg"].get<std::string>()) : std::nullopt;
     if (!a) bad("agg", "must be one of none|sum|mean|last|min|max");
     q.agg = *a;
   }
   if (body.contains("interval") && !body["interval"].is_null()) {
-    const auto i = body["interval"].is_string() ? parse_interval(body["interval"].get<std::string>())
-                                                : std::nullopt;
+    const auto i = body["interval"].is_string()
+                       ? parse_interval(body["interval"].get<std::string>())
+                       : std::nullopt;
     if (!i) bad("interval", "must be a positive duration like 5m, 1h, 1d");
     q.interval = *i;
   }
@@ -109,11 +116,19 @@ std::vector<Bucket> aggregate(const std::vector<FeaturePoint>& points, Aggregati
     ++b.count;
     switch (agg) {
       case Aggregation::sum:
-      case Aggregation::mean: b.value += p.value; break;
+      case Aggregation::mean:
+        b.value += p.value;
+        break;
       case Aggregation::last:
-      case Aggregation::none: b.value = p.value; break;
-      case Aggregation::min: b.value = std::min(b.value, p.value); break;
-      case Aggregation::max: b.value = std::max(b.value, p.value); break;
+      case Aggregation::none:
+        b.value = p.value;
+        break;
+      case Aggregation::min:
+        b.value = std::min(b.value, p.value);
+        break;
+      case Aggregation::max:
+        b.value = std::max(b.value, p.value);
+        break;
     }
   }
   if (agg == Aggregation::mean)
@@ -155,7 +170,8 @@ json LatestResult::to_json() const {
   return j;
 }
 
-LatestResult make_latest(const FeatureSpec& spec, std::optional<FeaturePoint> point, Timestamp now) {
+LatestResult make_latest(const FeatureSpec& spec, std::optional<FeaturePoint> point,
+                         Timestamp now) {
   LatestResult r;
   r.feature_id = spec.id;
   if (!point) return r;

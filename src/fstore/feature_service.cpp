@@ -73,15 +73,16 @@ PublishResult FeatureService::publish_screened(const std::vector<FeaturePoint>& 
                              std::chrono::days(options_.retention_days);
   auto cat = fresh_catalog();
   auto screened = screen_points(points, *cat, now, limits);
-  const bool unknown_seen = std::any_of(screened.errors.begin(), screened.errors.end(), [](auto& e) {
-    return e.reason.starts_with("featureId: unknown");
-  });
+  const bool unknown_seen =
+      std::any_of(screened.errors.begin(), screened.errors.end(),
+                  [](auto& e) { return e.reason.starts_with("featureId: unknown"); });
   if (unknown_seen) {  // the catalog may have changed since the snapshot
     cat = fresh_catalog(true);
     screened = screen_points(points, *cat, now, limits);
   }
   for (const auto& e : screened.errors)
-    rejects.push_back({original[e.index], points[e.index].feature_id, e.reason, points[e.index].to_json()});
+    rejects.push_back(
+        {original[e.index], points[e.index].feature_id, e.reason, points[e.index].to_json()});
 
   PublishWrite write;
   write.points = &points;

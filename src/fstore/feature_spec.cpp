@@ -44,7 +44,8 @@ std::string string_or(const json& j, const char* key, const std::string& where) 
 }
 
 void parse_quality(FeatureSpec& s, const json& j, const std::string& where) {
-  if (!j.contains("quality") || !j["quality"].is_object()) bad(where, "quality", "must be an object");
+  if (!j.contains("quality") || !j["quality"].is_object())
+    bad(where, "quality", "must be an object");
   const auto& q = j["quality"];
   const auto& r = q.value("expected_range", json());
   if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number())
@@ -66,7 +67,8 @@ void parse_source(FeatureSpec& s, const json& j, const std::string& where) {
   s.source.klass = req_string(src, "class", where + ".source");
   s.source.schema = string_or(src, "schema", where + ".source");
   if (!one_of(source_classes(), s.source.klass))
-    bad(where, "source.class", "must be one of onchain|cex|macro|derived, got '" + s.source.klass + "'");
+    bad(where, "source.class",
+        "must be one of onchain|cex|macro|derived, got '" + s.source.klass + "'");
 }
 
 }  // namespace
@@ -97,14 +99,16 @@ FeatureSpec FeatureSpec::from_json(const json& j, const std::string& where) {
   s.unit = req_string(j, "unit", where);
   s.frequency = req_string(j, "frequency", where);
   if (!valid_frequency(s.frequency))
-    bad(where, "frequency", "must be one of tick|1m|5m|1h|1d|1b|1w|1mo|1q, got '" + s.frequency + "'");
+    bad(where, "frequency",
+        "must be one of tick|1m|5m|1h|1d|1b|1w|1mo|1q, got '" + s.frequency + "'");
   if (!j.contains("ttl_ms") || !j["ttl_ms"].is_number_integer() || j["ttl_ms"].get<int64_t>() <= 0)
     bad(where, "ttl_ms", "must be a positive integer (milliseconds)");
   s.ttl_ms = j["ttl_ms"].get<int64_t>();
   if (j.contains("tags")) {
     if (!j["tags"].is_array()) bad(where, "tags", "must be a list of strings");
     for (const auto& t : j["tags"]) {
-      if (!t.is_string() || t.get<std::string>().empty()) bad(where, "tags", "must hold non-empty strings");
+      if (!t.is_string() || t.get<std::string>().empty())
+        bad(where, "tags", "must hold non-empty strings");
       s.tags.push_back(t.get<std::string>());
     }
   }
@@ -147,7 +151,8 @@ bool valid_feature_id(std::string_view id) {
 }
 
 bool valid_frequency(std::string_view f) {
-  static const std::set<std::string_view> ok{"tick", "1m", "5m", "1h", "1d", "1b", "1w", "1mo", "1q"};
+  static const std::set<std::string_view> ok{"tick", "1m", "5m",  "1h", "1d",
+                                             "1b",   "1w", "1mo", "1q"};
   return ok.contains(f);
 }
 
@@ -218,7 +223,8 @@ std::vector<FeatureSpec> load_catalog_file(const std::filesystem::path& path) {
   try {
     j = json::parse(in);
   } catch (const json::exception& e) {
-    throw Error(ErrorKind::invalid_input, "catalog file " + path.string() + " is not JSON: " + e.what());
+    throw Error(ErrorKind::invalid_input,
+                "catalog file " + path.string() + " is not JSON: " + e.what());
   }
   if (!j.contains("features") || !j["features"].is_array())
     throw Error(ErrorKind::invalid_input, path.string() + ": field 'features' must be a list");

@@ -21,7 +21,7 @@ struct FeatureSource {
 };
 
 struct FeatureSpec {
-  std::string id;  // [a-z0-9_/]+
+  std::string id;      // [a-z0-9_/]+
   std::string entity;  // asset | pair | market | macro
   std::string description;
   std::string unit;

@@ -191,8 +191,8 @@ bool same_rows(const std::vector<FeaturePoint>& a, const std::vector<FeaturePoin
 MaintenanceReport maintain_partitions(FeatureRepository& repo, Date today,
                                       const MaintenanceOptions& options) {
   MaintenanceReport report;
-  const auto plan = plan_maintenance(repo.day_partitions(), today, options.ahead_days,
-                                     options.retention_days);
+  const auto plan =
+      plan_maintenance(repo.day_partitions(), today, options.ahead_days, options.retention_days);
   for (const auto d : plan.create)
     if (repo.create_day_partition(d)) report.created.push_back(d);
   const std::string tag =

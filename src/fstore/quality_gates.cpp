@@ -22,13 +22,15 @@ QualityGates evaluate_quality(const FeatureSpec& spec, const std::vector<Feature
   g.coverage_ok = !coverage || *coverage >= kMinCoverage;
   if (newest) {
     g.freshness_s = std::chrono::duration<double>(now - *newest).count();
-    g.freshness_ok = *g.freshness_s * 1000.0 <= kFreshnessTtlFactor * static_cast<double>(spec.ttl_ms);
+    g.freshness_ok =
+        *g.freshness_s * 1000.0 <= kFreshnessTtlFactor * static_cast<double>(spec.ttl_ms);
   }
   for (const auto& p : window)
     if (p.value < spec.range_lo || p.value > spec.range_hi) ++g.out_of_range;
   g.range_ok = g.out_of_range == 0;
   const long total = counts.accepted + counts.rejected;
-  g.failure_rate = total == 0 ? 0.0 : static_cast<double>(counts.rejected) / static_cast<double>(total);
+  g.failure_rate =
+      total == 0 ? 0.0 : static_cast<double>(counts.rejected) / static_cast<double>(total);
   g.failure_rate_ok = g.failure_rate <= kMaxFailureRate;
   return g;
 }

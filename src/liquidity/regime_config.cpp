@@ -10,9 +10,12 @@ namespace usdcop::liquidity {
 
 const char* to_string(Component c) {
   switch (c) {
-    case Component::gl: return "gl";
-    case Component::cn: return "cn";
-    case Component::mp: return "mp";
+    case Component::gl:
+      return "gl";
+    case Component::cn:
+      return "cn";
+    case Component::mp:
+      return "mp";
   }
   return "gl";
 }
@@ -61,7 +64,8 @@ Component parse_component(const std::string& s, const std::string& where) {
 
 RegimeConfig RegimeConfig::load_file(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::not_found, "liquidity config " + path.string() + " cannot be read");
+  if (!in)
+    throw Error(ErrorKind::not_found, "liquidity config " + path.string() + " cannot be read");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
@@ -87,7 +91,8 @@ RegimeConfig RegimeConfig::load_file(const std::filesystem::path& path) {
   }
   if (c.window < 2) bad(where, "window", "must be >= 2");
   if (!(c.alpha > 0 && c.alpha <= 1)) bad(where, "alpha", "must be in (0, 1]");
-  if (!(c.red_threshold < c.green_threshold)) bad(where, "red_threshold", "must be below green_threshold");
+  if (!(c.red_threshold < c.green_threshold))
+    bad(where, "red_threshold", "must be below green_threshold");
   if (c.confirmation_hours < 0) bad(where, "confirmation_hours", "must be >= 0");
   if (j.contains("feeds")) {
     c.feeds.clear();

@@ -25,10 +25,10 @@ struct RuleFeeds {
 };
 
 struct RegimeConfig {
-  int window = 90;        // z-score window: the feed's own last observations
-  double clip = 3;        // |z| <= clip
+  int window = 90;  // z-score window: the feed's own last observations
+  double clip = 3;  // |z| <= clip
   std::array<double, 3> component_weights{0.4, 0.4, 0.2};  // gl, cn, mp
-  double alpha = 0.2;     // EMA
+  double alpha = 0.2;                                      // EMA
   double green_threshold = 0.8;
   double red_threshold = -0.8;
   int confirmation_hours = 24;

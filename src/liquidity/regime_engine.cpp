@@ -94,7 +94,8 @@ CandidateInputs candidate_inputs(const std::map<std::string, FeedCursor*>& by_id
 
 }  // namespace
 
-std::vector<RegimeDay> compute_regime(const RegimeConfig& cfg, const FeedSeries& series, Date last) {
+std::vector<RegimeDay> compute_regime(const RegimeConfig& cfg, const FeedSeries& series,
+                                      Date last) {
   std::vector<FeedCursor> cursors(cfg.feeds.size());
   std::map<std::string, FeedCursor*> by_id;
   std::optional<Date> first;
@@ -158,7 +159,8 @@ std::vector<RegimeDay> compute_regime(const RegimeConfig& cfg, const FeedSeries&
     day.candidate_since = std::chrono::floor<std::chrono::days>(conf.candidate_since);
     day.state = conf.published;
     day.coherence = coherence(day.components, *smoothed);
-    const int stale_n = static_cast<int>(std::count(stale_component.begin(), stale_component.end(), true));
+    const int stale_n =
+        static_cast<int>(std::count(stale_component.begin(), stale_component.end(), true));
     day.confidence = confidence(day.coherence, stale_n, cfg.stale_confidence_factor);
     out.push_back(std::move(day));
   }
@@ -199,7 +201,8 @@ json RegimeDay::to_json() const {
           {"state", to_string(state)},
           {"candidate", to_string(candidate)},
           {"candidate_since", format_date(candidate_since)},
-          {"components", {{"gl", opt(components[0])}, {"cn", opt(components[1])}, {"mp", opt(components[2])}}},
+          {"components",
+           {{"gl", opt(components[0])}, {"cn", opt(components[1])}, {"mp", opt(components[2])}}},
           {"raw_score", opt(raw)},
           {"score", smoothed},
           {"score_0_100", score_0_100},

@@ -54,6 +54,7 @@ struct RegimeDay {
 
 // Every grid date from the first date on which a component can be scored through `last`
 // (inclusive). Feeds missing from `series` count as having no data.
-std::vector<RegimeDay> compute_regime(const RegimeConfig& config, const FeedSeries& series, Date last);
+std::vector<RegimeDay> compute_regime(const RegimeConfig& config, const FeedSeries& series,
+                                      Date last);
 
 }  // namespace usdcop::liquidity

@@ -9,9 +9,12 @@ namespace usdcop::liquidity {
 
 const char* to_string(Regime r) {
   switch (r) {
-    case Regime::GREEN: return "GREEN";
-    case Regime::YELLOW: return "YELLOW";
-    case Regime::RED: return "RED";
+    case Regime::GREEN:
+      return "GREEN";
+    case Regime::YELLOW:
+      return "YELLOW";
+    case Regime::RED:
+      return "RED";
   }
   return "YELLOW";
 }
@@ -88,7 +91,8 @@ ConfirmationStep confirm(const Confirmation& state, Regime candidate, Timestamp 
     n.candidate = candidate;
     n.candidate_since = t;
   }
-  if (n.candidate != n.published && t - n.candidate_since >= confirmation) n.published = n.candidate;
+  if (n.candidate != n.published && t - n.candidate_since >= confirmation)
+    n.published = n.candidate;
   return out;
 }
 

@@ -6,10 +6,12 @@
 
 namespace usdcop::liquidity {
 
-RegimeConfig with_catalog_ttls(RegimeConfig config, const std::vector<fstore::FeatureSpec>& catalog) {
+RegimeConfig with_catalog_ttls(RegimeConfig config,
+                               const std::vector<fstore::FeatureSpec>& catalog) {
   for (auto& f : config.feeds) {
-    const auto it = std::find_if(catalog.begin(), catalog.end(),
-                                 [&](const fstore::FeatureSpec& s) { return s.id == f.feature_id; });
+    const auto it = std::find_if(catalog.begin(), catalog.end(), [&](const fstore::FeatureSpec& s) {
+      return s.id == f.feature_id;
+    });
     if (it == catalog.end())
       throw Error(ErrorKind::not_found, "liquidity feed '" + f.feature_id +
                                             "' is not in the feature catalog; run `usdcop fs "
@@ -19,7 +21,8 @@ RegimeConfig with_catalog_ttls(RegimeConfig config, const std::vector<fstore::Fe
   return config;
 }
 
-FeedSeries read_feeds(fstore::FeatureRepository& repo, const RegimeConfig& config, Timestamp until) {
+FeedSeries read_feeds(fstore::FeatureRepository& repo, const RegimeConfig& config,
+                      Timestamp until) {
   const Timestamp since = utc_midnight(Date{std::chrono::days{0}});
   auto rows = repo.range(config.feature_ids(), since, until, 10'000'000);
   FeedSeries out;
@@ -84,14 +87,12 @@ std::vector<std::pair<Date, Regime>> state_transitions(const std::vector<RegimeD
 
 nlohmann::json ComputeReport::to_json() const {
   nlohmann::json t = nlohmann::json::array(), a = nlohmann::json::array();
-  for (const auto& [d, s] : transitions) t.push_back({{"date", format_date(d)}, {"state", to_string(s)}});
+  for (const auto& [d, s] : transitions)
+    t.push_back({{"date", format_date(d)}, {"state", to_string(s)}});
   for (const auto d : new_alerts) a.push_back(format_date(d));
-  return {{"days", days},
-          {"scored_days", scored_days},
-          {"transitions", t},
-          {"new_alerts", a},
-          {"compute_s", compute_s},
-          {"last", last ? last->to_json() : nlohmann::json(nullptr)}};
+  return {{"days", days},           {"scored_days", scored_days},
+          {"transitions", t},       {"new_alerts", a},
+          {"compute_s", compute_s}, {"last", last ? last->to_json() : nlohmann::json(nullptr)}};
 }
 
 ComputeReport compute_and_store(fstore::FeatureRepository& repo, RegimeHistory& history,

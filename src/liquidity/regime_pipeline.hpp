@@ -16,7 +16,8 @@ namespace usdcop::liquidity {
 
 // Fills each feed's ttl_ms from the active catalog; throws Error(not_found) naming the first
 // feed that is not in the catalog ("run usdcop fs catalog apply").
-RegimeConfig with_catalog_ttls(RegimeConfig config, const std::vector<fstore::FeatureSpec>& catalog);
+RegimeConfig with_catalog_ttls(RegimeConfig config,
+                               const std::vector<fstore::FeatureSpec>& catalog);
 
 // Every stored point of the feeds with ts < until.
 FeedSeries read_feeds(fstore::FeatureRepository& repo, const RegimeConfig& config, Timestamp until);

@@ -40,30 +40,29 @@ json scoreboard_json(const RegimeDay& d) {
                      {"age_s", age},
                      {"stale", f.stale}});
   }
-  return {{"date", format_date(d.date)},
-          {"state", to_string(d.state)},
-          {"score", d.smoothed},
-          {"raw_score", opt(d.raw)},
-          {"score_0_100", d.score_0_100},
-          {"components", components(d)},
-          {"coherence", d.coherence},
-          {"confidence", d.confidence},
-          {"feeds", feeds}};
+  return {
+      {"date", format_date(d.date)}, {"state", to_string(d.state)},  {"score", d.smoothed},
+      {"raw_score", opt(d.raw)},     {"score_0_100", d.score_0_100}, {"components", components(d)},
+      {"coherence", d.coherence},    {"confidence", d.confidence},   {"feeds", feeds}};
 }
 
 std::vector<SleeveHint> hints_for(Regime state) {
   switch (state) {
     case Regime::GREEN:
-      return {{"market_neutral", "Liquidity is expanding: basis and funding carry are usually "
-                                 "available; normal sizing."},
-              {"directional", "Risk appetite is supported; directional exposure may run at full "
-                              "risk budget with the usual stops."},
+      return {{"market_neutral",
+               "Liquidity is expanding: basis and funding carry are usually "
+               "available; normal sizing."},
+              {"directional",
+               "Risk appetite is supported; directional exposure may run at full "
+               "risk budget with the usual stops."},
               {"yield", "Deploy idle balances; spreads on stable yield are typically compressed."}};
     case Regime::RED:
-      return {{"market_neutral", "Liquidity is draining: expect wider spreads and thinner books; "
-                                 "reduce size and widen execution tolerances."},
-              {"directional", "Cut gross exposure and tighten stops; avoid adding risk until the "
-                              "regime improves."},
+      return {{"market_neutral",
+               "Liquidity is draining: expect wider spreads and thinner books; "
+               "reduce size and widen execution tolerances."},
+              {"directional",
+               "Cut gross exposure and tighten stops; avoid adding risk until the "
+               "regime improves."},
               {"yield", "Prefer the shortest, most liquid venues; keep redemptions available."}};
     case Regime::YELLOW:
       break;

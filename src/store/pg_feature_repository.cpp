@@ -63,7 +63,8 @@ void insert_spec(pqxx::work& tx, const FeatureSpec& s, int version) {
   stored.version = version;
   stored.active = true;
   tx.exec_params(
-      "INSERT INTO fs.features_catalog (feature_id, version, entity, frequency, ttl_ms, tags, spec) "
+      "INSERT INTO fs.features_catalog (feature_id, version, entity, frequency, ttl_ms, tags, "
+      "spec) "
       "VALUES ($1, $2, $3, $4, $5, ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), $7::jsonb)",
       s.id, version, s.entity, s.frequency, s.ttl_ms, json(s.tags).dump(), stored.to_json().dump());
 }
@@ -93,15 +94,17 @@ std::vector<FeatureSpec> PgFeatureRepository::versions(const std::string& id) {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn);
     std::vector<FeatureSpec> out;
-    for (const auto& r : tx.exec_params("SELECT spec::text, version, active FROM fs.features_catalog "
-                                        "WHERE feature_id = $1 ORDER BY version",
-                                        id))
+    for (const auto& r :
+         tx.exec_params("SELECT spec::text, version, active FROM fs.features_catalog "
+                        "WHERE feature_id = $1 ORDER BY version",
+                        id))
       out.push_back(spec_from_row(r));
     return out;
   });
 }
 
-fstore::CatalogApplyResult PgFeatureRepository::apply_catalog(const std::vector<FeatureSpec>& specs) {
+fstore::CatalogApplyResult PgFeatureRepository::apply_catalog(
+    const std::vector<FeatureSpec>& specs) {
   return guard_connection("applying the feature catalog", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn);
@@ -112,16 +115,19 @@ fstore::CatalogApplyResult PgFeatureRepository::apply_catalog(const std::vector<
           "SELECT spec::text, version, active FROM fs.features_catalog WHERE feature_id = $1 "
           "AND active",
           s.id);
-      const int max_version = tx.exec_params1(
-          "SELECT coalesce(max(version), 0) FROM fs.features_catalog WHERE feature_id = $1", s.id)[0]
-                                  .as<int>();
+      const int max_version =
+          tx.exec_params1(
+                "SELECT coalesce(max(version), 0) FROM fs.features_catalog WHERE feature_id = $1",
+                s.id)[0]
+              .as<int>();
       if (!cur.empty() && spec_from_row(cur[0]).same_definition(s)) {
         ++result.unchanged;
         continue;
       }
-      tx.exec_params("UPDATE fs.features_catalog SET active = false, updated_at = now() "
-                     "WHERE feature_id = $1 AND active",
-                     s.id);
+      tx.exec_params(
+          "UPDATE fs.features_catalog SET active = false, updated_at = now() "
+          "WHERE feature_id = $1 AND active",
+          s.id);
       insert_spec(tx, s, max_version + 1);
       if (max_version == 0)
         ++result.created;
@@ -165,7 +171,8 @@ void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
 
 void ensure_partitions(pqxx::work& tx, const fstore::PublishWrite& w) {
   std::set<Date> days;
-  for (const auto i : w.candidates) days.insert(std::chrono::floor<std::chrono::days>((*w.points)[i].ts));
+  for (const auto i : w.candidates)
+    days.insert(std::chrono::floor<std::chrono::days>((*w.points)[i].ts));
   std::vector<std::string> names;
   for (const auto d : days) names.push_back(format_date(d));
   tx.exec_params("SELECT fs.create_day_partition(d) FROM unnest($1::date[]) d", text_array(names));
@@ -173,7 +180,9 @@ void ensure_partitions(pqxx::work& tx, const fstore::PublishWrite& w) {
 
 void record_counts_and_rejects(pqxx::work& tx, const fstore::PublishWrite& w,
                                const fstore::PublishWriteOutcome& out) {
-  const auto original = [&](std::size_t i) { return w.original_index ? (*w.original_index)[i] : i; };
+  const auto original = [&](std::size_t i) {
+    return w.original_index ? (*w.original_index)[i] : i;
+  };
   json rejects = json::array();
   std::map<std::string, std::pair<long, long>> counts;  // accepted, rejected
   for (const auto& r : w.rejects) {
@@ -242,7 +251,9 @@ fstore::PublishWriteOutcome PgFeatureRepository::write_points(const fstore::Publ
           "ON CONFLICT (feature_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, "
           "confidence = EXCLUDED.confidence, meta = EXCLUDED.meta, evidence = EXCLUDED.evidence, "
           "ingested_at = now() WHERE EXCLUDED.ts > l.ts) "
-          "SELECT feature_id, " + sql_micros_of("ts") + ", value FROM ins WHERE NOT inserted "
+          "SELECT feature_id, " +
+          sql_micros_of("ts") +
+          ", value FROM ins WHERE NOT inserted "
           "UNION ALL SELECT NULL, count(*), 0 FROM ins WHERE inserted");
       std::map<std::pair<std::string, int64_t>, double> conflicting;
       for (const auto& r : rows) {
@@ -274,9 +285,9 @@ std::optional<FeaturePoint> PgFeatureRepository::latest(const std::string& id, T
                              "ORDER BY ts DESC LIMIT 1",
                          fstore::platform_macro_variable(id), format_rfc3339(now));
     else
-      r = tx.exec_params(std::string("SELECT ") + kPointColumns +
-                             " FROM fs.features_latest WHERE feature_id = $1",
-                         id);
+      r = tx.exec_params(
+          std::string("SELECT ") + kPointColumns + " FROM fs.features_latest WHERE feature_id = $1",
+          id);
     if (r.empty()) return std::nullopt;
     return point_from_row(r[0]);
   });
@@ -285,8 +296,7 @@ std::optional<FeaturePoint> PgFeatureRepository::latest(const std::string& id, T
 std::map<std::string, fstore::FeatureRepository::RangeRead> PgFeatureRepository::range(
     const std::vector<std::string>& ids, Timestamp since, Timestamp until, std::size_t limit) {
   std::vector<std::string> stored, macro;
-  for (const auto& id : ids)
-    (fstore::is_platform_macro_input(id) ? macro : stored).push_back(id);
+  for (const auto& id : ids) (fstore::is_platform_macro_input(id) ? macro : stored).push_back(id);
   for (auto& v : macro) v = fstore::platform_macro_variable(v);
   return guard_connection("querying feature points", [&] {
     auto conn = pool_.acquire();
@@ -296,8 +306,9 @@ std::map<std::string, fstore::FeatureRepository::RangeRead> PgFeatureRepository:
       for (const auto& r : rows) out[r[0].as<std::string>()].points.push_back(point_from_row(r));
     };
     if (!stored.empty())
-      collect(tx.exec_params("SELECT * FROM fs.read_values($1::text[], $2::timestamptz, $3::timestamptz)",
-                             text_array(stored), format_rfc3339(since), format_rfc3339(until)));
+      collect(tx.exec_params(
+          "SELECT * FROM fs.read_values($1::text[], $2::timestamptz, $3::timestamptz)",
+          text_array(stored), format_rfc3339(since), format_rfc3339(until)));
     if (!macro.empty())
       collect(tx.exec_params(std::string("SELECT ") + kPointColumns +
                                  " FROM fs.platform_macro_values WHERE variable = ANY($1::text[]) "
@@ -321,7 +332,8 @@ std::map<std::string, fstore::IngestCounts> PgFeatureRepository::ingest_counts(
     pqxx::nontransaction tx(*conn);
     std::map<std::string, fstore::IngestCounts> out;
     for (const auto& r : tx.exec_params(
-             "SELECT feature_id, sum(accepted)::bigint, sum(rejected)::bigint FROM fs.ingest_counts "
+             "SELECT feature_id, sum(accepted)::bigint, sum(rejected)::bigint FROM "
+             "fs.ingest_counts "
              "WHERE feature_id = ANY($1::text[]) AND day >= $2::date GROUP BY feature_id",
              text_array(ids), format_date(since_day)))
       out[r[0].as<std::string>()] = {r[1].as<long>(), r[2].as<long>()};
@@ -334,7 +346,8 @@ std::vector<Date> PgFeatureRepository::day_partitions() {
     auto conn = pool_.acquire();
     pqxx::nontransaction tx(*conn);
     std::vector<Date> out;
-    for (const auto& r : tx.exec("SELECT (d - date '1970-01-01')::bigint FROM fs.day_partitions() d"))
+    for (const auto& r :
+         tx.exec("SELECT (d - date '1970-01-01')::bigint FROM fs.day_partitions() d"))
       out.push_back(date_of(r[0].as<int64_t>()));
     return out;
   });
@@ -344,7 +357,8 @@ bool PgFeatureRepository::create_day_partition(Date day) {
   return guard_connection("creating a feature partition", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn);
-    const bool created = tx.exec_params1("SELECT fs.create_day_partition($1::date)", format_date(day))[0].as<bool>();
+    const bool created =
+        tx.exec_params1("SELECT fs.create_day_partition($1::date)", format_date(day))[0].as<bool>();
     tx.commit();
     return created;
   });

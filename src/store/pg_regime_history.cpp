@@ -43,7 +43,8 @@ void copy_day(CopyIn& copy, const RegimeDay& d) {
   }
   row += '\t';
   std::string arr = "{";
-  for (std::size_t i = 0; i < d.stale_feeds.size(); ++i) arr += (i ? ",\"" : "\"") + d.stale_feeds[i] + "\"";
+  for (std::size_t i = 0; i < d.stale_feeds.size(); ++i)
+    arr += (i ? ",\"" : "\"") + d.stale_feeds[i] + "\"";
   append_text(row, arr + "}");
   row += '\t';
   append_text(row, d.feeds_json().dump());
@@ -64,10 +65,10 @@ liquidity::HistoryWriteResult PgRegimeHistory::replace(const std::vector<RegimeD
     tx.exec("LOCK TABLE liq.regime_history IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM liq.regime_history");
     {
-      CopyIn copy(tx, "liq.regime_history",
-                  {"grid_date", "scored", "state", "candidate", "candidate_since", "gl", "cn", "mp",
-                   "raw_score", "score", "score_0_100", "coherence", "confidence", "stale_feeds",
-                   "feeds"});
+      CopyIn copy(
+          tx, "liq.regime_history",
+          {"grid_date", "scored", "state", "candidate", "candidate_since", "gl", "cn", "mp",
+           "raw_score", "score", "score_0_100", "coherence", "confidence", "stale_feeds", "feeds"});
       for (const auto& d : days) copy_day(copy, d);
       copy.finish();
     }
@@ -101,7 +102,8 @@ std::vector<liquidity::StoredRegimeDay> PgRegimeHistory::select(const std::strin
         "score_0_100, coherence, confidence, to_jsonb(stale_feeds)::text, feeds::text, " +
             sql_micros_of("computed_at") +
             ", EXISTS (SELECT 1 FROM liq.regime_alerts a WHERE a.grid_date = h.grid_date) "
-            "FROM liq.regime_history h " + tail,
+            "FROM liq.regime_history h " +
+            tail,
         a, b);
     std::vector<liquidity::StoredRegimeDay> out;
     for (const auto& r : rows) {
@@ -141,8 +143,8 @@ std::optional<liquidity::StoredRegimeDay> PgRegimeHistory::at(Date date) {
 }
 
 std::vector<liquidity::StoredRegimeDay> PgRegimeHistory::range(Date from, Date to) {
-  return select("WHERE grid_date BETWEEN $1::date AND $2::date ORDER BY grid_date", format_date(from),
-                format_date(to));
+  return select("WHERE grid_date BETWEEN $1::date AND $2::date ORDER BY grid_date",
+                format_date(from), format_date(to));
 }
 
 }  // namespace usdcop::store

@@ -1,9 +1,9 @@
 // The seed catalog and FeatureSpec validation.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 #include "core/error.hpp"
 #include "fstore/feature_catalog.hpp"
@@ -79,7 +79,8 @@ TEST(FeatureSpecJson, RoundTripsAndRejectsBadFieldsByName) {
 }
 
 TEST(CatalogFile, DuplicateIdsAndMissingFilesAreErrors) {
-  const auto path = std::filesystem::temp_directory_path() / ("fs_cat_" + std::to_string(::getpid()) + ".json");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("fs_cat_" + std::to_string(::getpid()) + ".json");
   const auto s = seed().front().to_json();
   std::ofstream(path) << nlohmann::json{{"features", {s, s}}}.dump();
   EXPECT_THROW(load_catalog_file(path), Error);

@@ -1,9 +1,9 @@
 // The fs and liquidity command groups end to end against a test database.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "core/time.hpp"
 #include "support/test_database.hpp"
@@ -31,10 +31,12 @@ TEST(FsCli, CatalogPublishLatestQueryQualityMaintain) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json_of(r).size(), 3u);
 
-  const auto file = std::filesystem::temp_directory_path() / ("fs_points_" + std::to_string(::getpid()) + ".json");
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("fs_points_" + std::to_string(::getpid()) + ".json");
   const auto now = usdcop::format_rfc3339(usdcop::now_utc() - std::chrono::minutes(10));
-  std::ofstream(file) << nlohmann::json::array({{{"featureId", "cex/agg/perp_oi_usd"}, {"ts", now}, {"value", 3e10}},
-                                                {{"featureId", "nope/x"}, {"ts", now}, {"value", 1}}})
+  std::ofstream(file) << nlohmann::json::array(
+                             {{{"featureId", "cex/agg/perp_oi_usd"}, {"ts", now}, {"value", 3e10}},
+                              {{"featureId", "nope/x"}, {"ts", now}, {"value", 1}}})
                              .dump();
   r = run_usdcop("fs publish " + file.string(), env);
   EXPECT_EQ(r.status, 3) << r.err;  // partial: one rejected
@@ -47,7 +49,8 @@ TEST(FsCli, CatalogPublishLatestQueryQualityMaintain) {
   EXPECT_EQ(json_of(r)["stale"], false);
   r = run_usdcop("fs latest nope/x", env);
   EXPECT_EQ(r.status, 2) << r.out;  // not_found (docs/CLI.md)
-  r = run_usdcop("fs query --feature cex/agg/perp_oi_usd --since 2020-01-01 --agg max --interval 1d", env);
+  r = run_usdcop(
+      "fs query --feature cex/agg/perp_oi_usd --since 2020-01-01 --agg max --interval 1d", env);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json_of(r)["features"][0]["buckets"].size(), 1u);
   r = run_usdcop("fs query --feature cex/agg/perp_oi_usd --agg sum", env);
@@ -55,7 +58,8 @@ TEST(FsCli, CatalogPublishLatestQueryQualityMaintain) {
   EXPECT_NE(r.err.find("interval"), std::string::npos) << r.err;
   r = run_usdcop("fs quality --json", env);
   EXPECT_EQ(r.status, 3);  // most features have no data
-  const auto export_dir = std::filesystem::temp_directory_path() / ("fs_cli_exp_" + std::to_string(::getpid()));
+  const auto export_dir =
+      std::filesystem::temp_directory_path() / ("fs_cli_exp_" + std::to_string(::getpid()));
   r = run_usdcop("fs maintain --ahead 3 --export-dir " + export_dir.string() + " --json", env);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_GE(json_of(r)["partitions"].get<int>(), 4);
@@ -73,8 +77,10 @@ TEST(LiquidityCli, SeedComputeShow) {
   ASSERT_EQ(r.status, 0) << r.err;
   const auto c = json_of(r);
   ASSERT_EQ(c["transitions"].size(), 7u);
-  const std::vector<std::string> states{"YELLOW", "GREEN", "YELLOW", "RED", "YELLOW", "GREEN", "YELLOW"};
-  for (std::size_t i = 0; i < states.size(); ++i) EXPECT_EQ(c["transitions"][i]["state"], states[i]);
+  const std::vector<std::string> states{"YELLOW", "GREEN", "YELLOW", "RED",
+                                        "YELLOW", "GREEN", "YELLOW"};
+  for (std::size_t i = 0; i < states.size(); ++i)
+    EXPECT_EQ(c["transitions"][i]["state"], states[i]);
   r = run_usdcop("liquidity show --json", env);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto s = json_of(r);

@@ -15,14 +15,16 @@ Date d(const char* s) {
 }  // namespace
 
 TEST(MaintenancePlan, CreatesAheadAndRetiresPastRetention) {
-  const std::vector<Date> existing{d("2025-01-01"), d("2025-01-02"), d("2025-01-10"), d("2025-01-11")};
+  const std::vector<Date> existing{d("2025-01-01"), d("2025-01-02"), d("2025-01-10"),
+                                   d("2025-01-11")};
   const auto plan = plan_maintenance(existing, d("2025-01-11"), 2, 8);
   EXPECT_EQ(plan.create, (std::vector<Date>{d("2025-01-12"), d("2025-01-13")}));
   EXPECT_EQ(plan.retire, (std::vector<Date>{d("2025-01-01"), d("2025-01-02")}));  // < 2025-01-03
 }
 
 TEST(DayExport, WritesOneFilePerFeatureAndReadsBackExactly) {
-  const auto root = std::filesystem::temp_directory_path() / ("fs_export_" + std::to_string(::getpid()));
+  const auto root =
+      std::filesystem::temp_directory_path() / ("fs_export_" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   std::vector<FeaturePoint> rows;
   for (int i = 0; i < 3; ++i) {

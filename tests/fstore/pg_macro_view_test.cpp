@@ -16,7 +16,8 @@ using usdcop::fs_testing::point;
 
 TEST(PgMacroView, PlatformMacroInputsReadTheSameValuesAsTheMacroTables) {
   FsFixture f;
-  const auto catalog = market::MacroCatalog::load_file(usdcop::testing::source_root() / "config" / "macro_catalog.yaml");
+  const auto catalog = market::MacroCatalog::load_file(usdcop::testing::source_root() / "config" /
+                                                       "macro_catalog.yaml");
   store::PgMacroStore macro_store(f.db.pool());
   market::MacroImporter importer(macro_store, catalog, "test");
   market::read_macro_csv(usdcop::testing::shared_data("macro_daily_dev.csv.gz"), catalog, importer);
@@ -25,7 +26,8 @@ TEST(PgMacroView, PlatformMacroInputsReadTheSameValuesAsTheMacroTables) {
   ASSERT_GT(stored, 10000);
 
   QueryRequest q;
-  for (const char* v : {"dxy", "vix", "embi_col", "brent", "wti", "ust10y", "ust2y", "usdmxn", "ibr", "tpm", "col10y"})
+  for (const char* v : {"dxy", "vix", "embi_col", "brent", "wti", "ust10y", "ust2y", "usdmxn",
+                        "ibr", "tpm", "col10y"})
     q.feature_ids.push_back(std::string("macro/usdcop/") + v);
   q.since = parse_timestamp_or_throw("1990-01-01T00:00:00Z", "since");
   q.until = parse_timestamp_or_throw("2100-01-01T00:00:00Z", "until");
@@ -39,9 +41,12 @@ TEST(PgMacroView, PlatformMacroInputsReadTheSameValuesAsTheMacroTables) {
     pqxx::nontransaction tx(*conn);
     // The macro tables as the feature builder reads them: values with an open flag left out.
     const auto rows = tx.exec_params(
-        "SELECT (extract(epoch FROM available_at) * 1000000)::bigint, value FROM market.macro_observations o "
-        "WHERE variable = $1 AND NOT EXISTS (SELECT 1 FROM market.macro_flags fl WHERE fl.variable = o.variable "
-        "AND fl.observation_date = o.observation_date AND fl.accepted_at IS NULL) ORDER BY available_at",
+        "SELECT (extract(epoch FROM available_at) * 1000000)::bigint, value FROM "
+        "market.macro_observations o "
+        "WHERE variable = $1 AND NOT EXISTS (SELECT 1 FROM market.macro_flags fl WHERE fl.variable "
+        "= o.variable "
+        "AND fl.observation_date = o.observation_date AND fl.accepted_at IS NULL) ORDER BY "
+        "available_at",
         var);
     ASSERT_EQ(series.points.size(), rows.size()) << var;
     ASSERT_FALSE(rows.empty()) << var;
@@ -58,17 +63,19 @@ TEST(PgMacroView, PlatformMacroInputsReadTheSameValuesAsTheMacroTables) {
   const auto latest = f.service.latest("macro/usdcop/dxy");
   ASSERT_TRUE(latest.point);
   EXPECT_LE(latest.point->ts, f.now);
-  EXPECT_EQ(latest.point->value,
-            std::stod(f.text("SELECT value::text FROM fs.platform_macro_values WHERE variable = 'dxy' "
-                             "AND ts <= '2024-01-10T12:00:00Z' ORDER BY ts DESC LIMIT 1")));
+  EXPECT_EQ(
+      latest.point->value,
+      std::stod(f.text("SELECT value::text FROM fs.platform_macro_values WHERE variable = 'dxy' "
+                       "AND ts <= '2024-01-10T12:00:00Z' ORDER BY ts DESC LIMIT 1")));
   EXPECT_GT(f.count("SELECT count(*) FROM fs.platform_macro_values WHERE variable = 'dxy' AND ts > "
                     "'2024-01-10T12:00:00Z'"),
             0);
 
   // A flagged value disappears from the view until accepted.
-  f.exec("INSERT INTO market.macro_flags (variable, observation_date, value, rule, detail) "
-         "SELECT variable, observation_date, value, 'range', 'test' FROM market.macro_observations "
-         "WHERE variable = 'vix' ORDER BY observation_date DESC LIMIT 1");
+  f.exec(
+      "INSERT INTO market.macro_flags (variable, observation_date, value, rule, detail) "
+      "SELECT variable, observation_date, value, 'range', 'test' FROM market.macro_observations "
+      "WHERE variable = 'vix' ORDER BY observation_date DESC LIMIT 1");
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.platform_macro_values WHERE variable = 'vix'"),
             f.count("SELECT count(*) FROM market.macro_observations WHERE variable = 'vix'") - 1);
 

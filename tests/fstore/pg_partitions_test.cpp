@@ -3,8 +3,8 @@
 // the export holds exactly the dropped rows.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include "fs_db_support.hpp"
 #include "fstore/partition_maintenance.hpp"
@@ -25,7 +25,8 @@ bool has(const std::vector<Date>& days, Date day) {
 }
 
 std::filesystem::path temp_root(const char* name) {
-  auto p = std::filesystem::temp_directory_path() / (std::string(name) + "_" + std::to_string(::getpid()));
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string(name) + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(p);
   return p;
 }
@@ -44,9 +45,11 @@ TEST(PgPartitions, TomorrowsValueLandsInThePartitionCreatedAhead) {
   const auto before = f.repo.day_partitions();
   ASSERT_TRUE(has(before, d("2025-06-03")));
   // 00:02 tomorrow is within the 5-minute future tolerance of 23:58 today.
-  const auto r = f.service.publish({point("cex/agg/perp_oi_usd", parse_timestamp_or_throw("2025-06-03T00:02:00Z", "t"), 3e10)});
+  const auto r = f.service.publish(
+      {point("cex/agg/perp_oi_usd", parse_timestamp_or_throw("2025-06-03T00:02:00Z", "t"), 3e10)});
   ASSERT_EQ(r.stored, 1) << (r.errors.empty() ? "" : r.errors[0].reason);
-  EXPECT_EQ(f.text("SELECT tableoid::regclass::text FROM fs.features_values"), "fs.features_values_p20250603");
+  EXPECT_EQ(f.text("SELECT tableoid::regclass::text FROM fs.features_values"),
+            "fs.features_values_p20250603");
   EXPECT_EQ(f.repo.day_partitions(), before);  // publish created nothing
   // A second run creates nothing new.
   EXPECT_TRUE(maintain_partitions(f.repo, d("2025-06-02"), m).created.empty());
@@ -62,7 +65,8 @@ TEST(PgPartitions, RetentionExportsThenDropsADayAndTheFileHoldsExactlyTheDropped
     p.meta = {{"h", h}};
     p.confidence = 0.9;
     pts.push_back(p);
-    pts.push_back(point("dex/agg/active_liquidity_usd", old_day + std::chrono::hours(h), 4e9 / 3.0 + h));
+    pts.push_back(
+        point("dex/agg/active_liquidity_usd", old_day + std::chrono::hours(h), 4e9 / 3.0 + h));
     pts.push_back(point("dex/agg/active_liquidity_usd", kept_day + std::chrono::hours(h), 4e9));
   }
   ASSERT_EQ(f.service.publish(pts).stored, 9);
@@ -77,7 +81,8 @@ TEST(PgPartitions, RetentionExportsThenDropsADayAndTheFileHoldsExactlyTheDropped
   EXPECT_EQ(report.retired[0].day, d("2025-04-20"));
   EXPECT_EQ(report.retired[0].rows, 6);
   EXPECT_EQ(report.retired[0].files.size(), 2u);
-  EXPECT_TRUE(std::filesystem::exists(m.export_dir / "cex/agg/perp_oi_usd/dt=2025-04-20/part-test.csv"));
+  EXPECT_TRUE(
+      std::filesystem::exists(m.export_dir / "cex/agg/perp_oi_usd/dt=2025-04-20/part-test.csv"));
   EXPECT_FALSE(has(f.repo.day_partitions(), d("2025-04-20")));
   EXPECT_EQ(f.text("SELECT coalesce(to_regclass('fs.features_values_p20250420')::text, '')"), "");
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.features_values"), total - 6);
@@ -107,10 +112,13 @@ TEST(PgPartitions, RetentionExportsThenDropsADayAndTheFileHoldsExactlyTheDropped
 
 TEST(PgPartitions, AFailedExportKeepsThePartition) {
   FsFixture f;
-  ASSERT_EQ(f.service.publish({point("cex/agg/perp_oi_usd", utc_midnight(d("2025-04-20")), 3e10)}).stored, 1);
-  EXPECT_THROW(f.repo.export_and_drop_day(d("2025-04-20"), [](const auto&) {
-    throw Error(ErrorKind::unavailable, "disk full");
-  }), Error);
+  ASSERT_EQ(
+      f.service.publish({point("cex/agg/perp_oi_usd", utc_midnight(d("2025-04-20")), 3e10)}).stored,
+      1);
+  EXPECT_THROW(
+      f.repo.export_and_drop_day(
+          d("2025-04-20"), [](const auto&) { throw Error(ErrorKind::unavailable, "disk full"); }),
+      Error);
   EXPECT_TRUE(has(f.repo.day_partitions(), d("2025-04-20")));
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.features_values"), 1);
 }
@@ -125,7 +133,9 @@ TEST(PgPartitions, PartitionDdlRunsWithTheOwnersRights) {
   const std::string role = "fs_app_" + std::to_string(::getpid());
   f.exec("CREATE ROLE " + role + " NOLOGIN");
   f.exec("GRANT USAGE ON SCHEMA fs TO " + role);
-  f.exec("GRANT EXECUTE ON FUNCTION fs.create_day_partition(date), fs.day_partition_name(date) TO " + role);
+  f.exec(
+      "GRANT EXECUTE ON FUNCTION fs.create_day_partition(date), fs.day_partition_name(date) TO " +
+      role);
   {
     auto conn = f.db.pool().acquire();
     pqxx::work tx(*conn);
@@ -139,6 +149,7 @@ TEST(PgPartitions, PartitionDdlRunsWithTheOwnersRights) {
   }
   EXPECT_TRUE(has(f.repo.day_partitions(), d("2031-01-02")));
   f.exec("REVOKE ALL ON SCHEMA fs FROM " + role);
-  f.exec("REVOKE ALL ON FUNCTION fs.create_day_partition(date), fs.day_partition_name(date) FROM " + role);
+  f.exec("REVOKE ALL ON FUNCTION fs.create_day_partition(date), fs.day_partition_name(date) FROM " +
+         role);
   f.exec("DROP ROLE " + role);
 }

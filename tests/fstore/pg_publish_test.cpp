@@ -25,15 +25,19 @@ TEST(PgPublish, RejectsPerIndexStoresTheGoodPointsAndRepublishingChangesNothing)
   const auto t_before = t - std::chrono::minutes(1);
   ASSERT_EQ(f.service.publish({point(kOi, t, 3e10), point(kOi, t_before, 2.9e10)}).stored, 2);
   const nlohmann::json body = {
-      {{"featureId", kOi}, {"ts", ts(1)}, {"value", 3.1e10}},                  // 0 good
-      {{"featureId", "crypto/nope"}, {"ts", ts(1)}, {"value", 1}},             // 1 unknown feature
-      {{"featureId", kOi}, {"ts", ts(2)}, {"value", nullptr}},                 // 2 non-finite (null)
-      {{"featureId", kOi}, {"ts", ts(3)}, {"value", 1e13}},                    // 3 outside 10x range
-      {{"featureId", kOi}, {"ts", format_rfc3339(f.now + std::chrono::minutes(6))}, {"value", 3e10}},  // 4 future
-      {{"featureId", kDepth}, {"ts", ts(1)}, {"value", 7e8}},                  // 5 good
-      {{"featureId", kOi}, {"ts", format_rfc3339(t_before)}, {"value", 3.2e10}},  // 6 differs from stored
-      {{"featureId", kOi}, {"ts", format_rfc3339(t)}, {"value", 3e10}},        // 7 identical to stored
-      {{"featureId", kDepth}, {"ts", ts(1)}, {"value", 7.1e8}},                // 8 differs from index 5
+      {{"featureId", kOi}, {"ts", ts(1)}, {"value", 3.1e10}},       // 0 good
+      {{"featureId", "crypto/nope"}, {"ts", ts(1)}, {"value", 1}},  // 1 unknown feature
+      {{"featureId", kOi}, {"ts", ts(2)}, {"value", nullptr}},      // 2 non-finite (null)
+      {{"featureId", kOi}, {"ts", ts(3)}, {"value", 1e13}},         // 3 outside 10x range
+      {{"featureId", kOi},
+       {"ts", format_rfc3339(f.now + std::chrono::minutes(6))},
+       {"value", 3e10}},                                       // 4 future
+      {{"featureId", kDepth}, {"ts", ts(1)}, {"value", 7e8}},  // 5 good
+      {{"featureId", kOi},
+       {"ts", format_rfc3339(t_before)},
+       {"value", 3.2e10}},                                               // 6 differs from stored
+      {{"featureId", kOi}, {"ts", format_rfc3339(t)}, {"value", 3e10}},  // 7 identical to stored
+      {{"featureId", kDepth}, {"ts", ts(1)}, {"value", 7.1e8}},          // 8 differs from index 5
   };
   const auto r = f.service.publish_json(body);
   EXPECT_EQ(r.accepted, 3);  // 0, 5, 7
@@ -46,11 +50,14 @@ TEST(PgPublish, RejectsPerIndexStoresTheGoodPointsAndRepublishingChangesNothing)
   EXPECT_NE(r.errors[4].reason.find("duplicate with a different value"), std::string::npos);
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.features_values"), 4);
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.features_values WHERE feature_id = '" + kOi +
-                    "' AND value = 3e10"), 1);
+                    "' AND value = 3e10"),
+            1);
   // Every reject is recorded with its batch index, reason and the input as received.
   EXPECT_EQ(f.count("SELECT count(*) FROM fs.publish_rejects"), 6);
-  EXPECT_EQ(f.text("SELECT reason FROM fs.publish_rejects WHERE batch_index = 2"), r.errors[1].reason);
-  EXPECT_EQ(f.text("SELECT raw->>'featureId' FROM fs.publish_rejects WHERE batch_index = 1"), "crypto/nope");
+  EXPECT_EQ(f.text("SELECT reason FROM fs.publish_rejects WHERE batch_index = 2"),
+            r.errors[1].reason);
+  EXPECT_EQ(f.text("SELECT raw->>'featureId' FROM fs.publish_rejects WHERE batch_index = 1"),
+            "crypto/nope");
   EXPECT_EQ(f.count("SELECT rejected FROM fs.ingest_counts WHERE feature_id = '" + kOi + "'"), 4);
 
   // NaN from a library caller is refused like JSON null.
@@ -59,9 +66,11 @@ TEST(PgPublish, RejectsPerIndexStoresTheGoodPointsAndRepublishingChangesNothing)
   EXPECT_NE(nan.errors[0].reason.find("finite"), std::string::npos);
 
   // Identical re-publication of the good points: nothing changes, not even ingested_at.
-  const auto before = f.text("SELECT string_agg(feature_id || ts || value || ingested_at, ',' ORDER BY "
-                             "feature_id, ts) FROM fs.features_values");
-  const auto latest_before = f.text("SELECT ingested_at::text FROM fs.features_latest WHERE feature_id = '" + kOi + "'");
+  const auto before = f.text(
+      "SELECT string_agg(feature_id || ts || value || ingested_at, ',' ORDER BY "
+      "feature_id, ts) FROM fs.features_values");
+  const auto latest_before =
+      f.text("SELECT ingested_at::text FROM fs.features_latest WHERE feature_id = '" + kOi + "'");
   const nlohmann::json again = {body[0], body[5], body[7]};
   const auto r2 = f.service.publish_json(again);
   EXPECT_EQ(r2.accepted, 3);
@@ -71,13 +80,15 @@ TEST(PgPublish, RejectsPerIndexStoresTheGoodPointsAndRepublishingChangesNothing)
   EXPECT_EQ(f.text("SELECT string_agg(feature_id || ts || value || ingested_at, ',' ORDER BY "
                    "feature_id, ts) FROM fs.features_values"),
             before);
-  EXPECT_EQ(f.text("SELECT ingested_at::text FROM fs.features_latest WHERE feature_id = '" + kOi + "'"),
-            latest_before);
+  EXPECT_EQ(
+      f.text("SELECT ingested_at::text FROM fs.features_latest WHERE feature_id = '" + kOi + "'"),
+      latest_before);
 }
 
 TEST(PgCatalog, VersionsAreKeptAndTagsUseTheGinIndex) {
   FsFixture f;
-  auto specs = load_catalog_file(usdcop::testing::source_root() / "config" / "features.catalog.json");
+  auto specs =
+      load_catalog_file(usdcop::testing::source_root() / "config" / "features.catalog.json");
   EXPECT_EQ(f.repo.apply_catalog(specs).unchanged, static_cast<long>(specs.size()));
   specs[0].unit = "USD_bn";
   const auto r = f.repo.apply_catalog(specs);
@@ -96,7 +107,8 @@ TEST(PgCatalog, VersionsAreKeptAndTagsUseTheGinIndex) {
   weekly.frequency = "1w";
   weekly.entity = "macro";
   EXPECT_EQ(f.service.catalog(weekly).size(), 1u);
-  EXPECT_NE(f.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'features_catalog_tags_idx'").find("gin"),
+  EXPECT_NE(f.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'features_catalog_tags_idx'")
+                .find("gin"),
             std::string::npos);
 }
 

@@ -15,7 +15,8 @@ using usdcop::fs_testing::FsFixture;
 
 namespace {
 RegimeConfig config() {
-  return RegimeConfig::load_file(usdcop::testing::source_root() / "config" / "liquidity.feeds.json");
+  return RegimeConfig::load_file(usdcop::testing::source_root() / "config" /
+                                 "liquidity.feeds.json");
 }
 }  // namespace
 

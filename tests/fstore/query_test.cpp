@@ -64,7 +64,8 @@ TEST(QueryRequest, ParsesTheBodyAndNamesBadFields) {
 
 TEST(Aggregation, EpochAlignedBuckets) {
   const std::vector<FeaturePoint> pts{pt("2025-01-01T00:10:00Z", 1), pt("2025-01-01T00:50:00Z", 3),
-                                      pt("2025-01-01T01:05:00Z", 10), pt("2025-01-01T03:00:00Z", 4)};
+                                      pt("2025-01-01T01:05:00Z", 10),
+                                      pt("2025-01-01T03:00:00Z", 4)};
   const auto h = std::chrono::hours(1);
   const auto mean = aggregate(pts, Aggregation::mean, h);
   ASSERT_EQ(mean.size(), 3u);
@@ -90,13 +91,15 @@ TEST(Latest, StaleWhenOlderThanTtlWithConfidenceHalved) {
   EXPECT_TRUE(stale.stale);
   EXPECT_EQ(stale.point->confidence, 0.4);
   EXPECT_EQ(stale.to_json()["stale"], true);
-  EXPECT_TRUE(make_latest(s, std::nullopt, at("2025-01-03T00:00:00Z")).to_json()["point"].is_null());
+  EXPECT_TRUE(
+      make_latest(s, std::nullopt, at("2025-01-03T00:00:00Z")).to_json()["point"].is_null());
 }
 
 TEST(QualityGates, CoverageFreshnessRangeAndFailureRate) {
   const auto s = spec("1d", 86400000LL);
   const auto now = at("2025-01-10T00:00:00Z");
-  const std::vector<FeaturePoint> window{pt("2025-01-08T00:00:00Z", 5), pt("2025-01-09T00:00:00Z", 11)};
+  const std::vector<FeaturePoint> window{pt("2025-01-08T00:00:00Z", 5),
+                                         pt("2025-01-09T00:00:00Z", 11)};
   auto g = evaluate_quality(s, window, 0.79, at("2025-01-09T00:00:00Z"), {95, 5}, now);
   EXPECT_FALSE(g.coverage_ok);
   EXPECT_TRUE(g.freshness_ok);  // 1 day <= 1.5 x ttl

@@ -20,7 +20,8 @@ RegimeConfig small_config() {
   RegimeConfig c = RegimeConfig::defaults();
   c.window = 3;
   const int64_t two_days = 2 * 86400000LL;
-  c.feeds = {{"a", Component::gl, 1, two_days}, {"b", Component::cn, 1, two_days},
+  c.feeds = {{"a", Component::gl, 1, two_days},
+             {"b", Component::cn, 1, two_days},
              {"c", Component::mp, 1, two_days}};
   c.rules = {"b", "b", "b", "a", "a"};
   return c;
@@ -30,7 +31,7 @@ FeedSeries small_series() {
   FeedSeries s;
   for (int i = 0; i <= 3; ++i) s["a"].push_back({day(i), 1.0 + i});  // 1,2,3,4 then stops
   for (int i = 0; i <= 6; ++i) s["c"].push_back({day(i), 1.0 + i});  // 1..7 then stops
-  return s;                                                           // b: no data at all
+  return s;                                                          // b: no data at all
 }
 
 }  // namespace
@@ -47,8 +48,8 @@ TEST(RegimeEngine, HandComputedHistory) {
   EXPECT_NEAR(*d2.components[2], 1.0, 1e-12);
   EXPECT_NEAR(*d2.raw, 1.0, 1e-12);  // (0.4*1 + 0.2*1) / 0.6
   EXPECT_NEAR(d2.smoothed, 1.0, 1e-12);
-  EXPECT_EQ(d2.state, Regime::YELLOW);       // published starts YELLOW
-  EXPECT_EQ(d2.candidate, Regime::YELLOW);   // no ETF/stablecoin data: no GREEN
+  EXPECT_EQ(d2.state, Regime::YELLOW);        // published starts YELLOW
+  EXPECT_EQ(d2.candidate, Regime::YELLOW);    // no ETF/stablecoin data: no GREEN
   EXPECT_NEAR(d2.coherence, 2.0 / 3, 1e-12);  // cn missing
   EXPECT_NEAR(d2.confidence, 2.0 / 3, 1e-12);
   // Day 5: a's last value is from day 3 (age 2 days = ttl, not stale); its z-score comes from

@@ -105,7 +105,8 @@ TEST(RegimeFormula, ConfirmationPublishesAfter24hAndAlertsAnUnconfirmedGreenToRe
   EXPECT_TRUE(s.flip_alert);
   EXPECT_EQ(s.next.published, Regime::GREEN);
   EXPECT_EQ(s.next.candidate_since, day(2));
-  auto held = confirm(s.next, Regime::RED, day(3), h24);  // still RED a day later: RED, no new alert
+  auto held =
+      confirm(s.next, Regime::RED, day(3), h24);  // still RED a day later: RED, no new alert
   EXPECT_FALSE(held.flip_alert);
   EXPECT_EQ(held.next.published, Regime::RED);
   s = confirm(s.next, Regime::YELLOW, day(3), h24);  // the RED candidate did not hold

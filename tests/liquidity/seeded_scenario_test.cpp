@@ -15,8 +15,8 @@ using namespace usdcop::liquidity;
 namespace {
 
 RegimeConfig seeded_config() {
-  const auto catalog =
-      fstore::load_catalog_file(usdcop::testing::source_root() / "config" / "features.catalog.json");
+  const auto catalog = fstore::load_catalog_file(usdcop::testing::source_root() / "config" /
+                                                 "features.catalog.json");
   return with_catalog_ttls(
       RegimeConfig::load_file(usdcop::testing::source_root() / "config" / "liquidity.feeds.json"),
       catalog);
