@@ -1,6 +1,7 @@
 #include "fstore/feature_service.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "fstore/publish_rules.hpp"
@@ -8,13 +9,34 @@
 namespace usdcop::fstore {
 
 FeatureService::FeatureService(FeatureRepository& repo, Clock clock, FeatureServiceOptions options)
-    : repo_(repo), clock_(std::move(clock)), options_(options) {}
+    : repo_(repo), clock_(clock), options_(options), breaker_(clock, options.breaker) {}
+
+template <class F>
+auto FeatureService::storage(F&& call) -> decltype(call()) {
+  breaker_.before_call();
+  try {
+    if constexpr (std::is_void_v<decltype(call())>) {
+      call();
+      breaker_.record(true);
+    } else {
+      auto result = call();
+      breaker_.record(true);
+      return result;
+    }
+  } catch (const Error& e) {
+    breaker_.record(e.kind() != ErrorKind::unavailable);
+    throw;
+  } catch (const std::exception&) {  // a database error the repository did not classify
+    breaker_.record(false);
+    throw;
+  }
+}
 
 std::shared_ptr<const FeatureCatalog> FeatureService::fresh_catalog(bool force) {
   std::lock_guard lock(catalog_mutex_);
   const auto t = std::chrono::steady_clock::now();
   if (force || !catalog_ || t - catalog_loaded_ > options_.catalog_refresh) {
-    catalog_ = std::make_shared<const FeatureCatalog>(repo_.catalog({}));
+    catalog_ = std::make_shared<const FeatureCatalog>(storage([&] { return repo_.catalog({}); }));
     catalog_loaded_ = t;
   }
   return catalog_;
@@ -32,7 +54,7 @@ FeatureSpec FeatureService::require_spec(const std::string& id) {
 }
 
 std::vector<FeatureSpec> FeatureService::catalog(const CatalogFilter& filter) {
-  return repo_.catalog(filter);
+  return storage([&] { return repo_.catalog(filter); });
 }
 
 PublishResult FeatureService::publish(const std::vector<FeaturePoint>& points) {
@@ -90,7 +112,7 @@ PublishResult FeatureService::publish_screened(const std::vector<FeaturePoint>& 
   write.rejects = rejects;
   // Conflicts come back by index into `points`; the store records them with original[index].
   write.original_index = &original;
-  const auto outcome = repo_.write_points(write);
+  const auto outcome = storage([&] { return repo_.write_points(write); });
 
   PublishResult result;
   for (const auto& r : rejects) result.errors.push_back({r.index, r.reason});
@@ -108,7 +130,7 @@ PublishResult FeatureService::publish_screened(const std::vector<FeaturePoint>& 
 LatestResult FeatureService::latest(const std::string& feature_id) {
   const auto spec = require_spec(feature_id);
   const Timestamp now = clock_();
-  return make_latest(spec, repo_.latest(feature_id, now), now);
+  return make_latest(spec, storage([&] { return repo_.latest(feature_id, now); }), now);
 }
 
 QueryResult FeatureService::query(const QueryRequest& request) {
@@ -121,10 +143,12 @@ QueryResult FeatureService::query(const QueryRequest& request) {
   result.since = request.since.value_or(result.until - options_.default_query_span);
   if (!(result.since < result.until))
     throw Error(ErrorKind::invalid_input, "query: field 'since' must be before 'until'");
-  auto rows = repo_.range(request.feature_ids, result.since, result.until, request.limit);
+  auto rows = storage(
+      [&] { return repo_.range(request.feature_ids, result.since, result.until, request.limit); });
   const Date failure_since =
       std::chrono::floor<std::chrono::days>(now) - options_.quality_failure_window;
-  const auto counts = repo_.ingest_counts(request.feature_ids, failure_since);
+  const auto counts =
+      storage([&] { return repo_.ingest_counts(request.feature_ids, failure_since); });
   for (const auto& spec : specs) {
     FeatureSeries s;
     s.feature_id = spec.id;
@@ -137,7 +161,7 @@ QueryResult FeatureService::query(const QueryRequest& request) {
     std::optional<Timestamp> newest;
     if (!read.points.empty()) newest = read.points.back().ts;
     if (!newest || result.until < now) {
-      if (auto l = repo_.latest(spec.id, now)) newest = l->ts;
+      if (auto l = storage([&] { return repo_.latest(spec.id, now); })) newest = l->ts;
     }
     const auto c = counts.contains(spec.id) ? counts.at(spec.id) : IngestCounts{};
     s.quality = evaluate_quality(spec, read.points, s.coverage, newest, c, now);

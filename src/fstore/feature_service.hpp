@@ -14,6 +14,7 @@
 #include "fstore/feature_catalog.hpp"
 #include "fstore/feature_query.hpp"
 #include "fstore/feature_repository.hpp"
+#include "fstore/storage_breaker.hpp"
 
 namespace usdcop::fstore {
 
@@ -23,6 +24,7 @@ struct FeatureServiceOptions {
   std::chrono::seconds catalog_refresh = std::chrono::seconds(5);
   std::chrono::days default_query_span{30};
   std::chrono::days quality_failure_window{7};  // ingest failure rate over these days
+  StorageBreakerOptions breaker;
 };
 
 class FeatureService {
@@ -41,6 +43,7 @@ class FeatureService {
   QueryResult query(const QueryRequest& request);
 
   const FeatureServiceOptions& options() const { return options_; }
+  const StorageBreaker& breaker() const { return breaker_; }
   Timestamp now() const { return clock_(); }
 
  private:
@@ -49,12 +52,17 @@ class FeatureService {
                                  const std::vector<std::size_t>& original_index);
   std::shared_ptr<const FeatureCatalog> fresh_catalog(bool force = false);
   FeatureSpec require_spec(const std::string& feature_id);
+  // Every repository call goes through the breaker; only Error(unavailable) counts as a
+  // storage failure.
+  template <class F>
+  auto storage(F&& call) -> decltype(call());
 
   FeatureRepository& repo_;
   Clock clock_;
   FeatureServiceOptions options_;
   std::mutex catalog_mutex_;
   std::shared_ptr<const FeatureCatalog> catalog_;
+  StorageBreaker breaker_;
   std::chrono::steady_clock::time_point catalog_loaded_{};
 };
 
