@@ -141,6 +141,8 @@ fstore::CatalogApplyResult PgFeatureRepository::apply_catalog(
 
 namespace {
 
+std::string partitions_sql(const fstore::PublishWrite& w);
+
 void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
   // Kept for the session and emptied at each commit: creating and dropping a temp table per
   // batch costs more than the batch's COPY. IF NOT EXISTS keeps it correct behind a
@@ -148,7 +150,8 @@ void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
   tx.exec(
       "CREATE TEMP TABLE IF NOT EXISTS fs_publish_stage (ord integer NOT NULL, feature_id text NOT "
       "NULL, ts timestamptz NOT NULL, value float8 NOT NULL, confidence float8 NOT NULL, meta "
-      "jsonb NOT NULL, evidence jsonb NOT NULL) ON COMMIT DELETE ROWS");
+      "jsonb NOT NULL, evidence jsonb NOT NULL) ON COMMIT DELETE ROWS; " +
+      partitions_sql(w));
   CopyIn copy(tx, "fs_publish_stage",
               {"ord", "feature_id", "ts", "value", "confidence", "meta", "evidence"});
   for (const auto i : w.candidates) {
@@ -172,55 +175,69 @@ void stage_candidates(pqxx::work& tx, const fstore::PublishWrite& w) {
   copy.finish();
 }
 
-void ensure_partitions(pqxx::work& tx, const fstore::PublishWrite& w) {
+// The day partitions of the candidates, in the same round trip as the staging table.
+std::string partitions_sql(const fstore::PublishWrite& w) {
   std::set<Date> days;
   for (const auto i : w.candidates)
     days.insert(std::chrono::floor<std::chrono::days>((*w.points)[i].ts));
   std::vector<std::string> names;
   for (const auto d : days) names.push_back(format_date(d));
-  tx.exec_params("SELECT fs.create_day_partition(d) FROM unnest($1::date[]) d", text_array(names));
+  // Dates are digits and dashes: the literal needs no escaping.
+  return "SELECT fs.create_day_partition(d) FROM unnest('" + text_array(names) + "'::date[]) d";
 }
 
-void record_counts_and_rejects(pqxx::work& tx, const fstore::PublishWrite& w,
-                               const fstore::PublishWriteOutcome& out) {
-  const auto original = [&](std::size_t i) {
-    return w.original_index ? (*w.original_index)[i] : i;
-  };
+// Rejects ($1: [{i, f, r, raw}]) and per-feature count increments ($2: [{f, a, r}]) as CTEs, so
+// they ride along with the main statement (each round trip costs on a busy machine).
+const char* kCountsAndRejectsCtes =
+    "rj AS (INSERT INTO fs.publish_rejects (batch_index, feature_id, reason, raw) "
+    "SELECT x.i, nullif(x.f, ''), x.r, x.raw FROM jsonb_to_recordset($1::jsonb) "
+    "AS x(i integer, f text, r text, raw jsonb) ORDER BY x.i RETURNING 1), "
+    "cnt AS (INSERT INTO fs.ingest_counts (feature_id, day, accepted, rejected) "
+    "SELECT x.f, (now() AT TIME ZONE 'UTC')::date, x.a, x.r FROM jsonb_to_recordset($2::jsonb) "
+    "AS x(f text, a bigint, r bigint) "
+    "WHERE EXISTS (SELECT 1 FROM fs.features_catalog c WHERE c.feature_id = x.f) ORDER BY x.f "
+    "ON CONFLICT (feature_id, day) DO UPDATE SET accepted = fs.ingest_counts.accepted + "
+    "EXCLUDED.accepted, rejected = fs.ingest_counts.rejected + EXCLUDED.rejected RETURNING 1)";
+
+struct Bookkeeping {
   json rejects = json::array();
+  json counts = json::array();
+};
+
+// Before writing: the refused inputs, and every candidate counted as accepted.
+Bookkeeping pre_write_bookkeeping(const fstore::PublishWrite& w) {
+  Bookkeeping b;
   std::map<std::string, std::pair<long, long>> counts;  // accepted, rejected
   for (const auto& r : w.rejects) {
-    rejects.push_back({{"i", r.index}, {"f", r.feature_id}, {"r", r.reason}, {"raw", r.raw}});
+    b.rejects.push_back({{"i", r.index}, {"f", r.feature_id}, {"r", r.reason}, {"raw", r.raw}});
     ++counts[r.feature_id].second;
   }
-  std::set<std::size_t> conflicted;
-  for (const auto& c : out.conflicts) {
+  for (const auto i : w.candidates) ++counts[(*w.points)[i].feature_id].first;
+  for (const auto& [f, c] : counts) b.counts.push_back({{"f", f}, {"a", c.first}, {"r", c.second}});
+  return b;
+}
+
+// After writing: the conflicts move from accepted to rejected and are recorded.
+Bookkeeping conflict_bookkeeping(const fstore::PublishWrite& w,
+                                 const std::vector<fstore::PublishConflict>& conflicts) {
+  Bookkeeping b;
+  std::map<std::string, long> moved;
+  for (const auto& c : conflicts) {
     const auto& p = (*w.points)[c.index];
-    conflicted.insert(c.index);
-    rejects.push_back({{"i", original(c.index)},
-                       {"f", p.feature_id},
-                       {"r", fstore::conflicting_duplicate_reason(c.stored_value)},
-                       {"raw", p.to_json()}});
-    ++counts[p.feature_id].second;
+    const auto index = w.original_index ? (*w.original_index)[c.index] : c.index;
+    b.rejects.push_back({{"i", index},
+                         {"f", p.feature_id},
+                         {"r", fstore::conflicting_duplicate_reason(c.stored_value)},
+                         {"raw", p.to_json()}});
+    ++moved[p.feature_id];
   }
-  for (const auto i : w.candidates)
-    if (!conflicted.contains(i)) ++counts[(*w.points)[i].feature_id].first;
-  if (!rejects.empty())
-    tx.exec_params(
-        "INSERT INTO fs.publish_rejects (batch_index, feature_id, reason, raw) "
-        "SELECT x.i, nullif(x.f, ''), x.r, x.raw FROM jsonb_to_recordset($1::jsonb) "
-        "AS x(i integer, f text, r text, raw jsonb) ORDER BY x.i",
-        rejects.dump());
-  json rows = json::array();
-  for (const auto& [f, c] : counts) rows.push_back({{"f", f}, {"a", c.first}, {"r", c.second}});
-  tx.exec_params(
-      "INSERT INTO fs.ingest_counts (feature_id, day, accepted, rejected) "
-      "SELECT x.f, (now() AT TIME ZONE 'UTC')::date, x.a, x.r FROM jsonb_to_recordset($1::jsonb) "
-      "AS x(f text, a bigint, r bigint) "
-      "WHERE EXISTS (SELECT 1 FROM fs.features_catalog c WHERE c.feature_id = x.f) "
-      "ORDER BY x.f "
-      "ON CONFLICT (feature_id, day) DO UPDATE SET accepted = fs.ingest_counts.accepted + "
-      "EXCLUDED.accepted, rejected = fs.ingest_counts.rejected + EXCLUDED.rejected",
-      rows.dump());
+  for (const auto& [f, n] : moved) b.counts.push_back({{"f", f}, {"a", -n}, {"r", n}});
+  return b;
+}
+
+void write_bookkeeping(pqxx::work& tx, const Bookkeeping& b) {
+  tx.exec_params(std::string("WITH ") + kCountsAndRejectsCtes + " SELECT 1", b.rejects.dump(),
+                 b.counts.dump());
 }
 
 }  // namespace
@@ -230,50 +247,55 @@ fstore::PublishWriteOutcome PgFeatureRepository::write_points(const fstore::Publ
     auto conn = pool_.acquire();
     pqxx::work tx(*conn);
     fstore::PublishWriteOutcome out;
-    if (!w.candidates.empty()) {
-      ensure_partitions(tx, w);
-      stage_candidates(tx, w);
-      // One statement: insert new points; a stored point with another value gets a no-op
-      // update (its columns unchanged) only so that RETURNING reports it as a conflict; an
-      // identical point is neither written nor returned. Only inserted points move `latest`.
-      // Inserted rows carry this transaction's now() (xmax is not available on a partitioned
-      // table); a stored row always has an earlier transaction's.
-      const auto rows = tx.exec(
-          "WITH ins AS (INSERT INTO fs.features_values AS v "
-          "(feature_id, ts, value, confidence, meta, evidence) "
-          "SELECT DISTINCT ON (feature_id, ts) feature_id, ts, value, confidence, meta, evidence "
-          "FROM fs_publish_stage ORDER BY feature_id, ts, ord "
-          "ON CONFLICT (feature_id, ts) DO UPDATE SET ingested_at = v.ingested_at "
-          "WHERE v.value <> EXCLUDED.value "
-          "RETURNING v.feature_id, v.ts, v.value, (v.ingested_at = now()) AS inserted), "
-          "newest AS (SELECT DISTINCT ON (feature_id) feature_id, ts FROM ins WHERE inserted "
-          "ORDER BY feature_id, ts DESC), "
-          "lat AS (INSERT INTO fs.features_latest AS l "
-          "(feature_id, ts, value, confidence, meta, evidence) "
-          "SELECT DISTINCT ON (s.feature_id) s.feature_id, s.ts, s.value, s.confidence, s.meta, "
-          "s.evidence FROM newest n JOIN fs_publish_stage s USING (feature_id, ts) "
-          "ORDER BY s.feature_id, s.ord "
-          "ON CONFLICT (feature_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, "
-          "confidence = EXCLUDED.confidence, meta = EXCLUDED.meta, evidence = EXCLUDED.evidence, "
-          "ingested_at = now() WHERE EXCLUDED.ts > l.ts) "
-          "SELECT feature_id, " +
-          sql_micros_of("ts") +
-          ", value FROM ins WHERE NOT inserted "
-          "UNION ALL SELECT NULL, count(*), 0 FROM ins WHERE inserted");
-      std::map<std::pair<std::string, int64_t>, double> conflicting;
-      for (const auto& r : rows) {
-        if (r[0].is_null())
-          out.stored = r[1].as<long>();
-        else
-          conflicting[{r[0].as<std::string>(), r[1].as<int64_t>()}] = r[2].as<double>();
-      }
-      for (const auto i : w.candidates) {
-        const auto& p = (*w.points)[i];
-        const auto it = conflicting.find({p.feature_id, to_micros(p.ts)});
-        if (it != conflicting.end()) out.conflicts.push_back({i, it->second});
-      }
+    const auto book = pre_write_bookkeeping(w);
+    if (w.candidates.empty()) {
+      write_bookkeeping(tx, book);
+      tx.commit();
+      return out;
     }
-    record_counts_and_rejects(tx, w, out);
+    stage_candidates(tx, w);
+    // One statement: insert new points; a stored point with another value gets a no-op
+    // update (its columns unchanged) only so that RETURNING reports it as a conflict; an
+    // identical point is neither written nor returned. Only inserted points move `latest`.
+    // Inserted rows carry this transaction's now() (xmax is not available on a partitioned
+    // table); a stored row always has an earlier transaction's.
+    const auto rows = tx.exec_params(
+        std::string("WITH ") + kCountsAndRejectsCtes +
+            ", ins AS (INSERT INTO fs.features_values AS v "
+            "(feature_id, ts, value, confidence, meta, evidence) "
+            "SELECT DISTINCT ON (feature_id, ts) feature_id, ts, value, confidence, meta, evidence "
+            "FROM fs_publish_stage ORDER BY feature_id, ts, ord "
+            "ON CONFLICT (feature_id, ts) DO UPDATE SET ingested_at = v.ingested_at "
+            "WHERE v.value <> EXCLUDED.value "
+            "RETURNING v.feature_id, v.ts, v.value, (v.ingested_at = now()) AS inserted), "
+            "newest AS (SELECT DISTINCT ON (feature_id) feature_id, ts FROM ins WHERE inserted "
+            "ORDER BY feature_id, ts DESC), "
+            "lat AS (INSERT INTO fs.features_latest AS l "
+            "(feature_id, ts, value, confidence, meta, evidence) "
+            "SELECT DISTINCT ON (s.feature_id) s.feature_id, s.ts, s.value, s.confidence, s.meta, "
+            "s.evidence FROM newest n JOIN fs_publish_stage s USING (feature_id, ts) "
+            "ORDER BY s.feature_id, s.ord "
+            "ON CONFLICT (feature_id) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value, "
+            "confidence = EXCLUDED.confidence, meta = EXCLUDED.meta, evidence = EXCLUDED.evidence, "
+            "ingested_at = now() WHERE EXCLUDED.ts > l.ts) "
+            "SELECT feature_id, " +
+            sql_micros_of("ts") +
+            ", value FROM ins WHERE NOT inserted "
+            "UNION ALL SELECT NULL, count(*), 0 FROM ins WHERE inserted",
+        book.rejects.dump(), book.counts.dump());
+    std::map<std::pair<std::string, int64_t>, double> conflicting;
+    for (const auto& r : rows) {
+      if (r[0].is_null())
+        out.stored = r[1].as<long>();
+      else
+        conflicting[{r[0].as<std::string>(), r[1].as<int64_t>()}] = r[2].as<double>();
+    }
+    for (const auto i : w.candidates) {
+      const auto& p = (*w.points)[i];
+      const auto it = conflicting.find({p.feature_id, to_micros(p.ts)});
+      if (it != conflicting.end()) out.conflicts.push_back({i, it->second});
+    }
+    if (!out.conflicts.empty()) write_bookkeeping(tx, conflict_bookkeeping(w, out.conflicts));
     tx.commit();
     return out;
   });
