@@ -94,4 +94,18 @@ json flip_alert_payload(const RegimeDay& d) {
                           format_date(d.date) + "); unconfirmed for now"}};
 }
 
+std::vector<RegimeMetric> regime_metrics(const RegimeDay& d) {
+  std::vector<RegimeMetric> out{{"liquidity_score", "block", "total", d.smoothed}};
+  for (const auto c : kComponents) {
+    const auto& v = d.components[static_cast<std::size_t>(c)];
+    if (v) out.push_back({"liquidity_score", "block", to_string(c), *v});
+  }
+  for (const auto r : {Regime::GREEN, Regime::YELLOW, Regime::RED})
+    out.push_back({"liquidity_regime_state", "state", to_string(r), d.state == r ? 1.0 : 0.0});
+  for (const auto& f : d.feeds)
+    if (f.z) out.push_back({"liquidity_component_zscore", "component", f.feature_id, *f.z});
+  out.push_back({"liquidity_coherence", "", "", d.coherence});
+  return out;
+}
+
 }  // namespace usdcop::liquidity

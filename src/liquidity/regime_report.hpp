@@ -28,6 +28,16 @@ nlohmann::json hints_json(const RegimeDay& day);
 // published (spec 12). One encoder so that the future alerts system decodes the same fields.
 nlohmann::json flip_alert_payload(const RegimeDay& day);
 inline constexpr const char* kAlertsChannel = "usdcop_alerts";
+
+// Spec 10's gauges for one regime day: liquidity_score{block=total|gl|cn|mp} (the smoothed score
+// and the components), liquidity_regime_state{state} (1 for the published state, 0 for the
+// others), liquidity_component_zscore{component} (each feed's z-score, by feature id),
+// liquidity_coherence.
+struct RegimeMetric {
+  std::string name, label_name, label_value;
+  double value = 0;
+};
+std::vector<RegimeMetric> regime_metrics(const RegimeDay& day);
 inline constexpr const char* kFlipAlertKind = "liquidity_green_to_red_candidate";
 
 }  // namespace usdcop::liquidity

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "fstore/feature_metrics.hpp"
 #include "fstore/feature_query.hpp"
 
 using namespace usdcop;
@@ -113,4 +114,27 @@ TEST(QualityGates, CoverageFreshnessRangeAndFailureRate) {
   EXPECT_FALSE(g.freshness_ok);  // 36 h + 1 s > 1.5 x 24 h
   EXPECT_FALSE(g.failure_rate_ok);
   EXPECT_FALSE(evaluate_quality(s, {}, 1.0, std::nullopt, {}, now).freshness_ok);  // no data
+}
+
+TEST(Metrics, PublishAndQuerySamples) {
+  std::vector<FeaturePoint> pts{pt("2025-01-01T00:00:00Z", 1), pt("2025-01-02T00:00:00Z", 2),
+                                pt("2025-01-03T00:00:00Z", 3)};
+  PublishResult r;
+  r.errors = {{1, "bad"}};
+  const auto s = publish_metric_samples(pts, r);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].name, "feature_ingest_total");
+  EXPECT_EQ(s[0].value, 2);
+  EXPECT_EQ(s[1].name, "feature_ingest_fail_total");
+  EXPECT_EQ(s[1].value, 1);
+  QueryResult q;
+  FeatureSeries f;
+  f.feature_id = kFeature;
+  f.coverage = 0.5;
+  f.quality.freshness_s = 60;
+  q.features.push_back(f);
+  const auto g = query_metric_samples(q);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].name, "feature_freshness_seconds");
+  EXPECT_EQ(g[1].value, 0.5);
 }

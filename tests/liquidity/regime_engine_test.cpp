@@ -121,3 +121,24 @@ TEST(RegimeReport, LatestScoreboardHintsAndAlertPayload) {
   EXPECT_EQ(alert["kind"], kFlipAlertKind);
   EXPECT_EQ(alert["date"], format_date(d.date));
 }
+
+TEST(RegimeReport, MetricsOfSpec10) {
+  const auto days = compute_regime(small_config(), small_series(), kD0 + std::chrono::days(4));
+  const auto m = regime_metrics(days.back());
+  int states = 0;
+  double state_sum = 0;
+  bool total = false, coherence = false;
+  for (const auto& s : m) {
+    if (s.name == "liquidity_regime_state") {
+      ++states;
+      state_sum += s.value;
+    }
+    if (s.name == "liquidity_score" && s.label_value == "total")
+      total = s.value == days.back().smoothed;
+    if (s.name == "liquidity_coherence") coherence = s.value == days.back().coherence;
+  }
+  EXPECT_EQ(states, 3);
+  EXPECT_EQ(state_sum, 1.0);
+  EXPECT_TRUE(total);
+  EXPECT_TRUE(coherence);
+}
