@@ -101,3 +101,20 @@ TEST(SeededScenario, DexOutageMakesItsFeedStaleAndHalvesConfidence) {
   EXPECT_TRUE(at(days, 331).stale_feeds.empty());  // 2 days old = ttl: not yet stale
   EXPECT_TRUE(at(days, 335).stale_feeds.empty());
 }
+
+// The CLI seeds up to "today": the weekday alignment of the weekly and business-day feeds
+// changes with the end date, and the stated sequence must hold for every alignment.
+TEST(SeededScenario, SequenceHoldsForEveryWeekdayAlignment) {
+  const std::vector<Regime> expected{Regime::YELLOW, Regime::GREEN, Regime::YELLOW, Regime::RED,
+                                     Regime::YELLOW, Regime::GREEN, Regime::YELLOW};
+  const auto cfg = seeded_config();
+  for (uint64_t seed : {1, 3, 5}) {
+    for (int shift = 0; shift < 14; ++shift) {
+      const Date end = kEnd + std::chrono::days(shift);
+      const auto t = state_transitions(compute_regime(cfg, generate_feeds(kDays, seed, end), end));
+      std::vector<Regime> states;
+      for (const auto& [d, s] : t) states.push_back(s);
+      EXPECT_EQ(states, expected) << "seed " << seed << " end " << format_date(end);
+    }
+  }
+}
