@@ -187,6 +187,28 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
   });
 }
 
+namespace {
+// Four-eyes beyond the requester (spec 12): neither the principal who registered the model nor
+// the one who trained its run (recorded as run.json's trained_by) may cast the manual vote.
+void require_independent_voter(pqxx::work& tx, const std::string& model_id,
+                               const std::string& voter) {
+  const auto reg = tx.exec_params(
+      "SELECT actor FROM system.audit_log WHERE action = 'model.register' AND object_type = "
+      "'model' AND object_id = $1 ORDER BY id LIMIT 1",
+      model_id);
+  if (!reg.empty() && reg[0][0].as<std::string>() == voter) {
+    throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' registered " + model_id +
+                                         " and may not vote on its promotion; another person must");
+  }
+  const auto trainer = tx.exec_params(
+      "SELECT config #>> '{run,trained_by}' FROM ml.model_registry WHERE model_id = $1", model_id);
+  if (!trainer.empty() && !trainer[0][0].is_null() && trainer[0][0].as<std::string>() == voter) {
+    throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' trained " + model_id +
+                                         " and may not vote on its promotion; another person must");
+  }
+}
+}  // namespace
+
 models::PromotionRequest PgPromotions::vote(const std::string& request_id,
                                             const models::ManualVote& vote,
                                             const std::string& correlation_id) {
@@ -202,6 +224,7 @@ models::PromotionRequest PgPromotions::vote(const std::string& request_id,
     if (q.final_decision != "pending")
       throw Error(ErrorKind::conflict,
                   "request " + request_id + " was already decided (" + q.final_decision + ")");
+    require_independent_voter(tx, q.model_id, vote.voter);
     const models::FinalDecision decision =
         models::decide_production(q.requested_by, q.auto_vote_status == "passed", vote);
     const bool promotes = decision == models::FinalDecision::promoted ||
