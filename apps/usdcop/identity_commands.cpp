@@ -40,25 +40,41 @@ nlohmann::json to_json(const store::TokenRecord& t) {
 }
 
 // The new user-only file (0600) for a token, created before the token so a bad path loses
-// nothing; -1 without --out.
-int open_token_file(const std::string& out) {
-  if (out.empty()) return -1;
-  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error(ErrorKind::invalid_input, "--out " + out + ": cannot create the file (" +
-                                              std::strerror(errno) + "); it must not exist yet");
+// nothing, and removed again when the token could not be created.
+class TokenFile {
+ public:
+  explicit TokenFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      throw Error(ErrorKind::invalid_input, "--out " + path_ + ": cannot create the file (" +
+                                                std::strerror(errno) + "); it must not exist yet");
+    }
   }
-  return fd;
-}
+  ~TokenFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0 && !written_) ::unlink(path_.c_str());
+  }
+  TokenFile(const TokenFile&) = delete;
+  TokenFile& operator=(const TokenFile&) = delete;
+  const std::string& path() const { return path_; }
+  void write(const std::string& secret) {
+    if (fd_ < 0) return;
+    const std::string line = secret + "\n";
+    written_ = ::write(fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    if (!written_) throw Error(ErrorKind::unavailable, "--out " + path_ + ": write failed");
+  }
 
-// The secret goes to the file of open_token_file() or, without --out, to stdout once.
-void deliver(const store::IssuedToken& issued, int fd, const std::string& out, bool json) {
-  if (fd >= 0) {
-    const std::string line = issued.secret + "\n";
-    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-    ::close(fd);
-    if (!ok) throw Error(ErrorKind::unavailable, "--out " + out + ": write failed");
-  }
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool written_ = false;
+};
+
+// The secret goes to the TokenFile or, without --out, to stdout once.
+void deliver(const store::IssuedToken& issued, TokenFile& file, bool json) {
+  file.write(issued.secret);
+  const std::string& out = file.path();
   auto j = to_json(issued.record);
   if (out.empty())
     j["token"] = issued.secret;
@@ -147,8 +163,8 @@ void add_token_issue_commands(CLI::App& group) {
   boot->add_flag("--json", o->json, "Machine-readable output");
   boot->callback([o] {
     store::PgPrincipals principals(open_app_database().pool());
-    const int fd = open_token_file(o->out);
-    deliver(principals.bootstrap({o->name, "bootstrap", {}, o->days}), fd, o->out, o->json);
+    TokenFile file(o->out);
+    deliver(principals.bootstrap({o->name, "bootstrap", {}, o->days}), file, o->json);
   });
   auto* create = group.add_subcommand("create", "Create a token for a principal (admin token)");
   create->add_option("--principal", o->principal, "Whose token")->required();
@@ -168,9 +184,8 @@ void add_token_issue_commands(CLI::App& group) {
       start = comma + 1;
     }
     store::PgPrincipals principals(open_app_database().pool());
-    const int fd = open_token_file(o->out);
-    deliver(principals.create_token({o->principal, o->label, scopes, o->days}, who), fd, o->out,
-            o->json);
+    TokenFile file(o->out);
+    deliver(principals.create_token({o->principal, o->label, scopes, o->days}, who), file, o->json);
   });
 }
 
@@ -195,8 +210,8 @@ void add_token_admin_commands(CLI::App& group) {
       return;
     }
     for (const auto& t : all) {
-      std::cout << std::setw(5) << t.id << "  " << std::left << std::setw(20) << t.principal
-                << std::setw(12) << t.name << " expires " << t.expires_at
+      std::cout << std::right << std::setw(5) << t.id << "  " << std::left << std::setw(20)
+                << t.principal << std::setw(12) << t.name << " expires " << t.expires_at
                 << (t.revoked_at.empty() ? "" : "  revoked " + t.revoked_at) << "\n";
     }
   });

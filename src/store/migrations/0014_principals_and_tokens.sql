@@ -34,3 +34,9 @@ CREATE INDEX api_tokens_principal_idx ON system.api_tokens (principal_id);
 ALTER TABLE system.audit_log
   ADD COLUMN prev_hash text CHECK (prev_hash ~ '^([0-9a-f]{64})?$'),
   ADD COLUMN row_hash text CHECK (row_hash ~ '^[0-9a-f]{64}$');
+
+-- Spec 12: a production request still pending after 14 days expires (PgPromotions::vote).
+ALTER TABLE ml.promotion_requests
+  DROP CONSTRAINT promotion_requests_final_decision_check,
+  ADD CONSTRAINT promotion_requests_final_decision_check
+    CHECK (final_decision IN ('pending', 'promoted', 'rejected', 'override_promoted', 'expired'));
