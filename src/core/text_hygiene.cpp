@@ -25,12 +25,22 @@ long next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
-bool whitespace_or_invisible(long c) {
-  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0xAD ||
-         c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x1680 || c == 0x180E ||
-         (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
-         (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 || c == 0xFEFF || c == 0xFFA0 ||
+bool whitespace(long c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+// Zero-width, joiners, direction marks, BOM, soft hyphen, variation selectors, Hangul fillers.
+bool invisible(long c) {
+  return c == 0xAD || c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x180E ||
+         (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2060 && c <= 0x206F) || c == 0x3164 || c == 0xFEFF || c == 0xFFA0 ||
          (c >= 0xFE00 && c <= 0xFE0F);
+}
+
+bool whitespace_or_invisible(long c) {
+  return whitespace(c) || invisible(c);
 }
 
 bool control(long c) {
@@ -70,7 +80,10 @@ void require_reason(std::string_view text, std::string_view field, std::size_t m
                                               " characters long; at most " +
                                               std::to_string(max_chars) + " are allowed");
   }
-  std::size_t visible = 0;
+  // Characters that count: not invisible, and not whitespace before the first or after the
+  // last visible one.
+  std::size_t counted = 0, pending_spaces = 0;
+  bool started = false;
   for (std::size_t i = 0; i < text.size();) {
     const long c = next_code_point(text, i);
     if (control(c) && c != '\n' && c != '\t') {
@@ -78,13 +91,20 @@ void require_reason(std::string_view text, std::string_view field, std::size_t m
       std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
       throw Error(ErrorKind::invalid_input, f + ": holds a control character (" + hex + ")");
     }
-    if (!whitespace_or_invisible(c)) ++visible;
+    if (invisible(c)) continue;
+    if (whitespace(c)) {
+      if (started) ++pending_spaces;
+      continue;
+    }
+    counted += pending_spaces + 1;
+    pending_spaces = 0;
+    started = true;
   }
-  if (visible < min_chars) {
-    throw Error(ErrorKind::invalid_input, f + ": must have at least " + std::to_string(min_chars) +
-                                              " visible characters (got " +
-                                              std::to_string(visible) +
-                                              "; spaces and invisible characters do not count)");
+  if (counted < min_chars) {
+    throw Error(ErrorKind::invalid_input,
+                f + ": must be at least " + std::to_string(min_chars) + " characters (got " +
+                    std::to_string(counted) +
+                    "; surrounding spaces and invisible characters do not count)");
   }
 }
 
