@@ -159,6 +159,7 @@ void add_backtest(CLI::App& app) {
       backtest::BacktestRecord rec;
       rec.model_id = model.model_id;
       rec.model_version = model.model_version;
+      rec.model_sha256 = model.bundle.run.model_hash;
       rec.start_date = from_day;
       rec.end_date = to_day;
       rec.period_type = o->period;

@@ -16,6 +16,7 @@ namespace usdcop::backtest {
 struct BacktestRecord {
   std::string model_id;
   std::string model_version;
+  std::string model_sha256;  // sha256 of the actor.bin that ran (the registered model_hash)
   Date start_date{}, end_date{};
   std::string period_type = "custom";  // validation | test | custom
   bool is_out_of_sample = false;

@@ -21,17 +21,17 @@ std::string PgBacktestStore::save(const backtest::BacktestRecord& rec,
         "total_pnl, "
         "total_return_pct, profit_factor, metrics, trades, equity_curve, daily_returns, config, "
         "signature, "
-        "run_source, created_by) "
+        "run_source, created_by, model_sha256) "
         "SELECT $1, NULLIF($2, ''), $3::date, $4::date, $5, $7, (j->>'total_trades')::int, "
         "(j->>'win_rate')::float8, (j->>'sharpe_ratio')::float8, (j->>'sortino_ratio')::float8, "
         "(j->>'max_drawdown_pct')::float8, (j->>'total_pnl')::float8, "
         "(j->>'total_return_pct')::float8, "
         "(j->>'profit_factor')::float8, j, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13, "
-        "NULLIF($14, '') FROM m RETURNING backtest_uuid::text",
+        "NULLIF($14, ''), NULLIF($15, '') FROM m RETURNING backtest_uuid::text",
         rec.model_id, rec.model_version, format_date(rec.start_date), format_date(rec.end_date),
         rec.period_type, rec.metrics.dump(), rec.is_out_of_sample, rec.trades.dump(),
         rec.equity_curve.dump(), rec.daily_returns.dump(), rec.config.dump(), rec.signature,
-        rec.run_source, rec.created_by);
+        rec.run_source, rec.created_by, rec.model_sha256);
     if (!risk_events.empty()) {
       auto events = nlohmann::json::array();
       for (const auto& e : risk_events) events.push_back(trading::to_json(e));

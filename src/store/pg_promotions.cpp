@@ -12,6 +12,24 @@ namespace usdcop::store {
 
 namespace {
 
+// Spec 12: the backtest must have run the registered actor (its recorded model_sha256).
+void require_backtest_of_registered_actor(pqxx::work& tx, const std::string& backtest_id,
+                                          const models::ModelRecord& m) {
+  const auto r = tx.exec_params(
+      "SELECT model_sha256 FROM ml.backtest_results WHERE backtest_uuid = $1::uuid", backtest_id);
+  if (r.empty() || r[0][0].is_null()) {
+    throw Error(ErrorKind::conflict, "--backtest: backtest " + backtest_id +
+                                         " records no model hash (it predates them); run `usdcop "
+                                         "backtest --model " +
+                                         m.model_id + "` again");
+  }
+  if (r[0][0].as<std::string>() != m.model_hash) {
+    throw Error(ErrorKind::integrity, "--backtest: backtest " + backtest_id + " ran actor.bin " +
+                                          r[0][0].as<std::string>() + ", not the registered " +
+                                          m.model_hash + " of " + m.model_id);
+  }
+}
+
 models::PromotionRequest load_request(pqxx::transaction_base& tx, const std::string& id,
                                       bool for_update) {
   const auto r = tx.exec_params("SELECT " + kRequestColumns +
@@ -112,6 +130,7 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
       throw Error(ErrorKind::invalid_input, "--backtest: backtest " + req.backtest_id +
                                                 " is of model '" + bt.model_id + "', not '" +
                                                 m.model_id + "'");
+    require_backtest_of_registered_actor(tx, req.backtest_id, m);
     models::ProductionFacts facts;
     if (req.stage == models::Stage::production)
       facts = production_facts(tx, m, req.skip_staging_time);

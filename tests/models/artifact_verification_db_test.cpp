@@ -133,3 +133,29 @@ TEST_F(ArtifactVerification, AStaleRequestExpiresAndTheAutoVoteIsRecomputed) {
   EXPECT_NE(decided.auto_vote_status, "pending");
   EXPECT_NE(decided.final_decision, "pending");
 }
+
+// Spec 12: a backtest records the actor it ran; one of another actor, or one without a hash
+// (stored before the column existed), cannot support a promotion.
+TEST_F(ArtifactVerification, ABacktestOfAnotherActorCannotSupportAPromotion) {
+  usdcop::testing::register_model(db.pool(), tmp.path(), "m_bt");
+  const auto other =
+      usdcop::testing::insert_backtest(db.pool(), "m_bt", usdcop::testing::passing_backtest());
+  usdcop::testing::exec_sql(db.pool(),
+                            "UPDATE ml.backtest_results SET model_sha256 = repeat('ab', "
+                            "32) WHERE backtest_uuid = '" +
+                                other + "'");
+  expect_integrity([&] {
+    promotions.request({"m_bt", models::Stage::staging, other, "first staging run"},
+                       usdcop::testing::actor("alice"));
+  });
+  usdcop::testing::exec_sql(db.pool(), "UPDATE ml.backtest_results SET model_sha256 = NULL");
+  try {
+    promotions.request({"m_bt", models::Stage::staging, other, "first staging run"},
+                       usdcop::testing::actor("alice"));
+    ADD_FAILURE() << "a backtest without a model hash must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict) << e.what();
+    EXPECT_NE(std::string(e.what()).find("backtest --model m_bt"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count_sql(db.pool(), "SELECT count(*) FROM ml.promotion_requests"), 0);
+}

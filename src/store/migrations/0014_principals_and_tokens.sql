@@ -40,3 +40,8 @@ ALTER TABLE ml.promotion_requests
   DROP CONSTRAINT promotion_requests_final_decision_check,
   ADD CONSTRAINT promotion_requests_final_decision_check
     CHECK (final_decision IN ('pending', 'promoted', 'rejected', 'override_promoted', 'expired'));
+
+-- Spec 12: a stored backtest names the actor it ran (sha256 of actor.bin); a promotion refuses
+-- a backtest of another hash, or one stored before this column existed.
+ALTER TABLE ml.backtest_results
+  ADD COLUMN model_sha256 text CHECK (model_sha256 ~ '^[0-9a-f]{64}$');
