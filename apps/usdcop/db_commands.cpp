@@ -8,6 +8,7 @@
 
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "policy_seed.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/pg_cluster.hpp"
@@ -67,6 +68,7 @@ void add_db_commands(CLI::App& app) {
     store::PgCluster cluster;
     const auto outcome = cluster.start(*fresh);
     const auto report = store::migrate(cluster.owner_url());
+    seed_policies(cluster.url());
     if (*start_json) {
       print_json({{"external", false},
                   {"initialized", outcome.initialized},
@@ -209,6 +211,7 @@ void add_db_commands(CLI::App& app) {
     store::ensure_database_running();
     const std::string url = store::owner_database_url();
     const auto report = store::migrate(url);
+    seed_policies(store::database_url());
     if (*mig_json) {
       print_json({{"url", store::mask_password(url)},
                   {"version_before", report.version_before},

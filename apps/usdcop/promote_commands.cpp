@@ -9,6 +9,7 @@
 #include "core/text_hygiene.hpp"
 #include "models/promotion_policy.hpp"
 #include "models_cli.hpp"
+#include "store/pg_policies.hpp"
 #include "store/pg_promotions.hpp"
 
 namespace usdcop::cli {
@@ -60,7 +61,8 @@ void add_request(CLI::App& promote) {
     const auto actor =
         authenticated_actor(o->token_file, o->skip ? models::Role::admin : models::Role::operator_,
                             o->skip ? "promote request --skip-staging-time" : "promote request");
-    store::PgPromotions promotions(open_app_database().pool(), models::load_promotion_thresholds());
+    auto& pool = open_app_database().pool();
+    store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
     const auto r = promotions.request(
         {o->model, models::parse_stage(o->stage), o->backtest, o->reason, o->skip}, actor);
     if (o->json)
@@ -104,7 +106,8 @@ void add_vote(CLI::App& promote) {
     vote.approve = o->approve;
     vote.comment = o->comment;
     models::apply_checklist(o->checklist, vote);
-    store::PgPromotions promotions(open_app_database().pool(), models::load_promotion_thresholds());
+    auto& pool = open_app_database().pool();
+    store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
     const auto q = promotions.vote(o->request, vote, new_request_id());
     if (o->json)
       print_json(models::to_json(q));
@@ -165,9 +168,15 @@ void add_show(CLI::App& promote) {
 }
 
 void add_thresholds(CLI::App& promote) {
-  auto* c =
-      promote.add_subcommand("thresholds", "The promotion gates of config/promotion.yaml (JSON)");
-  c->callback([] { print_json(models::to_json(models::load_promotion_thresholds())); });
+  auto* c = promote.add_subcommand(
+      "thresholds", "The promotion gates in force (the database's policy, else the seed file)");
+  c->callback([] {
+    nlohmann::json source;
+    auto j =
+        models::to_json(store::active_promotion_thresholds(open_app_database().pool(), &source));
+    j["policy"] = source;
+    print_json(j);
+  });
 }
 
 void add_promote_commands(CLI::App& app) {

@@ -29,6 +29,9 @@ BEGIN
   END LOOP;
   REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON system.audit_log FROM usdcop_app;
   REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON system.schema_migrations FROM usdcop_app;
+  IF to_regclass('system.policies') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON system.policies FROM usdcop_app;  -- versions are kept
+  END IF;
   REVOKE EXECUTE ON PROCEDURE system.grant_application_privileges() FROM usdcop_app, PUBLIC;
 END
 $$;

@@ -45,3 +45,18 @@ ALTER TABLE ml.promotion_requests
 -- a backtest of another hash, or one stored before this column existed.
 ALTER TABLE ml.backtest_results
   ADD COLUMN model_sha256 text CHECK (model_sha256 ~ '^[0-9a-f]{64}$');
+
+-- Spec 12: the promotion policy and the risk/trading profiles are owned by the database,
+-- versioned with the sha256 of their canonical JSON; `usdcop policy apply` (admin, audited)
+-- adds a version, the newest is active. The YAML files under config/ are seeds.
+CREATE TABLE system.policies (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('promotion', 'risk', 'trading')),
+  version integer NOT NULL CHECK (version >= 1),
+  source_yaml text NOT NULL,
+  canonical_json text NOT NULL,
+  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  applied_by text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (kind, version)
+);
