@@ -12,15 +12,17 @@ END
 $$;
 
 -- Re-run by `usdcop db migrate` after every run (store/migrations.cpp), so the tables of later
--- migrations get the same grants without each migration repeating them. Tables are readable and
+-- migrations (and schemas) get the same grants without each migration repeating them. Tables are readable and
 -- writable; the exceptions are the append-only audit log (INSERT and SELECT only) and the
 -- migration bookkeeping (SELECT only).
 CREATE OR REPLACE PROCEDURE system.grant_application_privileges() LANGUAGE plpgsql AS $$
 DECLARE
   s text;
 BEGIN
-  FOR s IN SELECT nspname FROM pg_namespace
-           WHERE nspname IN ('system', 'market', 'features', 'ml', 'trading', 'monitor', 'events')
+  -- Every schema the owner (the migrating role) made, so later modules' schemas are covered.
+  FOR s IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+           WHERE r.rolname = current_user AND n.nspname NOT LIKE 'pg\_%'
+             AND n.nspname <> 'information_schema'
   LOOP
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO usdcop_app', s);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO usdcop_app', s);
