@@ -37,6 +37,19 @@ DemoStep required_step(const std::vector<std::string>& args, bool json) {
   return step;
 }
 
+// A viewer may look but not ask: the refusal (exit 5) is audited.
+void show_viewer_refused(const std::string& model, const std::string& backtest,
+                         const DemoTokenFiles& tokens) {
+  const auto refused = run_demo_step(
+      {"promote", "request", model, "--stage", "staging", "--backtest", backtest, "--reason",
+       "demo: a viewer tries to ask for a promotion", "--token-file", tokens.viewer},
+      false);
+  if (refused.status != kConflict)
+    throw Error(ErrorKind::internal,
+                "the demo viewer was not refused (exit " + std::to_string(refused.status) + ")");
+  std::cout << "demo-viewer was refused (exit 5), as a viewer must be; the attempt is audited\n";
+}
+
 // Stages 4..8: the model life cycle through the CLI, as an operator would run it.
 void run_model_life_cycle(const std::string& experiment, long timesteps, int stages,
                           const DemoTokenFiles& tokens) {
@@ -83,15 +96,7 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
             << model << "/report.html\n";
 
   std::cout << "\n== 8/" << stages << " promotion (auto vote, then four-eyes manual vote)\n";
-  // A viewer may look but not ask: the refusal (exit 5) is audited.
-  const auto refused = run_demo_step(
-      {"promote", "request", model, "--stage", "staging", "--backtest", uuid, "--reason",
-       "demo: a viewer tries to ask for a promotion", "--token-file", tokens.viewer},
-      false);
-  if (refused.status != kConflict)
-    throw Error(ErrorKind::internal,
-                "the demo viewer was not refused (exit " + std::to_string(refused.status) + ")");
-  std::cout << "demo-viewer was refused (exit 5), as a viewer must be; the attempt is audited\n";
+  show_viewer_refused(model, uuid, tokens);
   const auto staging = run_demo_step(
       {"promote", "request", model, "--stage", "staging", "--backtest", uuid, "--reason",
        "demo: short PPO run on the demo market", "--token-file", tokens.researcher},
