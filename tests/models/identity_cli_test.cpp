@@ -192,3 +192,30 @@ TEST_F(IdentityCli, FourEyesComparesTokenIdentities) {
   EXPECT_NE(
       run("promote vote " + rid + " --approve --comment x --as dave --role admin", dave).status, 0);
 }
+
+// The probes of issue 12: each gets a clear refusal (exit 2 naming the field) and changes
+// nothing; a formula stored in a reason leaves the CSV export as text.
+TEST_F(IdentityCli, BadInputProbesAreRefusedAndChangeNothing) {
+  const std::string alice = usdcop::testing::make_token(db, "alice", "operator");
+  const auto dir = usdcop::testing::write_run_directory(tmp.path(), "ppo_probe", {.seed = 9});
+  ASSERT_EQ(run("models register " + dir.string(), alice).status, 0);
+  const auto bt =
+      usdcop::testing::insert_backtest(db.pool(), "ppo_probe", usdcop::testing::passing_backtest());
+  const std::string request = "promote request ppo_probe --stage staging --backtest " + bt;
+  const std::string five_a = "\xC3\xA1\xC3\xA1\xC3\xA1\xC3\xA1\xC3\xA1";  // 10 bytes
+  std::string zero_width;
+  for (int i = 0; i < 10; ++i) zero_width += "\xE2\x80\x8B";
+  for (const std::string& reason :
+       {five_a, zero_width, std::string(120000, 'x'), std::string("checked \x1b[2J twice")}) {
+    const auto r = run(request + " --reason '" + reason + "'", alice);
+    EXPECT_EQ(r.status, 2) << r.err.substr(0, 200);
+    EXPECT_NE(r.err.find("reason:"), std::string::npos) << r.err.substr(0, 200);
+  }
+  EXPECT_EQ(count_sql(db.pool(), "SELECT count(*) FROM ml.promotion_requests"), 0);
+
+  const auto ok = run(request + " --reason '=HYPERLINK(\"http://evil\",\"click\")'", alice);
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  const auto csv = run("audit export --from 2000-01-01 --to 2100-01-01 --format csv");
+  EXPECT_EQ(csv.out.find(",=HYPERLINK"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("'=HYPERLINK"), std::string::npos) << csv.out;
+}
