@@ -27,6 +27,22 @@ identity::Identity authenticate_command(const std::string& token_file, models::R
   return who;
 }
 
+void audit_refusals(const std::string& actor, const std::string& action,
+                    const std::function<void()>& run) {
+  try {
+    run();
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::unavailable || e.kind() == ErrorKind::internal) throw;
+    try {
+      store::PgPrincipals(open_app_database().pool())
+          .record_denied(actor, action, e.what(), "command.refused");
+    } catch (const std::exception&) {
+      // The refusal itself is what the caller must see.
+    }
+    throw;
+  }
+}
+
 store::Actor authenticated_actor(const std::string& token_file, models::Role needed,
                                  const std::string& action) {
   const auto who = authenticate_command(token_file, needed, action);

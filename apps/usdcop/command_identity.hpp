@@ -3,6 +3,7 @@
 // token given by --token-file FILE or USDCOP_TOKEN, never a name typed on the command line.
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 
 #include "identity/token.hpp"
@@ -19,6 +20,12 @@ void add_token_option(CLI::App& command, std::string& file);
 // refusals are audited (`auth.denied`, naming `action`).
 identity::Identity authenticate_command(const std::string& token_file, models::Role needed,
                                         const std::string& action);
+// Runs an authenticated governance action; when the rules refuse it (Error invalid_input,
+// not_found, conflict or integrity: four-eyes, a decided request, a bad reason, a hash), the
+// refusal is audited as `command.refused` (actor, attempted command, reason) and rethrown.
+void audit_refusals(const std::string& actor, const std::string& action,
+                    const std::function<void()>& run);
+
 // The same, as the actor of the command's audit rows (with a fresh request id).
 store::Actor authenticated_actor(const std::string& token_file, models::Role needed,
                                  const std::string& action);

@@ -205,7 +205,10 @@ void add_rollback(CLI::App& models) {
     store::PgModelRegistry registry(open_app_database().pool());
     std::optional<std::string> to;
     if (!o->to.empty()) to = o->to;
-    const auto r = registry.rollback(to, o->reason, actor, std::string(features::kBuilderVersion));
+    store::RollbackResult r;
+    audit_refusals(actor.name, "models rollback", [&] {
+      r = registry.rollback(to, o->reason, actor, std::string(features::kBuilderVersion));
+    });
     if (o->json) {
       print_json({{"success", true},
                   {"previous_model", r.previous_model},

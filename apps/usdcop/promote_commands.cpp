@@ -63,8 +63,11 @@ void add_request(CLI::App& promote) {
                             o->skip ? "promote request --skip-staging-time" : "promote request");
     auto& pool = open_app_database().pool();
     store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
-    const auto r = promotions.request(
-        {o->model, models::parse_stage(o->stage), o->backtest, o->reason, o->skip}, actor);
+    models::PromotionRequest r;
+    audit_refusals(actor.name, "promote request", [&] {
+      r = promotions.request(
+          {o->model, models::parse_stage(o->stage), o->backtest, o->reason, o->skip}, actor);
+    });
     if (o->json)
       print_json(models::to_json(r));
     else
@@ -105,10 +108,13 @@ void add_vote(CLI::App& promote) {
     vote.role = who.role;
     vote.approve = o->approve;
     vote.comment = o->comment;
-    models::apply_checklist(o->checklist, vote);
     auto& pool = open_app_database().pool();
     store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
-    const auto q = promotions.vote(o->request, vote, new_request_id());
+    models::PromotionRequest q;
+    audit_refusals(who.principal, "promote vote", [&] {
+      models::apply_checklist(o->checklist, vote);
+      q = promotions.vote(o->request, vote, new_request_id());
+    });
     if (o->json)
       print_json(models::to_json(q));
     else

@@ -119,11 +119,11 @@ IssuedToken insert_token(pqxx::work& tx, const PrincipalRecord& p, const TokenRe
 }  // namespace
 
 void PgPrincipals::record_denied(const std::string& actor, const std::string& action,
-                                 const std::string& reason) {
+                                 const std::string& reason, const std::string& audit_action) {
   guard_connection("auditing a refusal", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "auth_denied");
-    auto e = audit(actor, models::Role::viewer, "auth.denied", "command", action);
+    auto e = audit(actor, models::Role::viewer, audit_action, "command", action);
     e.role.clear();
     e.reason = sanitize_utf8(reason);
     e.details = {{"attempted", action}};

@@ -49,9 +49,10 @@ class PgPrincipals {
   identity::Identity authenticate(const std::string& secret);
   // Error(conflict) naming the action and the role needed when `who` has less (audited).
   void require_role(const identity::Identity& who, models::Role needed, const std::string& action);
-  // An audit row `auth.denied` (actor: the principal or "anonymous"), in its own transaction.
-  void record_denied(const std::string& actor, const std::string& action,
-                     const std::string& reason);
+  // An audit row `audit_action` (default `auth.denied`; actor: the principal or "anonymous";
+  // object: the attempted command; reason: why it was refused), in its own transaction.
+  void record_denied(const std::string& actor, const std::string& action, const std::string& reason,
+                     const std::string& audit_action = "auth.denied");
 
   PrincipalRecord add(const std::string& name, models::Role role, const identity::Identity& by);
   std::vector<PrincipalRecord> list();

@@ -185,6 +185,12 @@ TEST_F(IdentityCli, FourEyesComparesTokenIdentities) {
   const auto registrar = run(approve, alice);
   EXPECT_EQ(registrar.status, 5);
   EXPECT_NE(registrar.err.find("registered ppo_eyes"), std::string::npos) << registrar.err;
+  // Both four-eyes refusals are audited (the vote itself rolled back).
+  EXPECT_EQ(count_sql(db.pool(),
+                      "SELECT count(*) FROM system.audit_log WHERE action = "
+                      "'command.refused' AND actor IN ('carol', 'alice') AND reason "
+                      "LIKE 'four-eyes%'"),
+            2);
   const auto ok = run(approve + " --json", dave);
   ASSERT_EQ(ok.status, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out)["manual_vote_by"], "dave");
