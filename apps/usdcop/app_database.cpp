@@ -45,10 +45,10 @@ class ClusterStopper {
   bool armed_ = false;
 };
 
-AppDatabase& open_app_database() {
+AppDatabase& open_app_database(bool migrate_first) {
   static ClusterStopper stopper;  // constructed first, so destroyed after the pool below
   static bool was_running = store::using_external_database() || store::PgCluster().running();
-  static PgAppDatabase db(store::prepare_database());
+  static PgAppDatabase db(migrate_first ? store::migrate_database() : store::prepare_database());
   if (!was_running) stopper.arm();
   return db;
 }

@@ -22,7 +22,10 @@ struct AppDatabase {
   virtual store::ConnectionPool& pool() = 0;
 };
 
-// Starts the managed cluster when needed, applies pending migrations, connects.
-AppDatabase& open_app_database();
+// Starts the managed cluster when needed and connects as the application role. The schema must
+// be current (Error(conflict) "run `usdcop db migrate`" otherwise); with migrate_first (the
+// demo, which sets everything up like `db start`), pending migrations are applied first as
+// the owner role.
+AppDatabase& open_app_database(bool migrate_first = false);
 
 }  // namespace usdcop::cli

@@ -53,6 +53,37 @@ void add_export(CLI::App& audit) {
   });
 }
 
+void add_verify(CLI::App& audit) {
+  auto json = std::make_shared<bool>(false);
+  auto* c = audit.add_subcommand(
+      "verify", "Recompute the audit log's hash chain; name the first broken row (exit 6)");
+  c->add_flag("--json", *json, "Machine-readable output");
+  c->callback([json] {
+    store::PgAuditLog log(open_app_database().pool());
+    const auto v = log.verify();
+    if (*json) {
+      print_json({{"rows", v.rows},
+                  {"unchained", v.unchained},
+                  {"verified", v.verified},
+                  {"ok", !v.first_broken_id.has_value()},
+                  {"first_broken_id", v.first_broken_id ? nlohmann::json(*v.first_broken_id)
+                                                        : nlohmann::json(nullptr)},
+                  {"why", v.why},
+                  {"head_hash", v.head_hash}});
+    } else if (v.first_broken_id) {
+      std::cout << "BROKEN at audit row " << *v.first_broken_id << ": " << v.why << "\n"
+                << v.verified << " rows before it verify\n";
+    } else {
+      std::cout << "ok: " << v.verified << " chained rows verify"
+                << (v.unchained
+                        ? " (" + std::to_string(v.unchained) + " older rows predate the chain)"
+                        : "")
+                << "; head " << (v.head_hash.empty() ? "-" : v.head_hash) << "\n";
+    }
+    if (v.first_broken_id) throw ExitRequest{kIntegrity};
+  });
+}
+
 void print_lineage(const nlohmann::json& l) {
   auto s = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
   std::cout << "model " << s(l["model_id"]) << "\n";
@@ -88,6 +119,7 @@ void add_audit_commands(CLI::App& app) {
   auto* audit = app.add_subcommand("audit", "The append-only audit log (spec 05)");
   audit->require_subcommand(1);
   add_export(*audit);
+  add_verify(*audit);
 
   struct Opts {
     std::string model;

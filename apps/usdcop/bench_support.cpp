@@ -10,16 +10,18 @@
 namespace usdcop::cli {
 
 std::string fresh_bench_database(const std::string& name) {
-  const std::string url = store::ensure_database_running();
+  // A scratch database is maintenance: created and migrated by the owner role, used by the
+  // application role like any other.
+  const std::string app_url = store::ensure_database_running();
+  const std::string url = store::owner_database_url();
   {
     auto conn = store::open_connection(url);
     pqxx::nontransaction tx(*conn);
     tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
     tx.exec("CREATE DATABASE " + tx.quote_name(name));
   }
-  const std::string bench_url = store::url_with_database(url, name);
-  store::migrate(bench_url);
-  return bench_url;
+  store::migrate(store::url_with_database(url, name));
+  return store::url_with_database(app_url, name);
 }
 
 double thread_cpu_s() {

@@ -3,10 +3,12 @@
 
 #include "app_database.hpp"
 #include "cli_context.hpp"
+#include "command_identity.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/calendar.hpp"
 #include "features/decision_blocks.hpp"
+#include "core/text_hygiene.hpp"
 #include "market/data_check.hpp"
 #include "store/pg_feature_store.hpp"
 
@@ -76,26 +78,29 @@ void add_check(CLI::App& data) {
 
 void add_accept_flag(CLI::App& data) {
   struct Opts {
-    std::string variable, date, by, reason;
+    std::string variable, date, reason, token_file;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* c = data.add_subcommand("accept-flag", "Accept a flagged macro observation so features may use it (audited)");
   c->add_option("--variable", o->variable, "Catalog variable, e.g. brent")->required();
   c->add_option("--date", o->date, "Observation date YYYY-MM-DD")->required();
-  c->add_option("--as", o->by, "Who accepts it (recorded in the audit log)")->required();
+  add_token_option(*c, o->token_file);
   c->add_option("--reason", o->reason, "Why the value is genuine (at least 10 characters)")->required();
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
     const Date d = parse_date_or_throw(o->date, "--date");
     market::MacroCatalog::load().at(o->variable);  // refuses unknown variables with a clear message
-    if (o->reason.size() < 10) throw Error(ErrorKind::invalid_input, "--reason must be at least 10 characters");
+    require_reason(o->reason, "--reason", 10);
+    const auto who =
+        authenticate_command(o->token_file, models::Role::operator_, "data accept-flag");
     auto& db = open_app_database();
-    if (!db.macro().accept_flag(o->variable, d, o->by, o->reason)) {
+    const std::string& by = who.principal;
+    if (!db.macro().accept_flag(o->variable, d, by, o->reason)) {
       throw Error(ErrorKind::not_found, "no open flag for " + o->variable + " on " + o->date);
     }
-    if (o->json) print_json({{"variable", o->variable}, {"date", o->date}, {"accepted_by", o->by}});
-    else std::cout << "accepted " << o->variable << " " << o->date << " (by " << o->by << ")\n";
+    if (o->json) print_json({{"variable", o->variable}, {"date", o->date}, {"accepted_by", by}});
+    else std::cout << "accepted " << o->variable << " " << o->date << " (by " << by << ")\n";
   });
 }
 

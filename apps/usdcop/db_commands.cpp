@@ -8,6 +8,7 @@
 
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "policy_seed.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/pg_cluster.hpp"
@@ -66,7 +67,8 @@ void add_db_commands(CLI::App& app) {
     }
     store::PgCluster cluster;
     const auto outcome = cluster.start(*fresh);
-    const auto report = store::migrate(cluster.url());
+    const auto report = store::migrate(cluster.owner_url());
+    seed_policies(cluster.url());
     if (*start_json) {
       print_json({{"external", false},
                   {"initialized", outcome.initialized},
@@ -75,6 +77,8 @@ void add_db_commands(CLI::App& app) {
                   {"socket_dir", cluster.socket_dir().string()},
                   {"port", cluster.port()},
                   {"url", cluster.url()},
+                  {"owner_url", cluster.owner_url()},
+                  {"credentials_file", cluster.credentials_file().string()},
                   {"schema_version", report.version_after},
                   {"migrations_applied", migrations_json(report.applied)}});
       return;
@@ -83,7 +87,10 @@ void add_db_commands(CLI::App& app) {
       std::cout << "initialized a new cluster in " << cluster.data_dir().string() << "\n";
     std::cout << (outcome.started ? "started" : "already running") << ": PostgreSQL on socket "
               << cluster.socket_dir().string() << " (port " << cluster.port() << ")\n"
-              << "url: " << cluster.url() << "\n";
+              << "url: " << cluster.url() << "\n"
+              << "owner url (db migrate, db psql --owner): " << cluster.owner_url() << "\n"
+              << "passwords: " << cluster.credentials_file().string()
+              << " (only you can read it)\n";
     print_migration_report(report);
   });
 
@@ -131,6 +138,7 @@ void add_db_commands(CLI::App& app) {
       j["socket_dir"] = s.socket_dir.string();
       j["port"] = s.port;
       j["log_file"] = s.log_file.string();
+      j["credentials_file"] = s.credentials_file.string();
       j["initialized"] = s.initialized;
       j["pid"] = s.pid ? nlohmann::json(*s.pid) : nlohmann::json(nullptr);
     }
@@ -170,12 +178,17 @@ void add_db_commands(CLI::App& app) {
   });
 
   // db psql
-  auto* psql =
-      db->add_subcommand("psql", "Open psql on the database; arguments after -- go to psql");
+  auto* psql = db->add_subcommand(
+      "psql", "Open psql on the database as the application role; arguments after -- go to psql");
   auto psql_args = std::make_shared<std::vector<std::string>>();
+  auto psql_owner = std::make_shared<bool>(false);
+  psql->add_flag("--owner", *psql_owner,
+                 "Connect as the owner role instead (maintenance; USDCOP_OWNER_URL for an "
+                 "external database)");
   psql->add_option("ARGS", *psql_args, "Arguments for psql (put them after --)");
   psql->callback([=] {
-    const std::string url = store::ensure_database_running();
+    std::string url = store::ensure_database_running();
+    if (*psql_owner) url = store::owner_database_url();
     std::vector<std::string> argv = {"psql", "-d", url};
     argv.insert(argv.end(), psql_args->begin(), psql_args->end());
     std::vector<char*> cargv;
@@ -188,13 +201,17 @@ void add_db_commands(CLI::App& app) {
   });
 
   // db migrate
-  auto* mig = db->add_subcommand(
-      "migrate", "Apply pending schema migrations (starts the managed cluster if needed)");
+  auto* mig = db->add_subcommand("migrate",
+                                 "Apply pending schema migrations as the owner role (starts the "
+                                 "managed cluster if needed; USDCOP_OWNER_URL for an external "
+                                 "database)");
   auto mig_json = std::make_shared<bool>(false);
   mig->add_flag("--json", *mig_json, "Machine-readable output");
   mig->callback([=] {
-    const std::string url = store::ensure_database_running();
+    store::ensure_database_running();
+    const std::string url = store::owner_database_url();
     const auto report = store::migrate(url);
+    seed_policies(store::database_url());
     if (*mig_json) {
       print_json({{"url", store::mask_password(url)},
                   {"version_before", report.version_before},

@@ -13,6 +13,7 @@
 #include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "demo_identities.hpp"
 #include "demo_steps.hpp"
 #include "ingest_pipeline.hpp"
 #include "market/csv_source.hpp"
@@ -36,8 +37,22 @@ DemoStep required_step(const std::vector<std::string>& args, bool json) {
   return step;
 }
 
+// A viewer may look but not ask: the refusal (exit 5) is audited.
+void show_viewer_refused(const std::string& model, const std::string& backtest,
+                         const DemoTokenFiles& tokens) {
+  const auto refused = run_demo_step(
+      {"promote", "request", model, "--stage", "staging", "--backtest", backtest, "--reason",
+       "demo: a viewer tries to ask for a promotion", "--token-file", tokens.viewer},
+      false);
+  if (refused.status != kConflict)
+    throw Error(ErrorKind::internal,
+                "the demo viewer was not refused (exit " + std::to_string(refused.status) + ")");
+  std::cout << "demo-viewer was refused (exit 5), as a viewer must be; the attempt is audited\n";
+}
+
 // Stages 4..8: the model life cycle through the CLI, as an operator would run it.
-void run_model_life_cycle(const std::string& experiment, long timesteps, int stages) {
+void run_model_life_cycle(const std::string& experiment, long timesteps, int stages,
+                          const DemoTokenFiles& tokens) {
   std::cout << "\n== 4/" << stages << " features\n";
   required_step({"features", "build"}, false);
 
@@ -52,7 +67,8 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
 
   std::cout << "\n== 6/" << stages << " registry\n";
   const auto reg =
-      required_step({"models", "register", run_dir, "--as", "demo-researcher"}, true).result;
+      required_step({"models", "register", run_dir, "--token-file", tokens.researcher}, true)
+          .result;
   const std::string model = reg.value("model_id", "");
   if (model.empty()) throw Error(ErrorKind::internal, "models register returned no model_id");
   std::cout << "registered " << model << " (status " << reg.value("status", "?") << ")\n";
@@ -80,9 +96,10 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
             << model << "/report.html\n";
 
   std::cout << "\n== 8/" << stages << " promotion (auto vote, then four-eyes manual vote)\n";
+  show_viewer_refused(model, uuid, tokens);
   const auto staging = run_demo_step(
       {"promote", "request", model, "--stage", "staging", "--backtest", uuid, "--reason",
-       "demo: short PPO run on the demo market", "--as", "demo-researcher"},
+       "demo: short PPO run on the demo market", "--token-file", tokens.researcher},
       true);
   std::cout << "staging request: " << staging.result.value("final_decision", "?") << "\n";
   if (staging.result.value("final_decision", "") != "promoted") {
@@ -95,8 +112,8 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
   // The 7-day staging rule is skipped by an admin (audited), so the demo shows the whole flow.
   const auto prod =
       required_step({"promote", "request", model, "--stage", "production", "--backtest", uuid,
-                     "--reason", "demo: promote the staged demo model", "--as", "demo-lead",
-                     "--role", "admin", "--skip-staging-time"},
+                     "--reason", "demo: promote the staged demo model", "--token-file", tokens.lead,
+                     "--skip-staging-time"},
                     true)
           .result;
   const std::string request = prod.value("request_id", "");
@@ -104,8 +121,8 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
             << prod.value("auto_vote_status", "?") << "\n";
   const auto vote = required_step({"promote", "vote", request, "--approve", "--comment",
                                    "demo: reviewed the backtest report", "--checklist",
-                                   "backtest_reviewed,metrics_acceptable,team_notified", "--as",
-                                   "demo-risk-officer", "--role", "admin"},
+                                   "backtest_reviewed,metrics_acceptable,team_notified",
+                                   "--token-file", tokens.risk_officer},
                                   true)
                         .result;
   std::cout << "manual vote by demo-risk-officer: " << vote.value("final_decision", "?") << "\n";
@@ -144,7 +161,7 @@ void add_demo_command(CLI::App& app) {
     if (o->macro.size() && o->data.empty())
       throw Error(ErrorKind::invalid_input, "--macro needs --data");
     std::cout << "== 1/" << kStages << " database\n";
-    auto& db = open_app_database();
+    auto& db = open_app_database(/*migrate_first=*/true);
     std::cout << "PostgreSQL ready at " << store::mask_password(store::database_url()) << "\n\n";
 
     std::cout << "== 2/" << kStages << " market data\n";
@@ -185,7 +202,11 @@ void add_demo_command(CLI::App& app) {
         experiment =
             (config_dir() / "experiments" / (o->data.empty() ? "demo.yaml" : "baseline.yaml"))
                 .string();
-      run_model_life_cycle(experiment, o->timesteps, kStages);
+      const auto tokens = ensure_demo_tokens(std::filesystem::path(home_dir()) / "demo-tokens");
+      std::cout << "\ndemo principals: demo-researcher (operator), demo-lead and "
+                   "demo-risk-officer (admins), demo-viewer (viewer); their tokens are in "
+                << tokens.dir.string() << " (user-only files)\n";
+      run_model_life_cycle(experiment, o->timesteps, kStages, tokens);
     }
     std::cout << "\nDone. The data stays in " << store::mask_password(store::database_url())
               << " for the next run; `usdcop db stop` stops the database.\n";

@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are successes; every other parse error is a bad argument: exit 2
+    // (docs/CLI.md), not CLI11's own codes.
+    return app.exit(e) == 0 ? kOk : kUsage;
   } catch (const ExitRequest& r) {
     return r.status;
   } catch (const usdcop::Error& e) {

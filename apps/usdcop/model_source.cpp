@@ -16,6 +16,7 @@ namespace usdcop::cli {
 ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore* store) {
   ModelSource s;
   std::filesystem::path dir;
+  std::string registered_hash;
   if (std::filesystem::is_directory(arg)) {
     dir = arg;
   } else {
@@ -30,12 +31,20 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
     if (uri.rfind("file://", 0) == 0) uri = uri.substr(7);
     dir = uri;
     s.registered = true;
+    registered_hash = m->model_hash;
     s.model_id = m->model_id;
     s.model_version = std::to_string(m->version);
     s.training_start = m->training_start;
     s.training_end = m->training_end;
   }
   s.bundle = trading::load_policy_bundle(dir);
+  if (s.registered && s.bundle.run.model_hash != registered_hash) {
+    // load_policy_bundle checked the files against run.json; a run.json rewritten after the
+    // registration must not make another actor pass for the registered model (spec 12).
+    throw Error(ErrorKind::integrity, "actor.bin of " + s.model_id + " hashes to " +
+                                          s.bundle.run.model_hash + ", not the registered " +
+                                          registered_hash);
+  }
   if (!s.registered) s.model_id = s.bundle.run.run_id;
   if (!s.training_start) s.training_start = s.bundle.run.training_start;
   if (!s.training_end) s.training_end = s.bundle.run.training_end;

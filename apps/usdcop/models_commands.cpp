@@ -7,6 +7,7 @@
 
 #include "app_database.hpp"
 #include "cli_context.hpp"
+#include "command_identity.hpp"
 #include "core/error.hpp"
 #include "features/contract.hpp"
 #include "models/model_card.hpp"
@@ -24,11 +25,6 @@ std::string new_request_id() {
   std::ostringstream os;
   os << "cli-" << std::hex << std::setw(16) << std::setfill('0') << gen();
   return os.str();
-}
-
-store::Actor command_actor(const std::string& as, const std::string& role) {
-  if (as.empty()) throw Error(ErrorKind::invalid_input, "--as: name the person acting");
-  return store::Actor{as, models::to_string(models::parse_role(role)), new_request_id()};
 }
 
 namespace {
@@ -49,7 +45,7 @@ void print_model_line(const models::ModelRecord& m) {
 
 void add_register(CLI::App& models) {
   struct Opts {
-    std::string dir, as;
+    std::string dir, token_file;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -58,16 +54,16 @@ void add_register(CLI::App& models) {
   c->add_option("RUN_DIR", o->dir,
                 "Training run directory (run.json, actor.bin, norm_stats.json, ...)")
       ->required();
-  c->add_option("--as", o->as, "Who registers it (audit log); default $USER");
+  add_token_option(*c, o->token_file);
   c->add_flag("--json", o->json, "Machine-readable output");
   c->footer(
       "Exit status: 0 registered; 6 an artifact is missing or its hash differs; 5 already "
       "registered.");
   c->callback([o] {
-    std::string as = o->as;
-    if (as.empty()) as = std::getenv("USER") ? std::getenv("USER") : "cli";
+    const auto actor =
+        authenticated_actor(o->token_file, models::Role::operator_, "models register");
     store::PgModelRegistry registry(open_app_database().pool());
-    const auto m = registry.register_run(o->dir, {as, "operator", new_request_id()});
+    const auto m = registry.register_run(o->dir, actor);
     if (o->json)
       print_json(models::to_json(m));
     else
@@ -190,7 +186,7 @@ void add_rollback_targets(CLI::App& models) {
 
 void add_rollback(CLI::App& models) {
   struct Opts {
-    std::string to, reason, as, role = "operator";
+    std::string to, reason, token_file;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -198,21 +194,21 @@ void add_rollback(CLI::App& models) {
       "rollback", "Swap the production model back to a former one (one transaction)");
   c->add_option("--to", o->to, "Target model_id (default: the recommended target)");
   c->add_option("--reason", o->reason, "Why (at least 10 characters)")->required();
-  c->add_option("--as", o->as, "Who rolls back (audit log)")->required();
-  c->add_option("--role", o->role, "operator|admin (default operator)");
+  add_token_option(*c, o->token_file);
   c->add_flag("--json", o->json, "Machine-readable output");
   c->footer(
       "Exit status: 0 swapped; 2 invalid target or no production model; 5 a rollback or promotion "
       "is in\n"
       "progress; 6 the target's artifacts do not verify.");
   c->callback([o] {
-    auto actor = command_actor(o->as, o->role);
-    if (!models::at_least(models::parse_role(o->role), models::Role::operator_))
-      throw Error(ErrorKind::conflict, "--role: a rollback needs role operator or admin");
+    const auto actor = authenticated_actor(o->token_file, models::Role::admin, "models rollback");
     store::PgModelRegistry registry(open_app_database().pool());
     std::optional<std::string> to;
     if (!o->to.empty()) to = o->to;
-    const auto r = registry.rollback(to, o->reason, actor, std::string(features::kBuilderVersion));
+    store::RollbackResult r;
+    audit_refusals(actor.name, "models rollback", [&] {
+      r = registry.rollback(to, o->reason, actor, std::string(features::kBuilderVersion));
+    });
     if (o->json) {
       print_json({{"success", true},
                   {"previous_model", r.previous_model},

@@ -4,9 +4,12 @@
 
 #include "app_database.hpp"
 #include "cli_context.hpp"
+#include "command_identity.hpp"
 #include "core/error.hpp"
+#include "core/text_hygiene.hpp"
 #include "models/promotion_policy.hpp"
 #include "models_cli.hpp"
+#include "store/pg_policies.hpp"
 #include "store/pg_promotions.hpp"
 
 namespace usdcop::cli {
@@ -16,8 +19,9 @@ namespace {
 void print_request(const models::PromotionRequest& r) {
   std::cout << "request      " << r.request_id << "\nmodel        " << r.model_id << " -> "
             << r.target_stage << "\nbacktest     " << r.backtest_id << "\nrequested by "
-            << r.requested_by << " (" << format_rfc3339(r.created_at) << ")\nreason       "
-            << r.reason << "\nauto vote    " << r.auto_vote_status
+            << terminal_safe(r.requested_by) << " (" << format_rfc3339(r.created_at)
+            << ")\nreason       " << terminal_safe(r.reason) << "\nauto vote    "
+            << r.auto_vote_status
             << (r.skip_staging_time ? " (staging time skipped by an admin)" : "") << "\n";
   for (const auto& [gate, g] : r.auto_vote_details.items()) {
     std::cout << "  " << std::left << std::setw(18) << gate
@@ -28,14 +32,14 @@ void print_request(const models::PromotionRequest& r) {
   }
   std::cout << "manual vote  " << r.manual_vote_status;
   if (!r.manual_vote_by.empty())
-    std::cout << " by " << r.manual_vote_by << " (" << r.manual_vote_role
-              << "): " << r.manual_vote_comment;
+    std::cout << " by " << terminal_safe(r.manual_vote_by) << " (" << r.manual_vote_role
+              << "): " << terminal_safe(r.manual_vote_comment);
   std::cout << "\ndecision     " << r.final_decision << "\n";
 }
 
 void add_request(CLI::App& promote) {
   struct Opts {
-    std::string model, stage, backtest, reason, as, role = "operator";
+    std::string model, stage, backtest, reason, token_file;
     bool skip = false, json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -45,8 +49,7 @@ void add_request(CLI::App& promote) {
   c->add_option("--stage", o->stage, "staging|production")->required();
   c->add_option("--backtest", o->backtest, "UUID of a stored backtest of this model")->required();
   c->add_option("--reason", o->reason, "Why (at least 10 characters)")->required();
-  c->add_option("--as", o->as, "Requester (audit log)")->required();
-  c->add_option("--role", o->role, "viewer|operator|admin (default operator)");
+  add_token_option(*c, o->token_file);
   c->add_flag("--skip-staging-time", o->skip,
               "Bypass the 7-day staging gate (admin only, audited)");
   c->add_flag("--json", o->json, "Machine-readable output");
@@ -55,10 +58,16 @@ void add_request(CLI::App& promote) {
       "requests\n"
       "stay pending until `usdcop promote vote`.");
   c->callback([o] {
-    const auto actor = command_actor(o->as, o->role);
-    store::PgPromotions promotions(open_app_database().pool(), models::load_promotion_thresholds());
-    const auto r = promotions.request(
-        {o->model, models::parse_stage(o->stage), o->backtest, o->reason, o->skip}, actor);
+    const auto actor =
+        authenticated_actor(o->token_file, o->skip ? models::Role::admin : models::Role::operator_,
+                            o->skip ? "promote request --skip-staging-time" : "promote request");
+    auto& pool = open_app_database().pool();
+    store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
+    models::PromotionRequest r;
+    audit_refusals(actor.name, "promote request", [&] {
+      r = promotions.request(
+          {o->model, models::parse_stage(o->stage), o->backtest, o->reason, o->skip}, actor);
+    });
     if (o->json)
       print_json(models::to_json(r));
     else
@@ -69,7 +78,7 @@ void add_request(CLI::App& promote) {
 
 void add_vote(CLI::App& promote) {
   struct Opts {
-    std::string request, comment, checklist, as, role = "operator";
+    std::string request, comment, checklist, token_file;
     bool approve = false, reject = false, json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -82,10 +91,10 @@ void add_vote(CLI::App& promote) {
       ->required();
   c->add_option("--checklist", o->checklist,
                 "Comma-separated: backtest_reviewed,metrics_acceptable,team_notified");
-  c->add_option("--as", o->as, "Voter (must differ from the requester)")->required();
-  c->add_option("--role", o->role, "operator|admin (default operator)");
+  add_token_option(*c, o->token_file);
   c->add_flag("--json", o->json, "Machine-readable output");
   c->footer(
+      "The voter is the token's principal; it must differ from the requester and the registrar.\n"
       "Exit status: 0 recorded (promoted, override_promoted or rejected); 2 incomplete checklist "
       "or\n"
       "missing comment; 5 four-eyes or role violation, request already decided, or a swap in "
@@ -93,14 +102,19 @@ void add_vote(CLI::App& promote) {
   c->callback([o] {
     if (o->approve == o->reject)
       throw Error(ErrorKind::invalid_input, "give exactly one of --approve and --reject");
+    const auto who = authenticate_command(o->token_file, models::Role::operator_, "promote vote");
     models::ManualVote vote;
-    vote.voter = o->as;
-    vote.role = models::parse_role(o->role);
+    vote.voter = who.principal;
+    vote.role = who.role;
     vote.approve = o->approve;
     vote.comment = o->comment;
-    models::apply_checklist(o->checklist, vote);
-    store::PgPromotions promotions(open_app_database().pool(), models::load_promotion_thresholds());
-    const auto q = promotions.vote(o->request, vote, new_request_id());
+    auto& pool = open_app_database().pool();
+    store::PgPromotions promotions(pool, store::active_promotion_thresholds(pool));
+    models::PromotionRequest q;
+    audit_refusals(who.principal, "promote vote", [&] {
+      models::apply_checklist(o->checklist, vote);
+      q = promotions.vote(o->request, vote, new_request_id());
+    });
     if (o->json)
       print_json(models::to_json(q));
     else
@@ -115,7 +129,8 @@ void add_list(CLI::App& promote) {
   };
   auto o = std::make_shared<Opts>();
   auto* c = promote.add_subcommand("list", "Promotion requests, newest first");
-  c->add_option("--decision", o->decision, "Only pending|promoted|rejected|override_promoted");
+  c->add_option("--decision", o->decision, "Only pending|promoted|rejected|override_promoted")
+      ->check(CLI::IsMember({"pending", "promoted", "rejected", "override_promoted", "expired"}));
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
     store::PgPromotions promotions(open_app_database().pool(),
@@ -159,9 +174,15 @@ void add_show(CLI::App& promote) {
 }
 
 void add_thresholds(CLI::App& promote) {
-  auto* c =
-      promote.add_subcommand("thresholds", "The promotion gates of config/promotion.yaml (JSON)");
-  c->callback([] { print_json(models::to_json(models::load_promotion_thresholds())); });
+  auto* c = promote.add_subcommand(
+      "thresholds", "The promotion gates in force (the database's policy, else the seed file)");
+  c->callback([] {
+    nlohmann::json source;
+    auto j =
+        models::to_json(store::active_promotion_thresholds(open_app_database().pool(), &source));
+    j["policy"] = source;
+    print_json(j);
+  });
 }
 
 void add_promote_commands(CLI::App& app) {

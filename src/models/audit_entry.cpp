@@ -1,5 +1,7 @@
 #include "models/audit_entry.hpp"
 
+#include "core/text_hygiene.hpp"
+
 namespace usdcop::models {
 
 namespace {
@@ -39,7 +41,7 @@ std::string to_csv_line(const AuditEntry& e) {
        {format_rfc3339(e.at), e.actor, e.role, e.action, e.object_type, e.object_id, e.from_state,
         e.to_state, e.reason, e.details.dump(), e.request_id}) {
     line += ',';
-    line += csv_field(f);
+    line += csv_field(spreadsheet_safe(f));
   }
   return line;
 }

@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/text_hygiene.hpp"
 
 namespace usdcop::models {
 
@@ -224,12 +225,7 @@ const char* to_string(FinalDecision d) {
 }
 
 void validate_reason(const std::string& reason, const char* field) {
-  const std::string r = trim(reason);
-  if (r.size() < kMinReasonLength) {
-    throw Error(ErrorKind::invalid_input, std::string(field) +
-                                              ": must be at least 10 characters (got " +
-                                              std::to_string(r.size()) + ")");
-  }
+  require_reason(reason, field, kMinReasonLength);
 }
 
 FinalDecision decide_production(const std::string& requested_by, bool auto_passed,
@@ -245,8 +241,9 @@ FinalDecision decide_production(const std::string& requested_by, bool auto_passe
                 std::string("role: a manual vote needs role operator or admin (got ") +
                     to_string(vote.role) + ")");
   }
-  if (trim(vote.comment).empty())
+  if (blank_looking(vote.comment))
     throw Error(ErrorKind::invalid_input, "comment: a manual vote needs a comment");
+  require_reason(vote.comment, "comment", 1);
   if (!vote.approve) return FinalDecision::rejected;
   std::vector<std::string> missing;
   if (!vote.backtest_reviewed) missing.emplace_back("backtest_reviewed");

@@ -82,6 +82,13 @@ std::string database_url() {
   return PgCluster().url();
 }
 
+std::string owner_database_url() {
+  const char* owner = std::getenv("USDCOP_OWNER_URL");
+  if (owner && *owner) return owner;
+  if (auto ext = external_database_url()) return *ext;
+  return PgCluster().owner_url();
+}
+
 std::string ensure_database_running() {
   if (auto ext = external_database_url()) {
     require_reachable(*ext);
@@ -94,7 +101,14 @@ std::string ensure_database_running() {
 
 std::string prepare_database() {
   const std::string url = ensure_database_running();
-  migrate(url);
+  auto conn = open_connection(url);
+  require_current_schema(*conn);
+  return url;
+}
+
+std::string migrate_database() {
+  const std::string url = ensure_database_running();
+  migrate(owner_database_url());
   return url;
 }
 

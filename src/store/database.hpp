@@ -2,6 +2,11 @@
 // Where the database is and how to reach it. DATABASE_URL (any libpq URI or key=value
 // string) overrides everything; otherwise the managed local cluster (store/pg_cluster.hpp) is
 // used. URLs shown to people go through mask_password() first.
+//
+// Two roles (spec 12): commands connect as the application role (database_url()); only
+// `db start`, `db migrate`, the demo's setup and benchmarks' scratch databases use the owner
+// role (owner_database_url(): USDCOP_OWNER_URL, else DATABASE_URL, else the managed cluster's
+// owner).
 #include <memory>
 #include <optional>
 #include <pqxx/connection>
@@ -14,16 +19,23 @@ namespace usdcop::store {
 std::optional<std::string> external_database_url();
 bool using_external_database();
 
-// DATABASE_URL, else the managed cluster's URL of the `usdcop` database. Starts nothing.
+// DATABASE_URL, else the managed cluster's URL of the `usdcop` database as the application
+// role. Starts nothing.
 std::string database_url();
+// USDCOP_OWNER_URL, else DATABASE_URL, else the managed cluster's owner URL. Starts nothing.
+std::string owner_database_url();
 
 // Makes sure the database can be reached and returns its URL: with DATABASE_URL, checks that
 // it answers; otherwise starts the managed cluster when it is not running (idempotent).
 // Throws Error(unavailable) with the masked URL and the reason.
 std::string ensure_database_running();
-// ensure_database_running() and then applies pending migrations (store/migrations.hpp);
-// throws Error(conflict/integrity) when the database schema is newer or was altered.
+// ensure_database_running() and then checks, as the application role, that the schema is
+// current (store::require_current_schema: Error(conflict) "run `usdcop db migrate`" when it
+// is behind, conflict/integrity when newer or altered). Returns the application URL.
 std::string prepare_database();
+// ensure_database_running() and then applies pending migrations as the owner role; returns the
+// application URL. For `db start`, `db migrate` and the demo only.
+std::string migrate_database();
 
 // Replaces the password of a URI (postgresql://user:secret@host) or a key=value string
 // (password=secret), and any password= query parameter, with ***.

@@ -127,6 +127,37 @@ void check_schema_compatible(pqxx::connection& conn) {
   verify(applied_migrations(conn));
 }
 
+void require_current_schema(pqxx::connection& conn) {
+  std::vector<AppliedMigration> applied;
+  try {
+    applied = applied_migrations(conn);
+  } catch (const pqxx::insufficient_privilege&) {
+    // Before 0012 the application role has no grants at all.
+    throw Error(ErrorKind::conflict,
+                "the database schema predates the application role's grants: run `usdcop db "
+                "migrate`");
+  }
+  verify(applied);
+  const int have = max_version(applied);
+  if (have < latest_known_version()) {
+    throw Error(ErrorKind::conflict, "the database schema is at version " + std::to_string(have) +
+                                         ", this usdcop needs " +
+                                         std::to_string(latest_known_version()) +
+                                         ": run `usdcop db migrate`");
+  }
+}
+
+namespace {
+// Migration 0012's procedure, re-run after every migration run so tables added later get the
+// application role's grants too (a no-op before 0012 is applied).
+void grant_application_privileges(pqxx::work& tx) {
+  const auto r = tx.exec(
+      "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+      "WHERE n.nspname = 'system' AND p.proname = 'grant_application_privileges'");
+  if (!r.empty()) tx.exec("CALL system.grant_application_privileges()");
+}
+}  // namespace
+
 MigrationReport migrate(pqxx::connection& conn) {
   MigrationReport report;
   bool first = true;
@@ -150,6 +181,7 @@ MigrationReport migrate(pqxx::connection& conn) {
       }
     }
     if (!next) {
+      if (!report.applied.empty()) grant_application_privileges(tx);
       tx.commit();
       report.version_after = max_version(applied);
       return report;

@@ -46,9 +46,10 @@ struct MigrationReport {
 const std::vector<Migration>& known_migrations();
 int latest_known_version();
 
-// Applies the pending migrations. Throws Error(conflict) when the database has a newer version
-// than latest_known_version(), Error(integrity) when an applied migration's checksum differs
-// from the embedded file.
+// Applies the pending migrations, as the owner role; after a run that applied any, re-runs
+// migration 0012's grants of the application role. Throws Error(conflict) when the database has a
+// newer version than latest_known_version(), Error(integrity) when an applied migration's checksum
+// differs from the embedded file.
 MigrationReport migrate(pqxx::connection& conn);
 MigrationReport migrate(const std::string& url);
 
@@ -57,5 +58,9 @@ std::vector<AppliedMigration> applied_migrations(pqxx::connection& conn);
 int schema_version(pqxx::connection& conn);  // 0 when nothing is applied
 // Throws like migrate() when the database is newer or altered; pending migrations are fine.
 void check_schema_compatible(pqxx::connection& conn);
+// What every command but `db start`/`db migrate` checks (they connect as the application role,
+// which cannot migrate): throws Error(conflict) "... run `usdcop db migrate`" when migrations
+// are pending, and like check_schema_compatible() when the schema is newer or altered.
+void require_current_schema(pqxx::connection& conn);
 
 }  // namespace usdcop::store

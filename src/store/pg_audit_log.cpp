@@ -7,6 +7,14 @@
 
 namespace usdcop::store {
 
+ChainVerification PgAuditLog::verify() {
+  return guard_connection("verifying the audit log", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);  // one SELECT: one snapshot
+    return verify_audit_chain(tx);
+  });
+}
+
 std::vector<models::AuditEntry> PgAuditLog::range(Timestamp from, Timestamp to) {
   return guard_connection("exporting the audit log", [&] {
     auto conn = pool_.acquire();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "models/audit_entry.hpp"
+#include "store/audit_chain.hpp"
 #include "store/connection_pool.hpp"
 
 namespace usdcop::store {
@@ -17,6 +18,8 @@ class PgAuditLog {
   std::vector<models::AuditEntry> range(Timestamp from, Timestamp to);
   std::vector<models::AuditEntry> for_object(const std::string& object_type,
                                              const std::string& object_id);
+  // Recomputes the hash chain (store/audit_chain.hpp) in one snapshot.
+  ChainVerification verify();
 
  private:
   ConnectionPool& pool_;

@@ -3,8 +3,16 @@
 //
 // Layout under $USDCOP_HOME/pg:  data/ (the cluster), run/ (the Unix socket), log/postgresql.log.
 // The server listens on the Unix socket only (listen_addresses = ''), so no TCP port can clash;
-// the port number only names the socket file (.s.PGSQL.<port>). Authentication is `trust` on
-// that socket for the superuser `usdcop`; TCP connections are rejected.
+// the port number only names the socket file (.s.PGSQL.<port>). TCP connections are rejected.
+//
+// Access (spec 12, "Database roles"): pg/, pg/run/ and pg/log/ are mode 0700, so only the
+// owning OS user (and the postgres service user, when we are root) reaches the socket; every
+// connection authenticates with scram-sha-256. Two roles: the owner `usdcop` (the cluster's
+// bootstrap superuser: migrations, maintenance) and the application role `usdcop_app` (not a
+// superuser, owns nothing, granted by migration 0012). Their random passwords live in libpq's
+// password-file format in $USDCOP_HOME/pgpass (mode 0600), which the URLs name with
+// `passfile=`, so no URL carries a password. start() creates them on first use (and on an
+// older cluster that still had `trust`): until then pg_hba.conf lets only the owner in.
 //
 // PostgreSQL refuses to run as root. When the tool runs as root, the data directory belongs
 // to the `postgres` system user and initdb/pg_ctl run through `runuser -u postgres --`. That
@@ -14,11 +22,14 @@
 #include <optional>
 #include <string>
 
+#include "store/pg_server_process.hpp"
+
 namespace usdcop::store {
 
 inline constexpr int kDefaultManagedPort = 5439;
 inline constexpr const char* kManagedDatabase = "usdcop";
-inline constexpr const char* kManagedSuperuser = "usdcop";
+inline constexpr const char* kManagedOwner = "usdcop";
+inline constexpr const char* kManagedAppRole = "usdcop_app";
 
 // $USDCOP_HOME; else /var/lib/usdcop when running as root; else $XDG_DATA_HOME/usdcop or
 // ~/.local/share/usdcop.
@@ -36,9 +47,9 @@ struct ClusterStatus {
   bool initialized = false;  // data/PG_VERSION exists
   bool running = false;      // the server accepts connections on its socket
   std::optional<long> pid;   // postmaster pid, when postmaster.pid names a live process
-  std::filesystem::path home, data_dir, socket_dir, log_file;
+  std::filesystem::path home, data_dir, socket_dir, log_file, credentials_file;
   int port = kDefaultManagedPort;
-  std::string url;  // of the `usdcop` database
+  std::string url;  // of the `usdcop` database, as the application role
 };
 
 struct StartOutcome {
@@ -57,22 +68,32 @@ class PgCluster {
   std::filesystem::path data_dir() const { return pg_dir() / "data"; }
   std::filesystem::path socket_dir() const { return pg_dir() / "run"; }
   std::filesystem::path log_file() const { return pg_dir() / "log" / "postgresql.log"; }
-  // postgresql:///<db>?host=<socket dir>&port=<port>&user=usdcop
+  std::filesystem::path credentials_file() const { return home_ / "pgpass"; }
+  // postgresql:///<db>?host=<socket dir>&port=<port>&user=usdcop_app&passfile=<home>/pgpass
   std::string url(const std::string& database = kManagedDatabase) const;
+  // The same as the owner role `usdcop` (only `db start`, `db migrate` and maintenance).
+  std::string owner_url(const std::string& database = kManagedDatabase) const;
 
   bool initialized() const;
-  bool running() const;  // a cheap PQping on the socket
+  bool running() const;  // the owner role can connect
   ClusterStatus status() const;
 
-  // initdb when needed (or always with fresh, after stopping and wiping the data directory),
-  // start the server (pg_ctl start -w) unless it already runs, and create the `usdcop`
-  // database when missing. Serialized with a lock file under the home. Throws
+  // initdb when needed (or always with fresh, after stopping and wiping the data directory and
+  // the password file), start the server (pg_ctl start -w) unless it already runs, create the
+  // roles' passwords when the password file lacks them, and create the `usdcop` database when
+  // missing. Serialized with a lock file under the home. Throws
   // Error(unavailable) with the reason (and the end of the server log) on failure.
   StartOutcome start(bool fresh = false, bool fast = fast_mode_requested());
   // pg_ctl stop -m fast; returns false when the server was not running.
   bool stop();
 
  private:
+  std::string role_url(const std::string& database, const char* role) const;
+  void init_data_dir(const std::filesystem::path& bin, bool fast,
+                     const std::optional<pg_server::PostgresUser>& owner) const;
+  void wait_until_accepting(const char* role) const;
+  void create_database() const;
+
   std::filesystem::path home_;
   int port_;
 };

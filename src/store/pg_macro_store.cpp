@@ -1,5 +1,7 @@
 #include "store/pg_macro_store.hpp"
 
+#include "store/pg_registry_rows.hpp"
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -199,12 +201,16 @@ bool PgMacroStore::accept_flag(const std::string& variable, Date date, const std
                                       : nlohmann::json(parse_double(view(row[1])))},
            {"detail", row[2].c_str()}});
     }
-    tx.exec_params(
-        "INSERT INTO system.audit_log (actor, action, object_type, object_id, from_state, "
-        "to_state, reason, details) "
-        "VALUES ($1, 'macro_flag.accept', 'macro_flag', $2, 'open', 'accepted', $3, $4::jsonb)",
-        sanitize_utf8(by), variable + "/" + day, sanitize_utf8(reason),
-        details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    models::AuditEntry audit;
+    audit.actor = sanitize_utf8(by);
+    audit.action = "macro_flag.accept";
+    audit.object_type = "macro_flag";
+    audit.object_id = variable + "/" + day;
+    audit.from_state = "open";
+    audit.to_state = "accepted";
+    audit.reason = sanitize_utf8(reason);
+    audit.details = std::move(details);
+    append_audit(tx, audit);
     tx.commit();
     return true;
   });

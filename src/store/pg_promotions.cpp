@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "core/error.hpp"
+#include "models/run_directory.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_model_swap.hpp"
 #include "store/pg_registry_rows.hpp"
@@ -10,6 +11,24 @@
 namespace usdcop::store {
 
 namespace {
+
+// Spec 12: the backtest must have run the registered actor (its recorded model_hash).
+void require_backtest_of_registered_actor(pqxx::work& tx, const std::string& backtest_id,
+                                          const models::ModelRecord& m) {
+  const auto r = tx.exec_params(
+      "SELECT model_hash FROM ml.backtest_results WHERE backtest_uuid = $1::uuid", backtest_id);
+  if (r.empty() || r[0][0].is_null()) {
+    throw Error(ErrorKind::conflict, "--backtest: backtest " + backtest_id +
+                                         " records no model hash (it predates them); run `usdcop "
+                                         "backtest --model " +
+                                         m.model_id + "` again");
+  }
+  if (r[0][0].as<std::string>() != m.model_hash) {
+    throw Error(ErrorKind::integrity, "--backtest: backtest " + backtest_id + " ran actor.bin " +
+                                          r[0][0].as<std::string>() + ", not the registered " +
+                                          m.model_hash + " of " + m.model_id);
+  }
+}
 
 models::PromotionRequest load_request(pqxx::transaction_base& tx, const std::string& id,
                                       bool for_update) {
@@ -90,6 +109,8 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
                                            models::to_string(req.stage) + " request needs a " +
                                            models::to_string(need) + " model");
     }
+    // The registered hashes, not the run directory's own run.json, decide (spec 12).
+    models::verify_registered_artifacts(m.artifact_uri, m.model_hash, m.norm_stats_hash);
     const auto pending = tx.exec_params(
         "SELECT request_id::text FROM ml.promotion_requests WHERE model_id = $1 AND target_stage = "
         "$2 AND "
@@ -109,6 +130,7 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
       throw Error(ErrorKind::invalid_input, "--backtest: backtest " + req.backtest_id +
                                                 " is of model '" + bt.model_id + "', not '" +
                                                 m.model_id + "'");
+    require_backtest_of_registered_actor(tx, req.backtest_id, m);
     models::ProductionFacts facts;
     if (req.stage == models::Stage::production)
       facts = production_facts(tx, m, req.skip_staging_time);
@@ -187,6 +209,72 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
   });
 }
 
+namespace {
+constexpr int kRequestLifetimeDays = 14;
+
+// Spec 12: a pending request older than 14 days is `expired` (audited) instead of being voted.
+bool expire_if_stale(pqxx::work& tx, const models::PromotionRequest& q) {
+  const auto r = tx.exec_params(
+      "UPDATE ml.promotion_requests SET final_decision = 'expired', updated_at = now() WHERE "
+      "request_id = $1::uuid AND final_decision = 'pending' AND created_at < now() - "
+      "make_interval(days => $2) RETURNING request_id",
+      q.request_id, kRequestLifetimeDays);
+  if (r.empty()) return false;
+  models::AuditEntry e;
+  e.actor = "system:scheduler";
+  e.role = "system";
+  e.action = "promotion.expire";
+  e.object_type = "promotion_request";
+  e.object_id = q.request_id;
+  e.from_state = "pending";
+  e.to_state = "expired";
+  e.reason = "pending for more than " + std::to_string(kRequestLifetimeDays) + " days";
+  e.details = {{"model_id", q.model_id}};
+  append_audit(tx, e);
+  return true;
+}
+
+// Spec 12: the auto vote is recomputed when the manual vote is cast (a production model deployed
+// since the request brings the shadow-agreement gate); the fresh result is stored and decides.
+bool recompute_auto_vote(pqxx::work& tx, const models::PromotionRequest& q,
+                         const models::PromotionThresholds& thresholds) {
+  const models::ModelRecord m = load_model(tx, q.model_id, false);
+  const auto bt_rows = tx.exec_params(
+      "SELECT " + kBacktestColumns + " FROM ml.backtest_results WHERE backtest_uuid = $1::uuid",
+      q.backtest_id);
+  if (bt_rows.empty())
+    throw Error(ErrorKind::not_found, "backtest '" + q.backtest_id + "' no longer exists");
+  const models::AutoVote av = models::compute_auto_vote(
+      models::Stage::production, backtest_from_row(bt_rows[0]), thresholds, m.training_end,
+      production_facts(tx, m, q.skip_staging_time));
+  tx.exec_params(
+      "UPDATE ml.promotion_requests SET auto_vote_status = $2, auto_vote_details = $3::jsonb, "
+      "auto_vote_at = now() WHERE request_id = $1::uuid",
+      q.request_id, av.passed ? "passed" : "failed", av.details().dump());
+  return av.passed;
+}
+
+// Four-eyes beyond the requester (spec 12): neither the principal who registered the model nor
+// the one who trained its run (recorded as run.json's trained_by) may cast the manual vote.
+void require_independent_voter(pqxx::work& tx, const std::string& model_id,
+                               const std::string& voter) {
+  const auto reg = tx.exec_params(
+      "SELECT actor FROM system.audit_log WHERE action = 'model.register' AND object_type = "
+      "'model' AND object_id = $1 ORDER BY id LIMIT 1",
+      model_id);
+  if (!reg.empty() && reg[0][0].as<std::string>() == voter) {
+    throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' registered " + model_id +
+                                         " and may not vote on its promotion; another person must");
+  }
+  const auto trainer = tx.exec_params(
+      "SELECT config #>> '{run,trained_by}' FROM ml.model_registry WHERE model_id = $1", model_id);
+  if (!trainer.empty() && !trainer[0][0].is_null() && trainer[0][0].as<std::string>() == voter) {
+    throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' trained " + model_id +
+                                         " and may not vote on its promotion; another person must");
+  }
+}
+}  // namespace
+
 models::PromotionRequest PgPromotions::vote(const std::string& request_id,
                                             const models::ManualVote& vote,
                                             const std::string& correlation_id) {
@@ -202,8 +290,16 @@ models::PromotionRequest PgPromotions::vote(const std::string& request_id,
     if (q.final_decision != "pending")
       throw Error(ErrorKind::conflict,
                   "request " + request_id + " was already decided (" + q.final_decision + ")");
+    require_independent_voter(tx, q.model_id, vote.voter);
+    if (expire_if_stale(tx, q)) {
+      tx.commit();
+      throw Error(ErrorKind::conflict, "request " + request_id + " is older than " +
+                                           std::to_string(kRequestLifetimeDays) +
+                                           " days and has expired; request again");
+    }
+    const bool auto_passed = recompute_auto_vote(tx, q, thresholds_);
     const models::FinalDecision decision =
-        models::decide_production(q.requested_by, q.auto_vote_status == "passed", vote);
+        models::decide_production(q.requested_by, auto_passed, vote);
     const bool promotes = decision == models::FinalDecision::promoted ||
                           decision == models::FinalDecision::override_promoted;
     const std::string corr = correlation_id.empty() ? request_id : correlation_id;
@@ -216,6 +312,7 @@ models::PromotionRequest PgPromotions::vote(const std::string& request_id,
                     "model '" + m.model_id + "' is " + models::to_string(m.status) +
                         " now; only a staging model can be promoted to production");
       }
+      models::verify_registered_artifacts(m.artifact_uri, m.model_hash, m.norm_stats_hash);
     }
     tx.exec_params(
         "UPDATE ml.promotion_requests SET manual_vote_status = $2, manual_vote_by = $3, "

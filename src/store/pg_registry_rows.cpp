@@ -1,5 +1,7 @@
 #include "store/pg_registry_rows.hpp"
 
+#include "store/audit_chain.hpp"
+
 #include "core/error.hpp"
 #include "store/pg_copy.hpp"
 
@@ -152,18 +154,24 @@ models::AuditEntry audit_from_row(const pqxx::row& r) {
   return e;
 }
 
-void append_audit(pqxx::transaction_base& tx, const models::AuditEntry& e) {
+void append_audit(pqxx::transaction_base& tx, const models::AuditEntry& entry) {
   auto null_if_empty = [](const std::string& s) -> const char* {
     return s.empty() ? nullptr : s.c_str();
   };
+  models::AuditEntry e = entry;
+  if (e.details.is_null()) e.details = nlohmann::json::object();
+  const ChainSlot slot = next_audit_slot(tx);
+  e.id = slot.id;
+  e.at = slot.at;
+  const std::string row_hash = audit_row_hash(e, slot.prev_hash);
   tx.exec_params(
-      "INSERT INTO system.audit_log (actor, role, action, object_type, object_id, from_state, "
-      "to_state, reason, "
-      "details, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)",
-      e.actor, null_if_empty(e.role), e.action, null_if_empty(e.object_type),
+      "INSERT INTO system.audit_log (id, at, actor, role, action, object_type, object_id, "
+      "from_state, to_state, reason, details, request_id, prev_hash, row_hash) VALUES ($1, now(), "
+      "$2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)",
+      e.id, e.actor, null_if_empty(e.role), e.action, null_if_empty(e.object_type),
       null_if_empty(e.object_id), null_if_empty(e.from_state), null_if_empty(e.to_state),
-      null_if_empty(e.reason), (e.details.is_null() ? nlohmann::json::object() : e.details).dump(),
-      null_if_empty(e.request_id));
+      null_if_empty(e.reason), canonical_json(e.details), null_if_empty(e.request_id),
+      slot.prev_hash, row_hash);
 }
 
 models::ModelRecord load_model(pqxx::transaction_base& tx, const std::string& model_id,

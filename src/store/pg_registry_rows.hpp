@@ -21,7 +21,9 @@ models::BacktestSummary backtest_from_row(const pqxx::row& r);
 models::PromotionRequest request_from_row(const pqxx::row& r);
 models::AuditEntry audit_from_row(const pqxx::row& r);
 
-// Appends one system.audit_log row in tx (its `at` is the transaction's now()).
+// Appends one system.audit_log row in tx (its `at` is the transaction's now()), chained to the
+// row before it (store/audit_chain.hpp): the only way rows should be written. The chain lock is
+// held until tx ends, so audited transactions are serialized; tx must be READ COMMITTED.
 void append_audit(pqxx::transaction_base& tx, const models::AuditEntry& e);
 
 // Error(not_found) naming the model when absent; `for_update` locks the row.

@@ -46,7 +46,8 @@ TEST(Demo, RunsEveryStageAndIsSafeToRepeat) {
   std::filesystem::remove_all(home);
   std::filesystem::create_directories(home);
   const auto config = lenient_config(home / "config");
-  const std::string env = "DATABASE_URL='" + db.url() + "' USDCOP_HOME='" + home.string() +
+  const std::string env = "DATABASE_URL='" + db.app_url() + "' USDCOP_OWNER_URL='" +
+                          db.owner_url() + "' USDCOP_HOME='" + home.string() +
                           "' USDCOP_CONFIG_DIR='" + config.string() + "'";
   const std::string args = "demo --from 2024-01-01 --to 2025-12-31 --timesteps 4096";
 
@@ -56,7 +57,7 @@ TEST(Demo, RunsEveryStageAndIsSafeToRepeat) {
        {"== 1/8 database", "== 3/8 data quality", "$ usdcop features build",
         "$ usdcop train --config", "$ usdcop models register", "$ usdcop backtest --model",
         "$ usdcop promote request", "$ usdcop promote vote",
-        "manual vote by demo-risk-officer: "}) {
+        "manual vote by demo-risk-officer: ", "demo-viewer was refused (exit 5)"}) {
     EXPECT_NE(first.out.find(stage), std::string::npos) << stage << "\n" << first.out;
   }
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.usdcop_m5_ohlcv"), 29460);
@@ -82,5 +83,14 @@ TEST(Demo, RunsEveryStageAndIsSafeToRepeat) {
             2);
   EXPECT_GE(count(db, "SELECT count(*) FROM system.audit_log WHERE action = 'promotion.request'"),
             4);
+  // Every governance row names a token's principal; the viewer's attempts were refused.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'auth.denied' AND actor = "
+                  "'demo-viewer'"),
+            2);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action LIKE 'promotion.%' AND "
+                  "actor NOT IN ('demo-researcher', 'demo-lead', 'demo-risk-officer')"),
+            0);
   std::filesystem::remove_all(home);
 }

@@ -4,6 +4,7 @@
 #include "market/csv_source.hpp"
 #include "store/pg_macro_store.hpp"
 #include "support/test_database.hpp"
+#include "support/test_tokens.hpp"
 #include "support/test_paths.hpp"
 
 using namespace usdcop;
@@ -60,11 +61,13 @@ TEST(MacroImport, ImplausibleValuesAreFlaggedAndAcceptedByAnOperator) {
   MacroSeries brent(store.load_variable("brent"));
   EXPECT_EQ(brent.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->observation_date, *parse_date("2024-01-25"));
 
-  const auto r = usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'checked against ICE settlement'",
-                                     "DATABASE_URL='" + db.url() + "'");
+  const std::string env = "DATABASE_URL='" + db.url() + "' " +
+                          usdcop::testing::token_env(usdcop::testing::make_token(db, "alice", "operator"));
+  const auto r = usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --reason 'checked against ICE settlement'",
+                                     env);
   ASSERT_EQ(r.status, 0) << r.err;
   MacroSeries accepted(store.load_variable("brent"));
   EXPECT_EQ(accepted.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->value, 21.0);
-  EXPECT_EQ(usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --as alice --reason 'second time around'",
-                                "DATABASE_URL='" + db.url() + "'").status, 2);
+  EXPECT_EQ(usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --reason 'second time around'",
+                                env).status, 2);
 }

@@ -122,9 +122,9 @@ std::string insert_backtest(store::ConnectionPool& pool, const std::string& mode
       "INSERT INTO ml.backtest_results (model_id, start_date, end_date, period_type, "
       "is_out_of_sample, total_trades, "
       "win_rate, sharpe_ratio, sortino_ratio, max_drawdown_pct, total_return_pct, profit_factor, "
-      "signature) "
+      "signature, model_hash) "
       "VALUES ($1, $2::date, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12::float8, "
-      "'test-signature') "
+      "'test-signature', (SELECT model_hash FROM ml.model_registry WHERE model_id = $1)) "
       "RETURNING backtest_uuid::text",
       model_id, f.start, f.end, f.period_type, f.out_of_sample, f.trades, f.win_rate, f.sharpe,
       f.sharpe * 1.3, f.max_drawdown, 0.12, f.profit_factor ? pf.c_str() : nullptr);

@@ -61,7 +61,8 @@ inline BacktestFigures failing_backtest() {
   return f;
 }
 
-// Inserts a row of ml.backtest_results and returns its backtest_uuid.
+// Inserts a row of ml.backtest_results (of the registered actor: model_hash = the model's
+// registered hash) and returns its backtest_uuid.
 std::string insert_backtest(store::ConnectionPool& pool, const std::string& model_id,
                             const BacktestFigures& f);
 

@@ -14,6 +14,7 @@
 #include "store/database.hpp"
 #include "support/test_database.hpp"
 #include "support/test_paths.hpp"
+#include "support/test_tokens.hpp"
 
 using namespace usdcop;
 
@@ -23,11 +24,17 @@ class ModelsCli : public ::testing::Test {
  protected:
   usdcop::testing::TestDatabase db;
   usdcop::testing::TempDir tmp;
-  usdcop::testing::CommandResult run(const std::string& args) {
-    return usdcop::testing::run_usdcop(args, "DATABASE_URL='" + db.url() + "'");
+  // alice (operator) registers and requests; bob and ops are admins.
+  std::string alice = usdcop::testing::make_token(db, "alice", "operator");
+  std::string bob = usdcop::testing::make_token(db, "bob", "admin");
+  std::string ops = usdcop::testing::make_token(db, "ops", "admin");
+  usdcop::testing::CommandResult run(const std::string& args, const std::string& token = "") {
+    return usdcop::testing::run_usdcop(
+        args, "DATABASE_URL='" + db.url() + "' " + usdcop::testing::token_env(token));
   }
-  nlohmann::json run_json(const std::string& args, int expected = 0) {
-    const auto r = run(args);
+  nlohmann::json run_json(const std::string& args, const std::string& token = "",
+                          int expected = 0) {
+    const auto r = run(args, token);
     EXPECT_EQ(r.status, expected) << args << "\n" << r.err;
     return nlohmann::json::parse(r.out);
   }
@@ -41,12 +48,12 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
   const auto bad = usdcop::testing::write_run_directory(tmp.path(), "ppo_cli_bad", {.seed = 3});
   std::ofstream(bad / "actor.bin", std::ios::app) << "tamper";
 
-  EXPECT_EQ(run_json("models register " + d1.string() + " --as alice --json")["version"], 1);
-  run_json("models register " + d2.string() + " --as alice --json");
-  const auto refused = run("models register " + bad.string() + " --as alice");
+  EXPECT_EQ(run_json("models register " + d1.string() + " --json", alice)["version"], 1);
+  run_json("models register " + d2.string() + " --json", alice);
+  const auto refused = run("models register " + bad.string(), alice);
   EXPECT_EQ(refused.status, 6) << refused.err;
   EXPECT_NE(refused.err.find("actor.bin"), std::string::npos) << refused.err;
-  EXPECT_EQ(run("models register " + d1.string() + " --as alice").status, 5);
+  EXPECT_EQ(run("models register " + d1.string(), alice).status, 5);
   EXPECT_EQ(run_json("models list --json").size(), 2u);
   EXPECT_EQ(run_json("models list --status staging --json").size(), 0u);
   EXPECT_EQ(run_json("models show ppo_cli_1 --json")["model_hash"].get<std::string>().size(), 64u);
@@ -57,7 +64,8 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
         usdcop::testing::insert_backtest(db.pool(), id, usdcop::testing::passing_backtest());
     const auto staged =
         run_json(std::string("promote request ") + id + " --stage staging --backtest " + bt +
-                 " --reason 'good test period' --as alice --json");
+                 " --reason 'good test period' --json",
+                 alice);
     EXPECT_EQ(staged["final_decision"], "promoted");
     usdcop::testing::exec_sql(
         db.pool(), std::string("UPDATE ml.model_registry SET staged_at = now() - interval "
@@ -67,27 +75,32 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
         usdcop::testing::insert_backtest(db.pool(), id, usdcop::testing::passing_backtest());
     const auto req =
         run_json(std::string("promote request ") + id + " --stage production --backtest " + bt2 +
-                 " --reason 'ready for production' --as alice --json");
+                 " --reason 'ready for production' --json",
+                 alice);
     EXPECT_EQ(req["final_decision"], "pending");
     const std::string rid = req["request_id"];
     EXPECT_EQ(run("promote request " + std::string(id) + " --stage production --backtest " + bt2 +
-                  " --reason short --as alice")
+                  " --reason short",
+                  alice)
                   .status,
               2);
     const auto same = run(
         "promote vote " + rid +
         " --approve --comment ok --checklist backtest_reviewed,metrics_acceptable,team_notified "
-        "--as alice --role admin");
+        "",
+        alice);
     EXPECT_EQ(same.status, 5) << same.err;
     const auto partial = run("promote vote " + rid +
-                             " --approve --comment ok --checklist backtest_reviewed --as bob");
+                             " --approve --comment ok --checklist backtest_reviewed",
+                             bob);
     EXPECT_EQ(partial.status, 2);
     EXPECT_NE(partial.err.find("metrics_acceptable, team_notified"), std::string::npos)
         << partial.err;
     const auto voted =
         run_json("promote vote " + rid +
                  " --approve --comment 'metrics reviewed in detail' --checklist "
-                 "backtest_reviewed,metrics_acceptable,team_notified --as bob --role admin --json");
+                 "backtest_reviewed,metrics_acceptable,team_notified --json",
+                 bob);
     EXPECT_NE(voted["final_decision"], "pending");
   }
   EXPECT_EQ(run_json("promote list --json").size(), 4u);
@@ -101,12 +114,12 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
     auto holder = store::open_connection(db.url());
     pqxx::work tx(*holder);
     tx.exec("SELECT ml.try_lock_model_change()");
-    const auto busy = run("models rollback --reason 'latency regression' --as ops");
+    const auto busy = run("models rollback --reason 'latency regression'", ops);
     EXPECT_EQ(busy.status, 5);
     EXPECT_NE(busy.err.find("a rollback or promotion is in progress"), std::string::npos)
         << busy.err;
   }
-  const auto rb = run_json("models rollback --reason 'latency regression' --as ops --json");
+  const auto rb = run_json("models rollback --reason 'latency regression' --json", ops);
   EXPECT_EQ(rb["success"], true);
   EXPECT_EQ(rb["previous_model"], "ppo_cli_2");
   EXPECT_EQ(rb["new_model"], "ppo_cli_1");

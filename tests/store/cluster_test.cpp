@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/pg_cluster.hpp"
 #include "support/test_paths.hpp"
@@ -43,6 +44,20 @@ TEST(ManagedCluster, PsqlRunsAgainstTheDatabase) {
       "db psql -- -X -A -t -c 'SELECT max(version) FROM system.schema_migrations'");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(r.out, std::to_string(store::latest_known_version()) + "\n");
+}
+
+TEST(ManagedCluster, PsqlConnectsAsTheApplicationRoleAndAsTheOwnerWithOwner) {
+  auto r = usdcop::testing::run_usdcop("db psql -- -X -A -t -c 'SELECT current_user'");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const bool external = store::using_external_database();
+  if (!external) {
+    EXPECT_EQ(r.out, std::string(store::kManagedAppRole) + "\n");
+  }
+  r = usdcop::testing::run_usdcop("db psql --owner -- -X -A -t -c 'SELECT current_user'");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  if (!external) {
+    EXPECT_EQ(r.out, std::string(store::kManagedOwner) + "\n");
+  }
 }
 
 TEST(ManagedCluster, ExternalDatabaseIsNeverStartedOrStopped) {

@@ -47,7 +47,12 @@ TEST(DatabaseUrl, ReplacesTheDatabaseName) {
 
 TEST(DatabaseUrl, ManagedClusterUrlUsesTheSocketDirectory) {
   PgCluster c("/var/lib/usdcop x", 5440);
-  EXPECT_EQ(c.url(), "postgresql:///usdcop?host=/var/lib/usdcop%20x/pg/run&port=5440&user=usdcop");
+  EXPECT_EQ(c.url(),
+            "postgresql:///usdcop?host=/var/lib/usdcop%20x/pg/run&port=5440&user=usdcop_app"
+            "&passfile=/var/lib/usdcop%20x/pgpass");
+  EXPECT_EQ(c.owner_url(),
+            "postgresql:///usdcop?host=/var/lib/usdcop%20x/pg/run&port=5440&user=usdcop"
+            "&passfile=/var/lib/usdcop%20x/pgpass");
   EXPECT_EQ(c.data_dir(), "/var/lib/usdcop x/pg/data");
   EXPECT_EQ(c.log_file(), "/var/lib/usdcop x/pg/log/postgresql.log");
 }

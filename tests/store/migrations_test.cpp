@@ -64,7 +64,7 @@ TEST(Migrations, ApplyOnceRecordChecksumsAndAreIdempotent) {
 }
 
 TEST(Migrations, NewerSchemaInTheDatabaseIsRefused) {
-  usdcop::testing::TestDatabase db;
+  usdcop::testing::TestDatabase db(2, true, usdcop::testing::TestDatabase::Access::owner);
   {
     auto conn = db.pool().acquire();
     pqxx::work tx(*conn);
@@ -86,7 +86,7 @@ TEST(Migrations, NewerSchemaInTheDatabaseIsRefused) {
 }
 
 TEST(Migrations, ChangedChecksumOfAnAppliedMigrationIsRefused) {
-  usdcop::testing::TestDatabase db;
+  usdcop::testing::TestDatabase db(2, true, usdcop::testing::TestDatabase::Access::owner);
   {
     auto conn = db.pool().acquire();
     pqxx::work tx(*conn);

@@ -41,8 +41,8 @@ std::string unique_database_name() {
 
 }  // namespace
 
-TestDatabase::TestDatabase(std::size_t pool_size, bool migrate) {
-  admin_url_ = store::database_url();
+TestDatabase::TestDatabase(std::size_t pool_size, bool migrate, Access access) {
+  admin_url_ = store::owner_database_url();
   name_ = unique_database_name();
   try {
     auto admin = store::open_connection(admin_url_);
@@ -55,13 +55,12 @@ TestDatabase::TestDatabase(std::size_t pool_size, bool migrate) {
            "`usdcop db start --fresh` (USDCOP_HOME=<build>/test-home), or set DATABASE_URL.";
     throw;
   }
-  url_ = store::url_with_database(admin_url_, name_);
+  owner_url_ = store::url_with_database(admin_url_, name_);
+  app_url_ = store::url_with_database(store::database_url(), name_);
+  url_ = migrate && access == Access::application ? app_url_ : owner_url_;
   try {
+    if (migrate) store::migrate(owner_url_);
     pool_ = std::make_unique<store::ConnectionPool>(url_, pool_size);
-    if (migrate) {
-      auto lease = pool_->acquire();
-      store::migrate(*lease);
-    }
   } catch (...) {
     drop();
     throw;

@@ -1,0 +1,350 @@
+#include "store/pg_principals.hpp"
+
+#include <pqxx/pqxx>
+
+#include "core/error.hpp"
+#include "identity/principal_name.hpp"
+#include "store/pg_copy.hpp"
+#include "store/pg_registry_rows.hpp"
+
+namespace usdcop::store {
+
+namespace {
+
+const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+
+std::string time_col(const std::string& col) {
+  return "coalesce(to_char(" + col + " AT TIME ZONE 'UTC', " + kTime + "), '')";
+}
+
+const std::string kPrincipalColumns = "p.id, p.name, p.role, " + time_col("p.created_at") +
+                                      ", coalesce(p.created_by, ''), " + time_col("p.disabled_at");
+const std::string kTokenColumns =
+    "t.id, p.name, t.name, array_to_string(t.scopes, ','), " + time_col("t.created_at") + ", " +
+    time_col("t.expires_at") + ", " + time_col("t.last_used_at") + ", " + time_col("t.revoked_at");
+
+models::Role role_of(const std::string& text) {
+  return text == "system" ? models::Role::system : models::parse_role(text);
+}
+
+PrincipalRecord principal_from_row(const pqxx::row& r) {
+  return {r[0].as<long>(),        r[1].as<std::string>(), role_of(r[2].as<std::string>()),
+          r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>()};
+}
+
+std::vector<std::string> split_scopes(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+TokenRecord token_from_row(const pqxx::row& r) {
+  return {r[0].as<long>(),        r[1].as<std::string>(),
+          r[2].as<std::string>(), split_scopes(r[3].as<std::string>()),
+          r[4].as<std::string>(), r[5].as<std::string>(),
+          r[6].as<std::string>(), r[7].as<std::string>()};
+}
+
+// A token label: 1-64 characters, no control characters.
+std::string checked_label(const std::string& label) {
+  size_t chars = 0;
+  for (unsigned char c : label) {
+    if (c < 0x20 || c == 0x7f) throw Error(ErrorKind::invalid_input, "--name: control character");
+    if ((c & 0xC0) != 0x80) ++chars;
+  }
+  if (chars == 0 || chars > 64) throw Error(ErrorKind::invalid_input, "--name: 1 to 64 characters");
+  return sanitize_utf8(label);
+}
+
+models::AuditEntry audit(const std::string& actor, models::Role role, const std::string& action,
+                         const std::string& type, const std::string& id) {
+  models::AuditEntry e;
+  e.actor = actor;
+  e.role = models::to_string(role);
+  e.action = action;
+  e.object_type = type;
+  e.object_id = id;
+  return e;
+}
+
+std::optional<PrincipalRecord> find_principal(pqxx::transaction_base& tx, const std::string& name,
+                                              bool for_update) {
+  const auto r =
+      tx.exec_params("SELECT " + kPrincipalColumns + " FROM system.principals p WHERE p.name = $1" +
+                         (for_update ? " FOR UPDATE" : ""),
+                     name);
+  if (r.empty()) return std::nullopt;
+  return principal_from_row(r[0]);
+}
+
+IssuedToken insert_token(pqxx::work& tx, const PrincipalRecord& p, const TokenRequest& request,
+                         const std::string& created_by) {
+  if (p.role == models::Role::system)
+    throw Error(ErrorKind::conflict,
+                "principal '" + p.name + "' is a service principal: no tokens");
+  if (!p.disabled_at.empty())
+    throw Error(ErrorKind::conflict, "principal '" + p.name + "' is disabled");
+  if (request.days < 1 || request.days > 3650)
+    throw Error(ErrorKind::invalid_input, "--days: 1 to 3650");
+  const auto scopes = identity::token_scopes(p.role, request.scopes);
+  const auto token = identity::generate_token();
+  std::string scope_array = "{";
+  for (size_t i = 0; i < scopes.size(); ++i) scope_array += (i ? "," : "") + scopes[i];
+  scope_array += "}";
+  const auto id = tx.exec_params1(
+                        "INSERT INTO system.api_tokens (principal_id, name, token_sha256, scopes, "
+                        "created_by, expires_at) VALUES ($1, $2, $3, $4::text[], $5, now() + "
+                        "make_interval(days => $6)) RETURNING id",
+                        p.id, checked_label(request.name), token.sha256, scope_array, created_by,
+                        request.days)[0]
+                      .as<long>();
+  auto e = audit(created_by, models::Role::admin, "token.create", "api_token", std::to_string(id));
+  e.details = {
+      {"principal", p.name}, {"name", request.name}, {"scopes", scopes}, {"days", request.days}};
+  append_audit(tx, e);
+  const auto row =
+      tx.exec_params1("SELECT " + kTokenColumns +
+                          " FROM system.api_tokens t JOIN system.principals p ON p.id = "
+                          "t.principal_id WHERE t.id = $1",
+                      id);
+  return {token_from_row(row), token.secret};
+}
+
+}  // namespace
+
+void PgPrincipals::record_denied(const std::string& actor, const std::string& action,
+                                 const std::string& reason, const std::string& audit_action) {
+  guard_connection("auditing a refusal", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "auth_denied");
+    auto e = audit(actor, models::Role::viewer, audit_action, "command", action);
+    e.role.clear();
+    e.reason = sanitize_utf8(reason);
+    e.details = {{"attempted", action}};
+    append_audit(tx, e);
+    tx.commit();
+  });
+}
+
+identity::Identity PgPrincipals::authenticate(const std::string& secret) {
+  const std::string hash = identity::token_sha256(secret);
+  std::optional<std::string> refusal;
+  identity::Identity id;
+  guard_connection("checking the token", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "authenticate");
+    const auto r = tx.exec_params(
+        "SELECT t.id, p.id, p.name, p.role, array_to_string(t.scopes, ','), t.revoked_at IS NOT "
+        "NULL, t.expires_at <= now(), p.disabled_at IS NOT NULL FROM system.api_tokens t JOIN "
+        "system.principals p ON p.id = t.principal_id WHERE t.token_sha256 = $1",
+        hash);
+    if (r.empty()) {
+      refusal = "unknown token";
+    } else if (r[0][5].as<bool>()) {
+      refusal = "revoked token " + r[0][0].as<std::string>();
+    } else if (r[0][6].as<bool>()) {
+      refusal = "expired token " + r[0][0].as<std::string>();
+    } else if (r[0][7].as<bool>()) {
+      refusal = "principal '" + r[0][2].as<std::string>() + "' is disabled";
+    }
+    if (!r.empty()) id.principal = r[0][2].as<std::string>();
+    if (refusal) return;
+    id.token_id = r[0][0].as<long>();
+    id.principal_id = r[0][1].as<long>();
+    id.role = role_of(r[0][3].as<std::string>());
+    id.scopes = split_scopes(r[0][4].as<std::string>());
+    tx.exec_params(
+        "UPDATE system.api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS "
+        "NULL OR last_used_at < now() - interval '1 minute')",
+        id.token_id);
+    tx.commit();
+  });
+  if (refusal) {
+    record_denied(id.principal.empty() ? "anonymous" : id.principal, "authenticate", *refusal);
+    throw Error(ErrorKind::invalid_input, "token: " + *refusal);
+  }
+  return id;
+}
+
+void PgPrincipals::require_role(const identity::Identity& who, models::Role needed,
+                                const std::string& action) {
+  if (who.role != models::Role::system && models::at_least(who.role, needed)) return;
+  const std::string why = action + " needs role " + models::to_string(needed) + "; '" +
+                          who.principal + "' is " + models::to_string(who.role);
+  record_denied(who.principal, action, why);
+  throw Error(ErrorKind::conflict, "role: " + why);
+}
+
+PrincipalRecord PgPrincipals::add(const std::string& name, models::Role role,
+                                  const identity::Identity& by) {
+  require_role(by, models::Role::admin, "principal add");
+  if (role == models::Role::system)
+    throw Error(ErrorKind::invalid_input, "--role: viewer, operator or admin");
+  const std::string canonical = identity::canonical_principal_name(name, "NAME");
+  return guard_connection("adding a principal", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "principal_add");
+    if (find_principal(tx, canonical, false))
+      throw Error(ErrorKind::conflict, "principal '" + canonical + "' exists");
+    tx.exec_params("INSERT INTO system.principals (name, role, created_by) VALUES ($1, $2, $3)",
+                   canonical, models::to_string(role), by.principal);
+    auto e = audit(by.principal, by.role, "principal.add", "principal", canonical);
+    e.to_state = models::to_string(role);
+    if (canonical != name) e.details = {{"typed", sanitize_utf8(name)}};
+    append_audit(tx, e);
+    const auto p = *find_principal(tx, canonical, false);
+    tx.commit();
+    return p;
+  });
+}
+
+std::vector<PrincipalRecord> PgPrincipals::list() {
+  return guard_connection("listing principals", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    std::vector<PrincipalRecord> out;
+    for (const auto& r :
+         tx.exec("SELECT " + kPrincipalColumns + " FROM system.principals p ORDER BY p.name"))
+      out.push_back(principal_from_row(r));
+    return out;
+  });
+}
+
+PrincipalRecord PgPrincipals::disable(const std::string& name, const identity::Identity& by) {
+  require_role(by, models::Role::admin, "principal disable");
+  const std::string canonical = identity::canonical_principal_name(name, "NAME");
+  return guard_connection("disabling a principal", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "principal_disable");
+    const auto p = find_principal(tx, canonical, true);
+    if (!p) throw Error(ErrorKind::not_found, "principal '" + canonical + "' does not exist");
+    tx.exec_params(
+        "UPDATE system.principals SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1",
+        p->id);
+    tx.exec_params(
+        "UPDATE system.api_tokens SET revoked_at = now() WHERE principal_id = $1 AND revoked_at "
+        "IS NULL",
+        p->id);
+    auto e = audit(by.principal, by.role, "principal.disable", "principal", canonical);
+    e.from_state = p->disabled_at.empty() ? "enabled" : "disabled";
+    e.to_state = "disabled";
+    append_audit(tx, e);
+    const auto out = *find_principal(tx, canonical, false);
+    tx.commit();
+    return out;
+  });
+}
+
+IssuedToken PgPrincipals::bootstrap(const TokenRequest& request) {
+  const std::string canonical = identity::canonical_principal_name(request.principal, "--name");
+  return guard_connection("bootstrapping the first admin", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "token_bootstrap");
+    // Serializes concurrent bootstraps: only one can see "no admin token".
+    tx.exec("LOCK TABLE system.principals IN SHARE ROW EXCLUSIVE MODE");
+    const auto admins =
+        tx.exec(
+              "SELECT count(*) FROM system.api_tokens t JOIN system.principals p ON p.id = "
+              "t.principal_id WHERE p.role = 'admin' AND p.disabled_at IS NULL AND t.revoked_at IS "
+              "NULL AND t.expires_at > now()")[0][0]
+            .as<long>();
+    if (admins > 0) {
+      throw Error(ErrorKind::conflict,
+                  "an admin token exists: ask an admin for `usdcop token create` (bootstrap "
+                  "works only while no valid admin token exists)");
+    }
+    auto p = find_principal(tx, canonical, true);
+    if (!p) {
+      tx.exec_params(
+          "INSERT INTO system.principals (name, role, created_by) VALUES ($1, 'admin', "
+          "'bootstrap')",
+          canonical);
+      auto e = audit(canonical, models::Role::admin, "principal.add", "principal", canonical);
+      e.to_state = "admin";
+      e.reason = "token bootstrap";
+      append_audit(tx, e);
+      p = find_principal(tx, canonical, false);
+    } else if (p->role != models::Role::admin) {
+      throw Error(ErrorKind::conflict, "principal '" + canonical + "' exists and is not an admin");
+    }
+    auto issued = insert_token(tx, *p, request, canonical);
+    tx.commit();
+    return issued;
+  });
+}
+
+IssuedToken PgPrincipals::create_token(const TokenRequest& request, const identity::Identity& by) {
+  require_role(by, models::Role::admin, "token create");
+  const std::string canonical =
+      identity::canonical_principal_name(request.principal, "--principal");
+  return guard_connection("creating a token", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "token_create");
+    const auto p = find_principal(tx, canonical, true);
+    if (!p) throw Error(ErrorKind::not_found, "principal '" + canonical + "' does not exist");
+    auto issued = insert_token(tx, *p, request, by.principal);
+    tx.commit();
+    return issued;
+  });
+}
+
+std::vector<TokenRecord> PgPrincipals::list_tokens() {
+  return guard_connection("listing tokens", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    std::vector<TokenRecord> out;
+    for (const auto& r : tx.exec("SELECT " + kTokenColumns +
+                                 " FROM system.api_tokens t JOIN system.principals p ON p.id = "
+                                 "t.principal_id ORDER BY t.id"))
+      out.push_back(token_from_row(r));
+    return out;
+  });
+}
+
+TokenRecord PgPrincipals::revoke(long token_id, const identity::Identity& by) {
+  require_role(by, models::Role::admin, "token revoke");
+  return guard_connection("revoking a token", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "token_revoke");
+    const auto n = tx.exec_params(
+        "UPDATE system.api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
+        "RETURNING id",
+        token_id);
+    if (n.empty())
+      throw Error(ErrorKind::not_found, "token " + std::to_string(token_id) + " does not exist");
+    append_audit(
+        tx, audit(by.principal, by.role, "token.revoke", "api_token", std::to_string(token_id)));
+    const auto row =
+        tx.exec_params1("SELECT " + kTokenColumns +
+                            " FROM system.api_tokens t JOIN system.principals p ON p.id = "
+                            "t.principal_id WHERE t.id = $1",
+                        token_id);
+    tx.commit();
+    return token_from_row(row);
+  });
+}
+
+int PgPrincipals::revoke_all(const identity::Identity& by) {
+  require_role(by, models::Role::admin, "token revoke --all");
+  return guard_connection("revoking every token", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "token_revoke_all");
+    const auto n = tx.exec(
+                         "UPDATE system.api_tokens SET revoked_at = now() WHERE revoked_at IS "
+                         "NULL RETURNING id")
+                       .size();
+    auto e = audit(by.principal, by.role, "token.revoke_all", "api_token", "*");
+    e.details = {{"revoked", n}};
+    append_audit(tx, e);
+    tx.commit();
+    return static_cast<int>(n);
+  });
+}
+
+}  // namespace usdcop::store
