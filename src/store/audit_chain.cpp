@@ -2,30 +2,13 @@
 
 #include <cmath>
 
+#include "core/canonical_json.hpp"
 #include "core/sha256.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::store {
 
 namespace {
-
-nlohmann::json without_negative_zero(const nlohmann::json& j) {
-  if (j.is_number_float()) {
-    const double v = j.get<double>();
-    return v == 0.0 && std::signbit(v) ? nlohmann::json(0.0) : j;
-  }
-  if (j.is_object()) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [k, v] : j.items()) out[k] = without_negative_zero(v);
-    return out;
-  }
-  if (j.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& v : j) out.push_back(without_negative_zero(v));
-    return out;
-  }
-  return j;
-}
 
 nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
@@ -45,12 +28,6 @@ std::string micro_time(Timestamp t) {
 constexpr long long kChainLockKey = 0x75736463'61756474;  // "usdcaudt"
 
 }  // namespace
-
-std::string canonical_json(const nlohmann::json& j) {
-  // nlohmann's object_t is a std::map: keys come out sorted by UTF-8 bytes, which is code point
-  // order; dump() without indent uses ',' and ':' and writes UTF-8 unescaped.
-  return without_negative_zero(j).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 std::string audit_row_canonical(const models::AuditEntry& e, const std::string& prev_hash) {
   nlohmann::json row = {{"id", e.id},

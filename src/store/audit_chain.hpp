@@ -4,21 +4,17 @@
 // includes prev_hash), so changing, deleting or inserting a row anywhere but at the end breaks
 // the chain from that row on. Rows are chained by store::append_audit under a transaction-level
 // advisory lock; `usdcop audit verify` recomputes the chain.
-//
-// Canonical JSON: core/canonical_json does not exist on this branch yet, so canonical_json()
-// here is a minimal writer with the rules of spec 12 (sorted keys, no spaces, UTF-8, -0.0 as
-// 0.0); it is to be replaced by core's writer.
+// Hash input: core's canonical JSON (spec 12, docs/CANONICAL_JSON.md).
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/canonical_json.hpp"
 #include "core/time.hpp"
 #include "models/audit_entry.hpp"
 
 namespace usdcop::store {
-
-std::string canonical_json(const nlohmann::json& j);
 
 // The hash input of a row: {"action", "actor", "at" (RFC 3339, microseconds), "details",
 // "from_state", "id", "object_id", "object_type", "prev_hash", "reason", "request_id", "role",

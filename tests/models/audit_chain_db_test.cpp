@@ -58,7 +58,7 @@ long id_of(usdcop::testing::TestDatabase& db, int n) {
 }  // namespace
 
 TEST(AuditChain, CanonicalJsonSortsKeysAndDropsNegativeZero) {
-  EXPECT_EQ(store::canonical_json({{"b", 1}, {"a", {{"d", -0.0}, {"c", "\xC3\xA1"}}}}),
+  EXPECT_EQ(usdcop::canonical_json({{"b", 1}, {"a", {{"d", -0.0}, {"c", "\xC3\xA1"}}}}),
             "{\"a\":{\"c\":\"\xC3\xA1\",\"d\":0.0},\"b\":1}");
 }
 

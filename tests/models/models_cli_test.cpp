@@ -174,7 +174,7 @@ TEST_F(ModelsCli, RegisterRefusesNonFiniteWeights) {
   run_json_doc["model_hash"] = hash;
   std::ofstream(dir / "run.json") << run_json_doc.dump(2);
 
-  const auto refused = run("models register " + dir.string() + " --as alice");
+  const auto refused = run("models register " + dir.string(), alice);
   EXPECT_EQ(refused.status, 6) << refused.err;
   EXPECT_NE(refused.err.find("not finite"), std::string::npos) << refused.err;
   EXPECT_EQ(run_json("models list --json").size(), 0u);
