@@ -71,6 +71,16 @@ void read_ppo(const YAML::Node& n, PpoConfig& p, const std::string& w) {
   p.total_timesteps = int64_or(n, "total_timesteps", p.total_timesteps, w);
   p.eval_every = int64_or(n, "eval_every", p.eval_every, w);
   p.threads = value_or(n, "threads", p.threads, w);
+  if (n["backend"]) {
+    const auto name = value_or(n, "backend", std::string(), w);
+    if (name == "native")
+      p.backend = PpoBackendKind::native;
+    else if (name == "libtorch")
+      p.backend = PpoBackendKind::libtorch;
+    else
+      throw Error(ErrorKind::invalid_input,
+                  w + ".backend: '" + name + "' is not one of native, libtorch");
+  }
   if (n["hidden_sizes"]) p.hidden_sizes = n["hidden_sizes"].as<std::vector<int>>();
   if (p.n_envs < 1 || p.n_steps < 1 || p.batch_size < 1 || p.n_epochs < 1)
     throw Error(ErrorKind::invalid_input,
@@ -185,6 +195,7 @@ std::string resolved_yaml(const ExperimentConfig& c) {
   out << YAML::EndMap;
   const auto& p = c.ppo;
   out << YAML::Key << "ppo" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "backend" << YAML::Value << to_string(p.backend);
   out << YAML::Key << "learning_rate" << YAML::Value << p.learning_rate;
   out << YAML::Key << "n_envs" << YAML::Value << p.n_envs;
   out << YAML::Key << "n_steps" << YAML::Value << p.n_steps;
