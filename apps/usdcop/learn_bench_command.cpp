@@ -3,6 +3,8 @@
 // libtorch backends side by side (alternating runs, medians) with the time split (rollout,
 // forward, backward, optimizer) and the minibatch time against the BLAS products alone (spec 03
 // "Performance", issue 14). Synthetic in-memory data: no database needed.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -49,6 +51,14 @@ double env_steps_per_s(const std::shared_ptr<learn::EnvSeries>& series, int n_en
   return static_cast<double>(steps) / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// CPU seconds of this process: on a shared machine wall time also counts waiting for a core,
+// CPU time only the work (with one thread, the two agree on an idle machine).
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -79,10 +89,24 @@ learn::PpoConfig bench_config(learn::PpoBackendKind backend, long steps) {
   return cfg;
 }
 
-nlohmann::json run_json(const learn::TrainSummary& s) {
+struct TimedRun {
+  learn::TrainSummary summary;
+  double cpu_s = 0;
+};
+
+nlohmann::json run_json(const TimedRun& r) {
+  const learn::TrainSummary& s = r.summary;
   const double update_s = s.forward_s + s.backward_s + s.optimizer_s;
   return {
       {"steps_per_s", s.steps_per_s},
+      {"cpu_s", r.cpu_s},
+      {"steps_per_cpu_s", static_cast<double>(s.steps) / r.cpu_s},
+      // The update's share of the CPU time spread over its minibatches (an estimate: the
+      // phases are timed in wall time).
+      {"minibatch_cpu_ms_estimate",
+       s.minibatches && s.wall_s > 0
+           ? 1e3 * r.cpu_s * (update_s / s.wall_s) / static_cast<double>(s.minibatches)
+           : 0.0},
       {"wall_s", s.wall_s},
       {"rollout_s", s.rollout_s},
       {"forward_s", s.forward_s},
@@ -142,32 +166,46 @@ nlohmann::json ppo_side_by_side(const BenchOpts& o,
   std::vector<learn::PpoBackendKind> kinds;
   if (o.backend != "libtorch") kinds.push_back(learn::PpoBackendKind::native);
   if (o.backend != "native") kinds.push_back(learn::PpoBackendKind::libtorch);
-  std::map<learn::PpoBackendKind, std::vector<learn::TrainSummary>> runs;
+  std::map<learn::PpoBackendKind, std::vector<TimedRun>> runs;
   for (int r = 0; r < o.runs; ++r) {
     // Alternate the order so that drifting load hits both backends alike.
     std::vector<learn::PpoBackendKind> order = kinds;
     if (r % 2) std::reverse(order.begin(), order.end());
     for (auto kind : order) {
       learn::PpoTrainer trainer(bench_config(kind, o.ppo_steps), {}, series, nullptr, 42);
-      runs[kind].push_back(trainer.train(nullptr));
+      const double cpu0 = process_cpu_s();
+      TimedRun t;
+      t.summary = trainer.train(nullptr);
+      t.cpu_s = process_cpu_s() - cpu0;
+      runs[kind].push_back(t);
     }
   }
   nlohmann::json out = nlohmann::json::object();
-  std::map<learn::PpoBackendKind, double> medians;
+  std::map<learn::PpoBackendKind, double> medians, cpu_medians;
   for (auto& [kind, list] : runs) {
-    std::vector<double> rates;
-    for (const auto& s : list) rates.push_back(s.steps_per_s);
+    std::vector<double> rates, cpu_rates;
+    for (const auto& t : list) {
+      rates.push_back(t.summary.steps_per_s);
+      cpu_rates.push_back(static_cast<double>(t.summary.steps) / t.cpu_s);
+    }
     medians[kind] = median(rates);
+    cpu_medians[kind] = median(cpu_rates);
     // The split of the run closest to the median.
     const auto closest =
         std::min_element(list.begin(), list.end(), [&](const auto& a, const auto& b) {
-          return std::abs(a.steps_per_s - medians[kind]) < std::abs(b.steps_per_s - medians[kind]);
+          return std::abs(a.summary.steps_per_s - medians[kind]) <
+                 std::abs(b.summary.steps_per_s - medians[kind]);
         });
     nlohmann::json j = run_json(*closest);
     j["median_steps_per_s"] = medians[kind];
+    j["median_steps_per_cpu_s"] = cpu_medians[kind];
     j["runs_steps_per_s"] = rates;
+    j["runs_steps_per_cpu_s"] = cpu_rates;
     out[learn::to_string(kind)] = j;
   }
+  if (cpu_medians.size() == 2)
+    out["native_over_libtorch_cpu"] =
+        cpu_medians[learn::PpoBackendKind::native] / cpu_medians[learn::PpoBackendKind::libtorch];
   if (medians.size() == 2)
     out["native_over_libtorch"] =
         medians[learn::PpoBackendKind::native] / medians[learn::PpoBackendKind::libtorch];
@@ -213,7 +251,8 @@ void add_bench_train(CLI::App& app) {
     out["inference_us"] = inference;
     if (o->backend != "native") out["libtorch"] = learn::torch_version();
     learn::NativePpoOptions shapes;  // the default 15-256-256-1 networks, batch 128
-    out["minibatch_products_ms"] = learn::minibatch_products_ms(shapes, 128, 15);
+    const learn::ProductsTime floor = learn::minibatch_products_ms(shapes, 128, 15);
+    out["minibatch_products_ms"] = {{"wall", floor.wall_ms}, {"cpu", floor.cpu_ms}};
     out["ppo"] = ppo_side_by_side(*o, series);
     if (o->json) return print_json(out);
     std::cout << out.dump(2) << "\n";

@@ -1,5 +1,7 @@
 #include "learn/native_ppo.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -390,7 +392,7 @@ void NativePpo<T>::adam_update() {
   grad_scale_ = 1.0;
 }
 
-double minibatch_products_ms(const NativePpoOptions& options, int rows, int reps) {
+ProductsTime minibatch_products_ms(const NativePpoOptions& options, int rows, int reps) {
   std::vector<int> widths{options.input_size};
   widths.insert(widths.end(), options.hidden_sizes.begin(), options.hidden_sizes.end());
   widths.push_back(1);
@@ -418,16 +420,26 @@ double minibatch_products_ms(const NativePpoOptions& options, int rows, int reps
     }
   };
   for (int i = 0; i < 20; ++i) products();
-  std::vector<double> ms;
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
+  std::vector<double> wall, cpu;
   for (int i = 0; i < reps; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_now();
     for (int j = 0; j < 20; ++j) products();
-    ms.push_back(
+    cpu.push_back((cpu_now() - c0) * 1e3 / 20);
+    wall.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
         20);
   }
-  std::nth_element(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2), ms.end());
-  return ms[ms.size() / 2];
+  auto median = [](std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  return {median(wall), median(cpu)};
 }
 
 template class NativePpo<float>;

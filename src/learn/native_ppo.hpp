@@ -98,9 +98,12 @@ class NativePpo {
 };
 
 // Milliseconds of the BLAS products alone of one minibatch (both networks' forward and
-// backward with these shapes, float32), the median of `reps` timings: the arithmetic floor a
-// minibatch update is compared with.
-double minibatch_products_ms(const NativePpoOptions& options, int rows, int reps);
+// backward with these shapes, float32), the median of `reps` timings, in wall time and in
+// process CPU time: the arithmetic floor a minibatch update is compared with.
+struct ProductsTime {
+  double wall_ms = 0, cpu_ms = 0;
+};
+ProductsTime minibatch_products_ms(const NativePpoOptions& options, int rows, int reps);
 
 extern template class NativePpo<float>;
 extern template class NativePpo<double>;
