@@ -115,7 +115,9 @@ nlohmann::json run_json(const TimedRun& r) {
       {"other_s", s.wall_s - s.rollout_s - update_s},
       {"minibatches", s.minibatches},
       {"minibatch_ms", s.minibatches ? 1e3 * update_s / static_cast<double>(s.minibatches) : 0.0},
-      {"env_s", s.env_s}};
+      {"env_s", s.env_s},
+      // Spec 03: the share of wall time outside tensor math (inference, losses, backward, Adam).
+      {"outside_tensor_share", s.wall_s > 0 ? 1.0 - s.tensor_s / s.wall_s : 0.0}};
 }
 
 // Inference µs through a trainer's backend (batch 1 and 8).
