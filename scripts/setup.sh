@@ -10,7 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   libyaml-cpp-dev libspdlog-dev libssl-dev zlib1g-dev libicu-dev
   python3-pandas
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev
 )
 
 missing=()

@@ -126,7 +126,10 @@ void assign(const ExperimentKey& k, const YAML::Node& v, ExperimentConfig& c,
       const std::string choices = "|" + std::string(k.choices) + "|";
       if (!v.IsScalar() || text.empty() || choices.find("|" + text + "|") == std::string::npos)
         throw bad(where, k.path, "must be " + describe_range(k) + ", got " + node_kind(v));
-      *std::get<std::string*>(field) = text;
+      if (auto* p = std::get_if<PpoBackendKind*>(&field))
+        **p = text == "native" ? PpoBackendKind::native : PpoBackendKind::libtorch;
+      else
+        *std::get<std::string*>(field) = text;
       return;
     }
     case KeyType::int_list: {
@@ -198,6 +201,8 @@ void emit_value(YAML::Emitter& out, const ExperimentField& field) {
         using T = std::remove_pointer_t<decltype(p)>;
         if constexpr (std::is_same_v<T, std::vector<int>>) {
           out << YAML::Flow << *p;
+        } else if constexpr (std::is_same_v<T, PpoBackendKind>) {
+          out << to_string(*p);
         } else if constexpr (std::is_same_v<T, bool>) {
           out << YAML::TrueFalseBool << *p;
         } else {

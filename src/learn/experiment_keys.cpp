@@ -45,7 +45,7 @@ const std::array kKeys{
                   USDCOP_FIELD(env.thresholds.long_above), "action above this: LONG"},
     ExperimentKey{"environment.thresholds.short_below", KeyType::real, "-0.33", -1, 1, false, "",
                   USDCOP_FIELD(env.thresholds.short_below), "action below this: SHORT"},
-    ExperimentKey{"ppo.backend", KeyType::choice, "libtorch", 0, 0, false, "native|libtorch",
+    ExperimentKey{"ppo.backend", KeyType::choice, "native", 0, 0, false, "native|libtorch",
                   USDCOP_FIELD(ppo.backend), "tensor backend of PPO (issue 14)"},
     ExperimentKey{"ppo.learning_rate", KeyType::real, "3.0e-4", 0, 1, true, "",
                   USDCOP_FIELD(ppo.learning_rate), "Adam learning rate (constant)"},

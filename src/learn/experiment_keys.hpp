@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "learn/ppo_config.hpp"
+
 namespace usdcop::learn {
 
 struct ExperimentConfig;
@@ -19,7 +21,7 @@ enum class KeyType { integer, real, boolean, choice, int_list };
 
 // Where a key's value lives in ExperimentConfig.
 using ExperimentField = std::variant<int*, std::int64_t*, std::uint64_t*, double*, bool*,
-                                     std::string*, std::vector<int>*>;
+                                     std::string*, std::vector<int>*, PpoBackendKind*>;
 
 struct ExperimentKey {
   std::string_view path;  // "ppo.learning_rate"

@@ -1,10 +1,12 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 
 #include "core/error.hpp"
+#include "learn/blas.hpp"
 #include "learn/ppo_backend.hpp"
 
 #ifndef USDCOP_TORCH_BACKEND_PATH
@@ -26,10 +28,17 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::path() : exe.parent_path();
 }
 
+std::atomic<int> g_threads{0};           // last count requested (0 = all cores)
+std::atomic<bool> g_threads_set{false};  // whether set_threads was called at all
+std::atomic<bool> g_torch_loaded{false};
+
 const BackendApi& api() {
   static BackendApi a;
   static std::once_flag once;
   std::call_once(once, [] {
+    // OpenBLAS first: libtorch links the same libopenblas.so.0, which then keeps the kernel
+    // choice made by blas::load() (learn/blas.hpp).
+    blas::load();
     std::vector<std::filesystem::path> candidates;
     if (const char* env = std::getenv("USDCOP_TORCH_BACKEND"); env && *env)
       candidates.emplace_back(env);
@@ -53,6 +62,8 @@ const BackendApi& api() {
       a.version = reinterpret_cast<const char* (*)()>(dlsym(h, "usdcop_torch_version"));
       if (!a.create || !a.set_threads || !a.version)
         throw Error(ErrorKind::unavailable, p.string() + ": not a usdcop libtorch backend");
+      if (g_threads_set) a.set_threads(g_threads);
+      g_torch_loaded = true;
       return;
     }
     std::string msg = "libusdcop_learn_torch.so not found (tried";
@@ -66,12 +77,21 @@ const BackendApi& api() {
 
 }  // namespace
 
+const char* to_string(PpoBackendKind kind) {
+  return kind == PpoBackendKind::native ? "native" : "libtorch";
+}
+
 std::unique_ptr<PpoBackend> create_ppo_backend(const PpoBackendConfig& config) {
+  if (config.kind == PpoBackendKind::native) return create_native_ppo_backend(config);
   return std::unique_ptr<PpoBackend>(api().create(&config));
 }
 
 int backend_set_threads(int threads) {
-  return api().set_threads(threads);
+  g_threads = threads;
+  g_threads_set = true;
+  int in_effect = blas::set_threads(threads);
+  if (g_torch_loaded) in_effect = api().set_threads(threads);
+  return in_effect;
 }
 
 std::string backend_torch_version() {

@@ -6,8 +6,13 @@
 
 namespace usdcop::learn {
 
+// Which implementation runs the tensor math (learn/ppo_backend.hpp).
+enum class PpoBackendKind { native, libtorch };
+const char* to_string(PpoBackendKind kind);
+
 struct PpoConfig {
-  double learning_rate = 3e-4;  // constant
+  PpoBackendKind backend = PpoBackendKind::native;  // `ppo.backend: native | libtorch`
+  double learning_rate = 3e-4;                      // constant
   int n_envs = 8;
   int n_steps = 512;  // per environment and rollout
   int batch_size = 128;
@@ -23,9 +28,8 @@ struct PpoConfig {
   std::int64_t total_timesteps = 2'000'000;
   std::int64_t eval_every = 50'000;  // steps between validation evaluations (0: only at the end)
   std::vector<int> hidden_sizes{256, 256};
-  int threads = 0;  // torch/OpenBLAS threads; 0 = all cores
+  int threads = 0;  // OpenBLAS/OpenMP (and torch) threads; 0 = all cores
   int checkpoint_every = 10;  // updates between periodic checkpoints (0: only at an interrupt)
-  std::string backend = "libtorch";  // "native" | "libtorch" (issue 14)
 
   std::int64_t rollout_size() const { return static_cast<std::int64_t>(n_envs) * n_steps; }
 };

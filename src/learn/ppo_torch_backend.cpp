@@ -1,5 +1,7 @@
 // libusdcop_learn_torch.so: the libtorch implementation of PpoBackend (see ppo_backend.hpp).
 // Built as a separate shared module and loaded on demand.
+#include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -41,51 +43,137 @@ class TorchPpoBackend final : public PpoBackend {
 
   double log_std() const override { return net_->log_std.item<double>(); }
 
+  PpoBackendKind kind() const override { return PpoBackendKind::libtorch; }
+
+  struct Loss {
+    torch::Tensor total, policy_loss, value_loss, entropy, ratio, log_ratio;
+  };
+
+  // The PPO loss of one minibatch (already gathered rows).
+  Loss loss(const torch::Tensor& b_obs, const torch::Tensor& b_act, const torch::Tensor& b_logp_old,
+            torch::Tensor b_adv, const torch::Tensor& b_ret) {
+    const double clip = cfg_.clip_range;
+    b_adv = (b_adv - b_adv.mean()) / (b_adv.std() + 1e-8);  // per-minibatch normalization
+    const torch::Tensor mu = net_->actor->forward(b_obs).squeeze(-1);
+    const torch::Tensor log_std = net_->log_std;
+    const torch::Tensor z = (b_act - mu) / torch::exp(log_std);
+    const torch::Tensor logp = -0.5 * z * z - log_std - kHalfLog2Pi;
+    Loss l;
+    l.entropy = (0.5 + kHalfLog2Pi + log_std).mean();
+    l.log_ratio = logp - b_logp_old;
+    l.ratio = torch::exp(l.log_ratio);
+    l.policy_loss =
+        -torch::min(l.ratio * b_adv, torch::clamp(l.ratio, 1 - clip, 1 + clip) * b_adv).mean();
+    const torch::Tensor values = net_->critic->forward(b_obs).squeeze(-1);
+    l.value_loss = torch::mse_loss(values, b_ret);
+    l.total = l.policy_loss + cfg_.vf_coef * l.value_loss - cfg_.ent_coef * l.entropy;
+    return l;
+  }
+
+  MinibatchLoss summary(const Loss& l) const {
+    torch::NoGradGuard no_grad;
+    MinibatchLoss m;
+    m.loss = l.total.item<double>();
+    m.policy_loss = l.policy_loss.item<double>();
+    m.value_loss = l.value_loss.item<double>();
+    m.entropy = l.entropy.item<double>();
+    m.approx_kl = ((l.ratio - 1) - l.log_ratio).mean().item<double>();
+    m.clip_fraction =
+        ((l.ratio - 1).abs() > cfg_.clip_range).to(torch::kFloat32).mean().item<double>();
+    return m;
+  }
+
+  // Parameters in the flat order of ppo_backend.hpp: actor layers, critic layers, log_std.
+  std::vector<torch::Tensor> flat_order() const {
+    std::vector<torch::Tensor> out;
+    for (const detail::Mlp& net : {net_->actor, net_->critic})
+      for (const auto& layer : net->layers) {
+        out.push_back(layer->weight);
+        out.push_back(layer->bias);
+      }
+    out.push_back(net_->log_std);
+    return out;
+  }
+
   UpdateStats update_epoch(const float* obs_p, const float* act_p, const float* logp_p,
                            const float* adv_p, const float* ret_p, std::int64_t total,
                            const std::int64_t* order_p, int batch_size) override {
+    using Clock = std::chrono::steady_clock;
+    auto secs = [](Clock::time_point a, Clock::time_point b) {
+      return std::chrono::duration<double>(b - a).count();
+    };
     const torch::Tensor obs = view(obs_p, total);
     auto column = [&](const float* p) {
       return torch::from_blob(const_cast<float*>(p), {total}, torch::kFloat32);
     };
     const torch::Tensor act = column(act_p), logp_old = column(logp_p), adv = column(adv_p),
                         ret = column(ret_p);
-    const double clip = cfg_.clip_range;
     UpdateStats s;
     for (std::int64_t start = 0; start + batch_size <= total; start += batch_size) {
+      const auto t0 = Clock::now();
       const torch::Tensor idx =
           torch::from_blob(const_cast<std::int64_t*>(order_p) + start, {batch_size}, torch::kInt64);
-      const torch::Tensor b_obs = obs.index_select(0, idx);
-      const torch::Tensor b_act = act.index_select(0, idx);
-      const torch::Tensor b_logp_old = logp_old.index_select(0, idx);
-      torch::Tensor b_adv = adv.index_select(0, idx);
-      const torch::Tensor b_ret = ret.index_select(0, idx);
-      b_adv = (b_adv - b_adv.mean()) / (b_adv.std() + 1e-8);  // per-minibatch normalization
-      const torch::Tensor mu = net_->actor->forward(b_obs).squeeze(-1);
-      const torch::Tensor log_std = net_->log_std;
-      const torch::Tensor z = (b_act - mu) / torch::exp(log_std);
-      const torch::Tensor logp = -0.5 * z * z - log_std - kHalfLog2Pi;
-      const torch::Tensor entropy = (0.5 + kHalfLog2Pi + log_std).mean();
-      const torch::Tensor log_ratio = logp - b_logp_old;
-      const torch::Tensor ratio = torch::exp(log_ratio);
-      const torch::Tensor policy_loss =
-          -torch::min(ratio * b_adv, torch::clamp(ratio, 1 - clip, 1 + clip) * b_adv).mean();
-      const torch::Tensor values = net_->critic->forward(b_obs).squeeze(-1);
-      const torch::Tensor value_loss = torch::mse_loss(values, b_ret);
-      const torch::Tensor loss = policy_loss + cfg_.vf_coef * value_loss - cfg_.ent_coef * entropy;
+      const Loss l =
+          loss(obs.index_select(0, idx), act.index_select(0, idx), logp_old.index_select(0, idx),
+               adv.index_select(0, idx), ret.index_select(0, idx));
+      const auto t1 = Clock::now();
       opt_->zero_grad();
-      loss.backward();
+      l.total.backward();
+      const auto t2 = Clock::now();
       torch::nn::utils::clip_grad_norm_(net_->parameters(), cfg_.max_grad_norm);
       opt_->step();
-      torch::NoGradGuard no_grad;
-      s.policy_loss += policy_loss.item<double>();
-      s.value_loss += value_loss.item<double>();
-      s.entropy += entropy.item<double>();
-      s.approx_kl += ((ratio - 1) - log_ratio).mean().item<double>();
-      s.clip_fraction += ((ratio - 1).abs() > clip).to(torch::kFloat32).mean().item<double>();
+      const auto t3 = Clock::now();
+      const MinibatchLoss m = summary(l);
+      s.forward_s += secs(t0, t1) + secs(t3, Clock::now());  // the loss statistics too
+      s.backward_s += secs(t1, t2);
+      s.optimizer_s += secs(t2, t3);
+      s.policy_loss += m.policy_loss;
+      s.value_loss += m.value_loss;
+      s.entropy += m.entropy;
+      s.approx_kl += m.approx_kl;
+      s.clip_fraction += m.clip_fraction;
       ++s.batches;
     }
     return s;
+  }
+
+  MinibatchLoss minibatch_gradients(const float* obs, const float* act, const float* logp_old,
+                                    const float* adv, const float* ret, int rows,
+                                    float* gradients) override {
+    auto column = [&](const float* p) {
+      return torch::from_blob(const_cast<float*>(p), {rows}, torch::kFloat32);
+    };
+    const Loss l = loss(view(obs, rows), column(act), column(logp_old), column(adv), column(ret));
+    opt_->zero_grad();
+    l.total.backward();
+    for (const torch::Tensor& p : flat_order()) {
+      const torch::Tensor g = p.grad().contiguous();
+      gradients = std::copy_n(g.data_ptr<float>(), g.numel(), gradients);
+    }
+    opt_->zero_grad();
+    return summary(l);
+  }
+
+  std::vector<float> parameters() const override {
+    std::vector<float> out;
+    for (const torch::Tensor& p : flat_order()) {
+      const torch::Tensor c = p.detach().contiguous();
+      out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    }
+    return out;
+  }
+
+  void set_parameters(const std::vector<float>& flat) override {
+    torch::NoGradGuard no_grad;
+    std::size_t offset = 0;
+    for (torch::Tensor p : flat_order()) {
+      const auto n = static_cast<std::size_t>(p.numel());
+      if (offset + n > flat.size()) throw std::logic_error("set_parameters: too few values");
+      p.copy_(
+          torch::from_blob(const_cast<float*>(flat.data() + offset), p.sizes(), torch::kFloat32));
+      offset += n;
+    }
+    if (offset != flat.size()) throw std::logic_error("set_parameters: too many values");
   }
 
   void keep_best() override { detail::copy_parameters(*net_->actor, *best_); }
@@ -107,6 +195,11 @@ class TorchPpoBackend final : public PpoBackend {
   }
 
   static void open(torch::serialize::InputArchive& archive, const std::string& file) {
+    char magic[8] = {};
+    std::ifstream(file, std::ios::binary).read(magic, sizeof magic);
+    if (std::string(magic, sizeof magic) == "USDCOPNP")
+      throw Error(ErrorKind::invalid_input,
+                  file + ": written by the native backend; resume it with ppo.backend: native");
     try {
       archive.load_from(file);
     } catch (const std::exception& e) {

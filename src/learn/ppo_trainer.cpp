@@ -16,6 +16,7 @@
 #include "backtest/metrics.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "learn/blas.hpp"
 #include "learn/ppo_backend.hpp"
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,10 @@ int set_tensor_threads(int threads) {
 
 std::string torch_version() {
   return backend_torch_version();
+}
+
+std::string blas_version() {
+  return blas::description();
 }
 
 struct PpoTrainer::Impl {
@@ -94,6 +99,7 @@ PpoTrainer::PpoTrainer(PpoConfig ppo, EnvConfig env, std::shared_ptr<const EnvSe
   m.validation = std::move(validation);
   m.seed = seed;
   PpoBackendConfig bc;
+  bc.kind = m.ppo.backend;
   bc.input_size = kObservationSize;
   bc.hidden_sizes = m.ppo.hidden_sizes;
   bc.learning_rate = m.ppo.learning_rate;
@@ -129,6 +135,7 @@ void PpoTrainer::Impl::collect(const std::atomic<bool>* stop, bool& stopped, Upd
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<double> actions(static_cast<std::size_t>(n));
   double episode_sum = 0;
+  const auto t_rollout = Clock::now();
   for (int t = 0; t < ppo.n_steps; ++t) {
     if (stop && stop->load()) {
       stopped = true;
@@ -169,6 +176,7 @@ void PpoTrainer::Impl::collect(const std::atomic<bool>* stop, bool& stopped, Upd
       }
       if (done) {
         episode_sum += vec->episode_return(i);
+        log.episode_returns.push_back(vec->episode_return(i));
         ++log.episodes;
       }
       rew_buf[k] = r;
@@ -199,6 +207,7 @@ void PpoTrainer::Impl::collect(const std::atomic<bool>* stop, bool& stopped, Upd
       ret_buf[k] = static_cast<float>(g + val_buf[k]);
     }
   }
+  log.rollout_s = seconds_since(t_rollout);
 }
 
 void PpoTrainer::Impl::optimize(UpdateLog& log) {
@@ -218,7 +227,11 @@ void PpoTrainer::Impl::optimize(UpdateLog& log) {
     sum.approx_kl += e.approx_kl;
     sum.clip_fraction += e.clip_fraction;
     sum.batches += e.batches;
+    log.forward_s += e.forward_s;
+    log.backward_s += e.backward_s;
+    log.optimizer_s += e.optimizer_s;
   }
+  log.minibatches = sum.batches;
   const double b = std::max(1, sum.batches);
   log.policy_loss = sum.policy_loss / b;
   log.value_loss = sum.value_loss / b;
@@ -297,6 +310,11 @@ TrainSummary PpoTrainer::train(const std::function<void(const UpdateLog&)>& on_u
     log.steps_per_s = static_cast<double>(m.steps - steps_before) / log.wall_s;
     summary.tensor_s += log.tensor_s;
     summary.env_s += log.env_s;
+    summary.rollout_s += log.rollout_s;
+    summary.forward_s += log.forward_s;
+    summary.backward_s += log.backward_s;
+    summary.optimizer_s += log.optimizer_s;
+    summary.minibatches += log.minibatches;
     if (on_update) on_update(log);
   }
   summary.steps = m.steps;
@@ -431,6 +449,14 @@ std::int64_t PpoTrainer::steps_done() const {
 }
 const PpoConfig& PpoTrainer::ppo_config() const {
   return impl_->ppo;
+}
+
+std::vector<float> PpoTrainer::parameters() const {
+  return impl_->backend->parameters();
+}
+
+void PpoTrainer::set_parameters(const std::vector<float>& flat) {
+  impl_->backend->set_parameters(flat);
 }
 
 }  // namespace usdcop::learn

@@ -1,8 +1,9 @@
 #pragma once
-// PPO (clipped objective, GAE, separate actor and critic MLPs, state-independent log-std) on
-// libtorch, CPU. The header is torch-free: the networks and the optimizer live in Impl.
+// PPO (clipped objective, GAE, separate actor and critic MLPs, state-independent log-std), CPU,
+// on the backend named by ppo.backend (native BLAS code or libtorch, learn/ppo_backend.hpp).
+// The header is torch-free: the networks and the optimizer live in the backend.
 //
-// Determinism: torch's generator (network initialization) and the trainer's own generators
+// Determinism: the backend's generator (network initialization) and the trainer's own generators
 // (environment starts, Gaussian action noise, minibatch order) all derive from the seed, so
 // two runs with the same seed, configuration and thread count produce the same weights. A
 // different thread count may change float summation order inside BLAS/ATen reductions and is
@@ -36,6 +37,11 @@ struct UpdateLog {
   double explained_variance = 0, log_std = 0;
   std::optional<double> val_sharpe, val_return, val_max_drawdown;  // when evaluated
   double tensor_s = 0, env_s = 0;  // time in tensor math / environment stepping this update
+  // Time split: the rollout (environment + inference + GAE), then the update's minibatch
+  // phases (forward + loss, backward, clipping + Adam).
+  double rollout_s = 0, forward_s = 0, backward_s = 0, optimizer_s = 0;
+  int minibatches = 0;
+  std::vector<double> episode_returns;  // of the episodes finished in this rollout
 };
 
 struct ValidationResult {
@@ -48,6 +54,8 @@ struct TrainSummary {
   std::int64_t steps = 0;
   double wall_s = 0, steps_per_s = 0;
   double tensor_s = 0, env_s = 0;
+  double rollout_s = 0, forward_s = 0, backward_s = 0, optimizer_s = 0;
+  std::int64_t minibatches = 0;
   std::optional<double> best_val_sharpe;
   std::optional<std::int64_t> best_at_step;
   nlohmann::json best_val_metrics;  // of the best checkpoint, with a validation replay
@@ -85,21 +93,27 @@ class PpoTrainer {
   // of the current one when there was no evaluation (or `current` is true).
   void export_actor(const std::filesystem::path& dir, bool current = false) const;
 
-  // The deterministic action (Gaussian mean) of the current actor through libtorch.
+  // The deterministic action (Gaussian mean) of the current actor through the backend.
   double act(std::span<const float, kObservationSize> obs) const;
   void act_batch(std::span<const float> obs, std::span<double> actions) const;
 
   std::int64_t steps_done() const;
   const PpoConfig& ppo_config() const;
 
+  // All weights in the backends' flat order (learn/ppo_backend.hpp); set_parameters leaves the
+  // optimizer and counters alone. Lets tests start both backends from the same weights.
+  std::vector<float> parameters() const;
+  void set_parameters(const std::vector<float>& flat);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-// Threads for torch and OpenBLAS (0 = all cores); returns the count in effect.
+// Threads for OpenBLAS/OpenMP and libtorch (0 = all cores); returns the count in effect.
 int set_tensor_threads(int threads);
-// "libtorch 1.13.x" etc. for run.json.
+// "1.13.1" (loads the libtorch backend) and the OpenBLAS build and kernels, for run.json.
 std::string torch_version();
+std::string blas_version();
 
 }  // namespace usdcop::learn

@@ -48,6 +48,13 @@ nlohmann::json null_or(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json();
 }
 
+// The libtorch version only when libtorch ran (asking would load it).
+nlohmann::json library_versions(PpoBackendKind backend) {
+  nlohmann::json v = {{"openblas", blas_version()}, {"usdcop_learn", "1"}};
+  if (backend == PpoBackendKind::libtorch) v["libtorch"] = torch_version();
+  return v;
+}
+
 }  // namespace
 
 std::string new_run_id(std::uint64_t seed) {
@@ -184,7 +191,8 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
       {"tensor_time_share",
        result.summary.wall_s > 0 ? result.summary.tensor_s / result.summary.wall_s : 0.0},
       {"threads", result.threads},
-      {"library_versions", {{"libtorch", torch_version()}, {"usdcop_learn", "1"}}},
+      {"ppo_backend", to_string(cfg.ppo.backend)},
+      {"library_versions", library_versions(cfg.ppo.backend)},
       {"best_validation_sharpe", null_or(result.summary.best_val_sharpe)},
       {"best_validation_metrics", result.summary.best_val_metrics},
       {"validation_selection", req.validation_replay && val ? "backtest" : "environment"},

@@ -6,7 +6,7 @@
 //              weight matrix (out x in, row-major) then the bias (out).
 // Hidden layers apply tanh, the output layer is linear; output 0 is the Gaussian mean, i.e.
 // the deterministic action. Weights are kept contiguous and transposed (in-major) so the
-// forward pass is a sequence of vectorizable axpy loops; act() allocates nothing.
+// forward pass streams them once with partial sums held in registers; act() allocates nothing.
 #include <filesystem>
 #include <vector>
 

@@ -1,5 +1,6 @@
-// PPO on libtorch: it learns a predictable series, it is deterministic for a seed, and its
-// exported actor gives the same actions through trading::MlpPolicy (no libtorch).
+// PPO on each backend (native and libtorch): it learns a predictable series, it is
+// deterministic for a seed, its exported actor gives the same actions through
+// trading::MlpPolicy, and checkpoints restore it.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -45,8 +46,9 @@ std::shared_ptr<learn::EnvSeries> predictable_series(int sessions, std::uint64_t
   return s;
 }
 
-learn::PpoConfig small_ppo() {
+learn::PpoConfig small_ppo(learn::PpoBackendKind backend) {
   learn::PpoConfig p;
+  p.backend = backend;
   p.hidden_sizes = {64, 64};
   p.n_envs = 4;
   p.n_steps = 256;
@@ -71,13 +73,22 @@ std::filesystem::path temp_dir(const std::string& name) {
   return d;
 }
 
+class Ppo : public ::testing::TestWithParam<learn::PpoBackendKind> {};
+
 }  // namespace
 
-TEST(Ppo, LearnsASeriesWhereAFeaturePredictsTheNextReturn) {
+INSTANTIATE_TEST_SUITE_P(Backends, Ppo,
+                         ::testing::Values(learn::PpoBackendKind::native,
+                                           learn::PpoBackendKind::libtorch),
+                         [](const auto& info) {
+                           return std::string(learn::to_string(info.param));
+                         });
+
+TEST_P(Ppo, LearnsASeriesWhereAFeaturePredictsTheNextReturn) {
   learn::set_tensor_threads(1);
   auto train = predictable_series(60, 1);
   auto val = predictable_series(20, 2);
-  learn::PpoTrainer trainer(small_ppo(), short_episodes(), train, val, 42);
+  learn::PpoTrainer trainer(small_ppo(GetParam()), short_episodes(), train, val, 42);
   const learn::ValidationResult before = trainer.evaluate(*val);
   const learn::TrainSummary s = trainer.train(nullptr);
   ASSERT_TRUE(s.best_val_sharpe.has_value());
@@ -90,11 +101,11 @@ TEST(Ppo, LearnsASeriesWhereAFeaturePredictsTheNextReturn) {
   EXPECT_EQ(s.steps, 8192);
 }
 
-TEST(Ppo, SameSeedAndThreadCountGiveTheSameModelHash) {
+TEST_P(Ppo, SameSeedAndThreadCountGiveTheSameModelHash) {
   learn::set_tensor_threads(1);
   auto train = predictable_series(30, 3);
   auto val = predictable_series(5, 4);
-  auto cfg = small_ppo();
+  auto cfg = small_ppo(GetParam());
   cfg.total_timesteps = 2048;
   std::string hashes[3];
   for (int run = 0; run < 3; ++run) {
@@ -109,10 +120,11 @@ TEST(Ppo, SameSeedAndThreadCountGiveTheSameModelHash) {
   EXPECT_NE(hashes[0], hashes[2]);  // the seed matters
 }
 
-TEST(Ppo, ExportedActorMatchesLibtorchThroughMlpPolicy) {
+TEST_P(Ppo, ExportedActorMatchesTheBackendThroughMlpPolicy) {
   learn::set_tensor_threads(1);
   auto train = predictable_series(10, 5);
   learn::PpoConfig cfg;  // the default 256-256 architecture
+  cfg.backend = GetParam();
   cfg.n_envs = 2;
   cfg.n_steps = 64;
   cfg.batch_size = 64;
@@ -130,18 +142,18 @@ TEST(Ppo, ExportedActorMatchesLibtorchThroughMlpPolicy) {
   for (int i = 0; i < 500; ++i) {
     std::array<float, 15> obs{};
     for (auto& x : obs) x = u(rng);
-    const double torch_action = trainer.act(obs);
+    const double backend_action = trainer.act(obs);
     const double plain_action = policy.act(obs);
-    max_diff = std::max(max_diff, std::abs(torch_action - plain_action));
+    max_diff = std::max(max_diff, std::abs(backend_action - plain_action));
   }
   EXPECT_LT(max_diff, 1e-5);
   std::filesystem::remove_all(dir);
 }
 
-TEST(Ppo, CheckpointRestoresWeightsAndCounters) {
+TEST_P(Ppo, CheckpointRestoresWeightsAndCounters) {
   learn::set_tensor_threads(1);
   auto train = predictable_series(10, 6);
-  auto cfg = small_ppo();
+  auto cfg = small_ppo(GetParam());
   cfg.total_timesteps = 1024;
   learn::PpoTrainer a(cfg, short_episodes(), train, nullptr, 3);
   a.train(nullptr);
@@ -158,5 +170,18 @@ TEST(Ppo, CheckpointRestoresWeightsAndCounters) {
   other.hidden_sizes = {32};
   learn::PpoTrainer c(other, short_episodes(), train, nullptr, 3);
   EXPECT_THROW(c.load_checkpoint(dir / "policy.pt"), Error);
+  // A checkpoint of the other backend is refused with a message naming the backend to use.
+  auto swapped = cfg;
+  swapped.backend = GetParam() == learn::PpoBackendKind::native ? learn::PpoBackendKind::libtorch
+                                                                : learn::PpoBackendKind::native;
+  learn::PpoTrainer d(swapped, short_episodes(), train, nullptr, 3);
+  try {
+    d.load_checkpoint(dir / "policy.pt");
+    ADD_FAILURE() << "a checkpoint of the other backend was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::invalid_input) << e.what();
+    const std::string wanted = std::string("ppo.backend: ") + learn::to_string(GetParam());
+    EXPECT_NE(std::string(e.what()).find(wanted), std::string::npos) << e.what();
+  }
   std::filesystem::remove_all(dir);
 }
