@@ -5,11 +5,13 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "app_database.hpp"
 #include "cli_context.hpp"
+#include "command_identity.hpp"
 #include "core/error.hpp"
 #include "learn/dataset.hpp"
 #include "learn/training_run.hpp"
@@ -190,9 +192,17 @@ std::optional<learn::ValidationReplay> validation_replay(const learn::Experiment
   return r;
 }
 
+// The principal a token given to `train` authenticates (operator at least: a training feeds
+// the registry); "" when no token is given, so training without one keeps working unattributed.
+std::string trainer_principal(const std::string& token_file) {
+  const char* env = std::getenv("USDCOP_TOKEN");
+  if (token_file.empty() && (env == nullptr || *env == '\0')) return "";
+  return authenticate_command(token_file, models::Role::operator_, "train").principal;
+}
+
 void add_train(CLI::App& app) {
   struct Opts {
-    std::string config, out, dataset, resume;
+    std::string config, out, dataset, resume, token_file;
     std::optional<std::uint64_t> seed;
     std::optional<std::int64_t> timesteps;
     std::optional<int> threads;
@@ -213,13 +223,17 @@ void add_train(CLI::App& app) {
                 "Use this dataset directory instead of building one from the database");
   auto* resume = c->add_option("--resume", o->resume, "Continue an interrupted run directory");
   c->add_flag("--json", o->json, "Print run.json on success");
+  add_token_option(*c, o->token_file);
   config->excludes(resume);
   c->footer(
       "Ctrl-C or SIGTERM writes a resumable checkpoint (policy.pt + resume.json) and exits with\n"
       "status 3. A checkpoint is also written every ppo.checkpoint_every updates: a run killed\n"
       "outright (kill -9, crash) is marked interrupted by the next `usdcop train` and resumes\n"
-      "from there.");
+      "from there.\n"
+      "With a token (--token-file or USDCOP_TOKEN; operator or admin) the run records its\n"
+      "principal as trained_by: that principal may not cast the manual vote on its promotion.");
   c->callback([o] {
+    const std::string trainer = trainer_principal(o->token_file);
     auto& db = open_app_database();
     store::PgExperimentRunStore runs(db.pool());
     for (const auto& id : runs.mark_stale_runs_interrupted())
@@ -244,6 +258,8 @@ void add_train(CLI::App& app) {
       if (fs::exists(req.run_dir) && !fs::is_empty(req.run_dir))
         throw Error(ErrorKind::conflict, "--out: " + req.run_dir.string() + " is not empty");
     }
+    // A resumed run keeps the trainer it started with.
+    if (req.trained_by.empty()) req.trained_by = trainer;
     if (o->timesteps) req.config.ppo.total_timesteps = *o->timesteps;
     if (o->threads) req.config.ppo.threads = *o->threads;
 
@@ -268,8 +284,10 @@ void add_train(CLI::App& app) {
     rec.kind = "training";
     rec.experiment = req.config.experiment;
     rec.parent_run_id = parent;
-    rec.config = {{"yaml", learn::resolved_yaml(req.config)},
-                  {"dataset_dir", req.dataset_dir.string()}};
+    rec.config = {
+        {"yaml", learn::resolved_yaml(req.config)},
+        {"dataset_dir", req.dataset_dir.string()},
+        {"trained_by", req.trained_by.empty() ? nlohmann::json() : nlohmann::json(req.trained_by)}};
     rec.artifact_uri = fs::absolute(req.run_dir).string();
     rec.dataset_hash = ds_hash;
     rec.norm_stats_hash = info.value("norm_stats_hash", "");

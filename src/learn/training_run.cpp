@@ -138,7 +138,8 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
     trainer.save_checkpoint(req.run_dir / "policy.pt");
     const nlohmann::json resume = {{"run_id", req.run_id},
                                    {"dataset_dir", fs::absolute(req.dataset_dir).string()},
-                                   {"steps", trainer.steps_done()}};
+                                   {"steps", trainer.steps_done()},
+                                   {"trained_by", req.trained_by}};
     write_text(req.run_dir / "resume.json.tmp", resume.dump(2) + "\n");
     fs::rename(req.run_dir / "resume.json.tmp", req.run_dir / "resume.json");
   };
@@ -199,6 +200,7 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
       {"best_at_step", result.summary.best_at_step ? nlohmann::json(*result.summary.best_at_step)
                                                    : nlohmann::json()},
       {"resumed", req.resume},
+      {"trained_by", req.trained_by.empty() ? nlohmann::json() : nlohmann::json(req.trained_by)},
       {"artifacts", artifacts}};
   write_text(req.run_dir / "run.json", run.dump(2) + "\n");
   result.run_json = run;
@@ -220,6 +222,7 @@ TrainingRunRequest resume_request(const fs::path& run_dir) {
   r.dataset_dir = j["dataset_dir"].get<std::string>();
   r.run_dir = run_dir;
   r.run_id = j["run_id"].get<std::string>();
+  r.trained_by = j.value("trained_by", "");
   r.resume = true;
   return r;
 }

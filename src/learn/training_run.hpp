@@ -28,6 +28,9 @@ struct TrainingRunRequest {
   std::filesystem::path run_dir;      // created; must be empty unless resuming
   std::string run_id;
   bool resume = false;
+  // The principal of the token `train` was given (run.json `trained_by`, spec 12 four-eyes);
+  // empty when trained without a token.
+  std::string trained_by;
   // Bars, feature rows and backtest config of the validation split (norm stats are filled in
   // from the dataset): checkpoints are selected by this backtest. Absent: by the environment.
   std::optional<ValidationReplay> validation_replay;

@@ -255,7 +255,8 @@ bool recompute_auto_vote(pqxx::work& tx, const models::PromotionRequest& q,
 }
 
 // Four-eyes beyond the requester (spec 12): neither the principal who registered the model nor
-// the one who trained its run (recorded as run.json's trained_by) may cast the manual vote.
+// the one who trained its run (run.json's and the training row's trained_by) may cast the manual
+// vote.
 void require_independent_voter(pqxx::work& tx, const std::string& model_id,
                                const std::string& voter) {
   const auto reg = tx.exec_params(
@@ -266,9 +267,13 @@ void require_independent_voter(pqxx::work& tx, const std::string& model_id,
     throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' registered " + model_id +
                                          " and may not vote on its promotion; another person must");
   }
+  // The training's own row (written by `train`) counts too: run.json alone is not hashed.
   const auto trainer = tx.exec_params(
-      "SELECT config #>> '{run,trained_by}' FROM ml.model_registry WHERE model_id = $1", model_id);
-  if (!trainer.empty() && !trainer[0][0].is_null() && trainer[0][0].as<std::string>() == voter) {
+      "SELECT 1 FROM ml.model_registry m LEFT JOIN ml.experiment_runs e ON e.run_id = m.run_id "
+      "WHERE m.model_id = $1 AND $2 IN (m.config #>> '{run,trained_by}', e.config ->> "
+      "'trained_by')",
+      model_id, voter);
+  if (!trainer.empty()) {
     throw Error(ErrorKind::conflict, "four-eyes rule: '" + voter + "' trained " + model_id +
                                          " and may not vote on its promotion; another person must");
   }

@@ -10,8 +10,10 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "models/model_fixtures.hpp"
 #include "support/test_database.hpp"
 #include "support/test_paths.hpp"
+#include "support/test_tokens.hpp"
 #include "trading/run_artifacts.hpp"
 
 using namespace usdcop;
@@ -76,11 +78,14 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
   EXPECT_GE(val_first, parse_timestamp_or_throw("2025-01-02T13:00:00Z", "t"));
   EXPECT_GT(ds["dropped"]["outside_splits"].get<long>(), 0);
 
+  // Trained with tina's token: the run records her as its trainer (spec 12 four-eyes).
+  const std::string tina = usdcop::testing::make_token(db, "tina", "admin");
   r = run_usdcop(cat("train --config ", quoted(config), " --dataset ", quoted(work / "ds"),
                      " --out ", quoted(work / "run"), " --timesteps 4096 --json"),
-                 env);
+                 cat(env, " ", usdcop::testing::token_env(tina)));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto run = nlohmann::json::parse(r.out);
+  EXPECT_EQ(run["trained_by"], "tina");
   EXPECT_EQ(run["format"], "usdcop-run-v1");
   EXPECT_EQ(run["timesteps"], 4096);
   EXPECT_EQ(run["dataset_hash"], ds["dataset_hash"]);
@@ -122,6 +127,48 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
   EXPECT_EQ(scalar(db, cat("SELECT kind FROM ml.experiment_runs WHERE run_id = '",
                            ds["run_id"].get<std::string>(), "'")),
             "dataset");
+
+  EXPECT_EQ(
+      scalar(db, cat("SELECT config ->> 'trained_by' FROM ml.experiment_runs WHERE run_id = '", id,
+                     "'")),
+      "tina");
+  {  // registered and requested by others, the model still cannot get its trainer's vote
+    const std::string otto = usdcop::testing::make_token(db, "otto", "operator");
+    const std::string carol = usdcop::testing::make_token(db, "carol", "admin");
+    r = run_usdcop(cat("models register ", quoted(work / "run")),
+                   cat(env, " ", usdcop::testing::token_env(otto)));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto after_training = usdcop::testing::passing_backtest();
+    after_training.start = "2025-04-01";
+    after_training.end = "2025-09-30";
+    const auto bt = usdcop::testing::insert_backtest(db.pool(), id, after_training);
+    r = run_usdcop(cat("promote request ", id, " --stage staging --backtest ", bt,
+                       " --reason 'staging candidate' --json"),
+                   cat(env, " ", usdcop::testing::token_env(otto)));
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(nlohmann::json::parse(r.out)["final_decision"], "promoted") << r.out;
+    usdcop::testing::exec_sql(db.pool(), cat("UPDATE ml.model_registry SET staged_at = now() - "
+                                             "interval '8 days' WHERE model_id = '",
+                                             id, "'"));
+    r = run_usdcop(cat("promote request ", id, " --stage production --backtest ", bt,
+                       " --reason 'ready for production' --json"),
+                   cat(env, " ", usdcop::testing::token_env(carol)));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string rid = nlohmann::json::parse(r.out)["request_id"];
+    r = run_usdcop(cat("promote vote ", rid,
+                       " --approve --comment 'reviewed every metric' --checklist "
+                       "backtest_reviewed,metrics_acceptable,team_notified"),
+                   cat(env, " ", usdcop::testing::token_env(tina)));
+    EXPECT_EQ(r.status, 5);
+    EXPECT_NE(r.err.find("'tina' trained " + id), std::string::npos) << r.err;
+    // A viewer's token cannot train.
+    const std::string vera = usdcop::testing::make_token(db, "vera", "viewer");
+    r = run_usdcop(cat("train --config ", quoted(config), " --dataset ", quoted(work / "ds"),
+                       " --out ", quoted(work / "run_viewer"), " --timesteps 512"),
+                   cat(env, " ", usdcop::testing::token_env(vera)));
+    EXPECT_EQ(r.status, 5) << r.err;
+    EXPECT_FALSE(fs::exists(work / "run_viewer" / "run.json"));
+  }
 
   {  // a tampered artifact is refused, naming the file
     std::fstream f(work / "run" / "actor.bin", std::ios::in | std::ios::out | std::ios::binary);
