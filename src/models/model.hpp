@@ -52,6 +52,7 @@ struct BacktestSummary {
       sortino_ratio;
   std::optional<long> total_trades;
   Timestamp run_at{};
+  nlohmann::json config = nlohmann::json::object();  // what it ran with (trading, risk, ...)
 };
 nlohmann::json to_json(const BacktestSummary& b);
 

@@ -72,12 +72,14 @@ PromotionThresholds parse_promotion_thresholds(const std::string& yaml_text) {
     throw Error(ErrorKind::invalid_input,
                 std::string("promotion.yaml: not valid YAML: ") + e.what());
   }
-  return {read_stage(root, "staging", false), read_stage(root, "production", true)};
+  return {read_stage(root, "staging", false), read_stage(root, "production", true),
+          read_reference_backtest(root)};
 }
 
 PromotionThresholds load_promotion_thresholds() {
   const YAML::Node root = load_config_file("promotion.yaml");
-  return {read_stage(root, "staging", false), read_stage(root, "production", true)};
+  return {read_stage(root, "staging", false), read_stage(root, "production", true),
+          read_reference_backtest(root)};
 }
 
 nlohmann::json to_json(const PromotionThresholds& t) {
@@ -95,7 +97,9 @@ nlohmann::json to_json(const PromotionThresholds& t) {
     }
     return j;
   };
-  return {{"staging", stage(t.staging)}, {"production", stage(t.production)}};
+  nlohmann::json j{{"staging", stage(t.staging)}, {"production", stage(t.production)}};
+  if (t.reference) j["reference_backtest"] = to_json(*t.reference);
+  return j;
 }
 
 nlohmann::json AutoVote::details() const {
@@ -118,7 +122,8 @@ std::vector<std::string> AutoVote::failed_gates() const {
 
 AutoVote compute_auto_vote(Stage stage, const BacktestSummary& bt,
                            const PromotionThresholds& thresholds,
-                           const std::optional<Date>& training_end, const ProductionFacts& facts) {
+                           const std::optional<Date>& training_end, const ProductionFacts& facts,
+                           const std::optional<ReferenceConfig>& reference) {
   const StageThresholds& t = thresholds.for_stage(stage);
   AutoVote vote;
   vote.gates.push_back(min_gate("sharpe_ratio", bt.sharpe_ratio, t.sharpe_ratio));
@@ -149,6 +154,7 @@ AutoVote compute_auto_vote(Stage stage, const BacktestSummary& bt,
     }
     vote.gates.push_back(g);
   }
+  if (reference) vote.gates.push_back(reference_config_gate(bt.config, *reference));
   if (stage == Stage::production) {
     if (t.min_days_in_staging) {
       GateResult g{"days_in_staging", number_or_null(facts.days_in_staging), *t.min_days_in_staging,

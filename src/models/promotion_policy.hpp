@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/model.hpp"
+#include "models/reference_backtest.hpp"
 
 namespace usdcop::models {
 
@@ -24,6 +25,8 @@ struct StageThresholds {
 
 struct PromotionThresholds {
   StageThresholds staging, production;
+  // The pinned reference backtest configuration (both stages); nullopt: not pinned.
+  std::optional<ReferenceBacktest> reference;
   const StageThresholds& for_stage(Stage s) const {
     return s == Stage::staging ? staging : production;
   }
@@ -64,7 +67,8 @@ struct AutoVote {
 AutoVote compute_auto_vote(Stage stage, const BacktestSummary& backtest,
                            const PromotionThresholds& thresholds,
                            const std::optional<Date>& training_end,
-                           const ProductionFacts& facts = {});
+                           const ProductionFacts& facts = {},
+                           const std::optional<ReferenceConfig>& reference = std::nullopt);
 
 // The manual vote's checklist items, by their CLI/API names.
 inline constexpr const char* kChecklistItems[] = {"backtest_reviewed", "metrics_acceptable",

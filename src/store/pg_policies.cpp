@@ -8,6 +8,7 @@
 #include "store/audit_chain.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_registry_rows.hpp"
+#include "store/policy_reference.hpp"
 
 namespace usdcop::store {
 
@@ -23,8 +24,24 @@ PolicyVersion from_row(const pqxx::row& r) {
           r[6].as<std::string>()};
 }
 
+// Each kind must parse as what its readers expect (errors name the key).
+void validate_policy(const std::string& kind, const std::string& yaml_text) {
+  if (kind == "promotion") {
+    (void)models::parse_promotion_thresholds(yaml_text);
+    return;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorKind::invalid_input, "FILE: not valid YAML: " + std::string(e.what()));
+  }
+  if (kind == "risk") (void)trading::parse_risk_profile(root, "risk.yaml");
+  if (kind == "trading") (void)trading::parse_trading_config(root, "trading.yaml");
+}
+
 std::string canonical_of(const std::string& kind, const std::string& yaml_text) {
-  if (kind == "promotion") (void)models::parse_promotion_thresholds(yaml_text);
+  validate_policy(kind, yaml_text);
   nlohmann::json body;
   try {
     body = models::yaml_text_to_json(yaml_text);
@@ -43,17 +60,21 @@ void require_policy_kind(const std::string& kind) {
                 "--kind: '" + kind + "' is not promotion, risk or trading");
 }
 
+std::optional<PolicyVersion> active_policy(pqxx::transaction_base& tx, const std::string& kind) {
+  const auto r = tx.exec_params("SELECT " + kPolicyColumns +
+                                    " FROM system.policies WHERE kind = $1 ORDER BY version "
+                                    "DESC LIMIT 1",
+                                kind);
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0]);
+}
+
 std::optional<PolicyVersion> PgPolicies::active(const std::string& kind) {
   require_policy_kind(kind);
   return guard_connection("reading the policy", [&]() -> std::optional<PolicyVersion> {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn);
-    const auto r = tx.exec_params("SELECT " + kPolicyColumns +
-                                      " FROM system.policies WHERE kind = $1 ORDER BY version "
-                                      "DESC LIMIT 1",
-                                  kind);
-    if (r.empty()) return std::nullopt;
-    return from_row(r[0]);
+    return active_policy(tx, kind);
   });
 }
 

@@ -10,6 +10,7 @@
 #include "identity/token.hpp"
 #include "models/promotion_policy.hpp"
 #include "store/connection_pool.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::store {
 
@@ -46,5 +47,12 @@ class PgPolicies {
 // file config/promotion.yaml. `source` (when given) says which, with version and hash.
 models::PromotionThresholds active_promotion_thresholds(ConnectionPool& pool,
                                                         nlohmann::json* source = nullptr);
+
+// The risk profile and trading configuration in force (what backtests of registered models and
+// trading use): the database's active version, else the seed file config/risk.yaml
+// (trading.yaml). `source` (when given) says which, with version and hash.
+trading::RiskProfile active_risk_profile(ConnectionPool& pool, nlohmann::json* source = nullptr);
+trading::TradingConfig active_trading_config(ConnectionPool& pool,
+                                             nlohmann::json* source = nullptr);
 
 }  // namespace usdcop::store

@@ -7,6 +7,7 @@
 #include "store/pg_copy.hpp"
 #include "store/pg_model_swap.hpp"
 #include "store/pg_registry_rows.hpp"
+#include "store/policy_reference.hpp"
 
 namespace usdcop::store {
 
@@ -47,6 +48,14 @@ bool looks_like_uuid(const std::string& s) {
     if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
+}
+
+// The policy's pinned reference backtest configuration, resolved for the model (spec 12).
+std::optional<models::ReferenceConfig> reference_for(pqxx::work& tx,
+                                                     const models::PromotionThresholds& policy,
+                                                     const models::ModelRecord& m) {
+  if (!policy.reference) return std::nullopt;
+  return resolve_reference(tx, *policy.reference, m);
 }
 
 // The production gates' facts: staging days, the production model, paired shadow bars.
@@ -134,8 +143,8 @@ models::PromotionRequest PgPromotions::request(const NewPromotionRequest& req,
     models::ProductionFacts facts;
     if (req.stage == models::Stage::production)
       facts = production_facts(tx, m, req.skip_staging_time);
-    const models::AutoVote av =
-        models::compute_auto_vote(req.stage, bt, thresholds_, m.training_end, facts);
+    const models::AutoVote av = models::compute_auto_vote(
+        req.stage, bt, thresholds_, m.training_end, facts, reference_for(tx, thresholds_, m));
     std::string decision = "pending";
     if (req.stage == models::Stage::staging) decision = av.passed ? "promoted" : "rejected";
     const auto ins = tx.exec_params(
@@ -246,7 +255,7 @@ bool recompute_auto_vote(pqxx::work& tx, const models::PromotionRequest& q,
     throw Error(ErrorKind::not_found, "backtest '" + q.backtest_id + "' no longer exists");
   const models::AutoVote av = models::compute_auto_vote(
       models::Stage::production, backtest_from_row(bt_rows[0]), thresholds, m.training_end,
-      production_facts(tx, m, q.skip_staging_time));
+      production_facts(tx, m, q.skip_staging_time), reference_for(tx, thresholds, m));
   tx.exec_params(
       "UPDATE ml.promotion_requests SET auto_vote_status = $2, auto_vote_details = $3::jsonb, "
       "auto_vote_at = now() WHERE request_id = $1::uuid",

@@ -48,7 +48,7 @@ const std::string kBacktestColumns =
     "backtest_uuid::text, model_id, start_date::text, end_date::text, period_type, "
     "is_out_of_sample, sharpe_ratio, "
     "win_rate, max_drawdown_pct, profit_factor, total_return_pct, sortino_ratio, total_trades, " +
-    m("run_at");
+    m("run_at") + ", config";
 
 const std::string kRequestColumns =
     "request_id::text, model_id, target_stage, backtest_id::text, reason, requested_by, "
@@ -107,6 +107,7 @@ models::BacktestSummary backtest_from_row(const pqxx::row& r) {
   b.sortino_ratio = opt<double>(r[11]);
   b.total_trades = opt<long>(r[12]);
   b.run_at = from_micros(r[13].as<int64_t>());
+  b.config = json_of(r[14]);
   return b;
 }
 

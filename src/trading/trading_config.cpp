@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/canonical_json.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 
@@ -96,6 +97,10 @@ nlohmann::json to_json(const RiskProfile& r) {
           {"cooldown_bars", r.cooldown_bars},
           {"allow_outside_market_hours", r.allow_outside_market_hours},
           {"flat_at_session_end", r.flat_at_session_end}};
+}
+
+std::string risk_profile_sha256(const RiskProfile& r) {
+  return canonical_json_sha256(to_json(r));
 }
 
 }  // namespace usdcop::trading

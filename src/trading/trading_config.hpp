@@ -38,5 +38,8 @@ RiskProfile load_risk_profile();
 
 nlohmann::json to_json(const TradingConfig& c);
 nlohmann::json to_json(const RiskProfile& r);
+// The profile's identity where backtests and the promotion policy compare it (spec 12): sha256
+// of the canonical JSON of to_json(r), the same bytes a stored backtest config's `risk` holds.
+std::string risk_profile_sha256(const RiskProfile& r);
 
 }  // namespace usdcop::trading

@@ -44,8 +44,9 @@ nlohmann::json run_json(const std::string& args, const std::string& env) {
 
 void exec(usdcop::testing::TestDatabase& db, const std::vector<std::string>& statements,
           const std::string& uuid) {
-  auto c = db.pool().acquire();
-  pqxx::work tx(*c);
+  // As the owner: the application role may not create tables (spec 12 database roles).
+  pqxx::connection c(db.owner_url());
+  pqxx::work tx(c);
   for (const auto& sql : statements) {
     if (sql.find("$1") != std::string::npos) {
       tx.exec_params(sql, uuid);

@@ -141,6 +141,7 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
     auto after_training = usdcop::testing::passing_backtest();
     after_training.start = "2025-04-01";
     after_training.end = "2025-09-30";
+    // The fixture's config is the seed policies' reference: the staging auto vote passes.
     const auto bt = usdcop::testing::insert_backtest(db.pool(), id, after_training);
     r = run_usdcop(cat("promote request ", id, " --stage staging --backtest ", bt,
                        " --reason 'staging candidate' --json"),
@@ -150,11 +151,26 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
     usdcop::testing::exec_sql(db.pool(), cat("UPDATE ml.model_registry SET staged_at = now() - "
                                              "interval '8 days' WHERE model_id = '",
                                              id, "'"));
-    r = run_usdcop(cat("promote request ", id, " --stage production --backtest ", bt,
+    // A backtest of the registered model at another cost than the policy's reference (spec 12)
+    // fails the auto vote's reference_config gate, naming only the cost: its risk-profile hash
+    // and thresholds are the reference's.
+    r = run_usdcop(cat("backtest --model ", id, " --period validation --cost-bps 5 --json"), env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string costly = nlohmann::json::parse(r.out)["backtest_uuid"];
+    r = run_usdcop(cat("promote request ", id, " --stage production --backtest ", costly,
                        " --reason 'ready for production' --json"),
                    cat(env, " ", usdcop::testing::token_env(carol)));
     ASSERT_EQ(r.status, 0) << r.err;
-    const std::string rid = nlohmann::json::parse(r.out)["request_id"];
+    const auto request = nlohmann::json::parse(r.out);
+    const std::string rid = request["request_id"];
+    const auto gate = request["auto_vote_details"]["reference_config"];
+    ASSERT_TRUE(gate.is_object()) << r.out;
+    EXPECT_FALSE(gate["passed"].get<bool>());
+    const std::string note = gate["note"];
+    EXPECT_NE(note.find("cost_bps 5"), std::string::npos) << note;
+    EXPECT_EQ(note.find("risk_profile_sha256"), std::string::npos) << note;
+    EXPECT_EQ(note.find("long_above"), std::string::npos) << note;
+    EXPECT_EQ(request["auto_vote_status"], "failed");
     r = run_usdcop(cat("promote vote ", rid,
                        " --approve --comment 'reviewed every metric' --checklist "
                        "backtest_reviewed,metrics_acceptable,team_notified"),

@@ -12,6 +12,7 @@
 #include "core/sha256.hpp"
 #include "features/contract.hpp"
 #include "models/promotion_policy.hpp"
+#include "trading/trading_config.hpp"
 
 namespace usdcop::testing {
 
@@ -113,6 +114,11 @@ std::string text_sql(store::ConnectionPool& pool, const std::string& sql) {
   return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].c_str();
 }
 
+nlohmann::json reference_config() {
+  return {{"trading", trading::to_json(trading::load_trading_config())},
+          {"risk", trading::to_json(trading::load_risk_profile())}};
+}
+
 std::string insert_backtest(store::ConnectionPool& pool, const std::string& model_id,
                             const BacktestFigures& f) {
   const std::string pf = f.profit_factor ? std::to_string(*f.profit_factor) : std::string();
@@ -122,12 +128,13 @@ std::string insert_backtest(store::ConnectionPool& pool, const std::string& mode
       "INSERT INTO ml.backtest_results (model_id, start_date, end_date, period_type, "
       "is_out_of_sample, total_trades, "
       "win_rate, sharpe_ratio, sortino_ratio, max_drawdown_pct, total_return_pct, profit_factor, "
-      "signature, model_hash) "
+      "signature, model_hash, config) "
       "VALUES ($1, $2::date, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12::float8, "
-      "'test-signature', (SELECT model_hash FROM ml.model_registry WHERE model_id = $1)) "
-      "RETURNING backtest_uuid::text",
+      "'test-signature', (SELECT model_hash FROM ml.model_registry WHERE model_id = $1), "
+      "$13::jsonb) RETURNING backtest_uuid::text",
       model_id, f.start, f.end, f.period_type, f.out_of_sample, f.trades, f.win_rate, f.sharpe,
-      f.sharpe * 1.3, f.max_drawdown, 0.12, f.profit_factor ? pf.c_str() : nullptr);
+      f.sharpe * 1.3, f.max_drawdown, 0.12, f.profit_factor ? pf.c_str() : nullptr,
+      f.config.is_null() ? reference_config().dump() : f.config.dump());
   tx.commit();
   return r[0][0].c_str();
 }

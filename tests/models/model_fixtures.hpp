@@ -3,6 +3,7 @@
 // (run.json with correct sha256 of every artifact) and backtest rows inserted directly into
 // ml.backtest_results.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,8 @@ struct BacktestFigures {
   bool out_of_sample = true;
   std::string start = "2024-07-01", end = "2024-12-30";
   std::string period_type = "test";
+  // ml.backtest_results.config; null: reference_config().
+  nlohmann::json config;
 };
 inline BacktestFigures passing_backtest() {
   return {};
@@ -60,6 +63,10 @@ inline BacktestFigures failing_backtest() {
   f.win_rate = 0.40;
   return f;
 }
+
+// The configuration of a backtest run as the seed policies say (config/trading.yaml and
+// risk.yaml): what the shipped promotion policy's reference_backtest pins for a fixture model.
+nlohmann::json reference_config();
 
 // Inserts a row of ml.backtest_results (of the registered actor: model_hash = the model's
 // registered hash) and returns its backtest_uuid.

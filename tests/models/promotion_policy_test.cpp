@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "models/promotion_policy.hpp"
+#include "trading/trading_config.hpp"
 
 using namespace usdcop;
 using namespace usdcop::models;
@@ -50,7 +51,13 @@ const std::optional<Date> kTrainEnd = parse_date("2023-12-29");
 
 TEST(PromotionPolicy, ShippedConfigEqualsSpecDefaults) {
   const auto loaded = load_promotion_thresholds();
-  EXPECT_EQ(to_json(loaded), to_json(kT));
+  auto shipped = to_json(loaded);
+  // The shipped policy pins the reference backtest configuration (spec 12).
+  EXPECT_EQ(shipped["reference_backtest"],
+            nlohmann::json(
+                {{"cost_bps", 1.0}, {"risk_profile_sha256", "active"}, {"thresholds", "model"}}));
+  shipped.erase("reference_backtest");
+  EXPECT_EQ(shipped, to_json(kT));
   EXPECT_DOUBLE_EQ(loaded.production.sharpe_ratio, 1.0);
   EXPECT_DOUBLE_EQ(*loaded.production.min_shadow_agreement, 0.85);
 }
@@ -214,4 +221,59 @@ TEST(ManualVoteRules, ReasonOfAtLeastTenCharacters) {
   EXPECT_THROW(validate_reason("too short"), Error);  // 9 characters
   EXPECT_THROW(validate_reason("   short   "), Error);
   EXPECT_NO_THROW(validate_reason("ten chars!"));
+}
+
+// Spec 12: the policy pins the reference backtest configuration; a backtest run with another
+// cost, risk profile or thresholds fails the `reference_config` gate, the note naming each field.
+TEST(PromotionPolicy, ReferenceConfigGateNamesEachDifferentField) {
+  const std::string base =
+      "staging: {sharpe_ratio: 0.5, win_rate: 0.45, max_drawdown_pct: -0.15, total_trades: 50}\n"
+      "production: {sharpe_ratio: 1.0, win_rate: 0.5, max_drawdown_pct: -0.1, total_trades: "
+      "100, profit_factor: 1.5, min_days_in_staging: 7, min_shadow_agreement: 0.85, "
+      "min_shadow_bars: 100}\n";
+  EXPECT_FALSE(parse_promotion_thresholds(base).reference);
+  const auto pinned = parse_promotion_thresholds(
+      base +
+      "reference_backtest: {cost_bps: 2.5, thresholds: {long_above: 0.4, short_below: -0.4}}\n");
+  ASSERT_TRUE(pinned.reference);
+  EXPECT_DOUBLE_EQ(pinned.reference->cost_bps, 2.5);
+  EXPECT_EQ(pinned.reference->risk_profile_sha256, "active");
+  EXPECT_DOUBLE_EQ(*pinned.reference->long_above, 0.4);
+  for (const std::string bad : {"reference_backtest: {thresholds: model}",
+                                "reference_backtest: {cost_bps: 1, risk_profile_sha256: abc}",
+                                "reference_backtest: {cost_bps: 1, thresholds: loose}"}) {
+    try {
+      parse_promotion_thresholds(base + bad + "\n");
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("reference_backtest."), std::string::npos) << e.what();
+    }
+  }
+
+  trading::RiskProfile risk;
+  trading::TradingConfig trading;
+  const nlohmann::json ran{{"trading", trading::to_json(trading)},
+                           {"risk", trading::to_json(risk)}};
+  const ReferenceConfig expected{trading.cost_bps, trading::risk_profile_sha256(risk),
+                                 trading.thresholds.long_above, trading.thresholds.short_below};
+  auto bt = backtest(1.6, 0.55, -0.06, 150, 1.9);
+  bt.config = ran;
+  auto vote = compute_auto_vote(Stage::staging, bt, kT, std::nullopt, {}, expected);
+  EXPECT_TRUE(vote.passed) << vote.details().dump();
+  EXPECT_TRUE(vote.details()["reference_config"]["passed"].get<bool>());
+
+  bt.config["trading"]["cost_bps"] = 5.0;
+  bt.config["risk"]["max_position"] = 0.5;
+  vote = compute_auto_vote(Stage::staging, bt, kT, std::nullopt, {}, expected);
+  EXPECT_FALSE(vote.passed);
+  EXPECT_EQ(vote.failed_gates(), std::vector<std::string>{"reference_config"});
+  const std::string note = vote.details()["reference_config"]["note"];
+  EXPECT_NE(note.find("cost_bps 5"), std::string::npos) << note;
+  EXPECT_NE(note.find("risk_profile_sha256"), std::string::npos) << note;
+  EXPECT_EQ(note.find("long_above"), std::string::npos) << note;
+
+  bt.config = nlohmann::json::object();  // a backtest without its configuration cannot pass
+  vote = compute_auto_vote(Stage::staging, bt, kT, std::nullopt, {}, expected);
+  EXPECT_NE(vote.details()["reference_config"]["note"].get<std::string>().find("cost_bps missing"),
+            std::string::npos);
 }
