@@ -157,9 +157,11 @@ Period resolve_period(const std::string& from_text, const std::string& to_text,
   return p;
 }
 
-// The row of ml.backtest_results with its v2 signature (inputs and the whole result).
+// The row of ml.backtest_results with its v2 signature (inputs and the whole result); `policies`
+// (the risk/trading versions and hashes in force) is recorded in its config.
 backtest::BacktestRecord signed_record(const ModelSource& model,
                                        const backtest::BacktestConfig& config,
+                                       const nlohmann::json& policies,
                                        const backtest::BacktestResult& result,
                                        const MarketSlice& slice, const Period& period,
                                        const std::string& period_type) {
@@ -176,6 +178,7 @@ backtest::BacktestRecord signed_record(const ModelSource& model,
   rec.equity_curve = backtest::equity_to_json(result.equity);
   rec.daily_returns = backtest::to_json(result.metrics)["daily_returns"];
   rec.config = backtest::to_json(config);
+  rec.config["policies"] = policies;  // the risk/trading versions and hashes it ran with
   rec.model_hash = model.bundle.run.model_hash;
   rec.builder_version = model.bundle.norm_stats.builder_version;
   rec.feature_order_hash = model.bundle.norm_stats.feature_order_hash;
@@ -207,7 +210,7 @@ void add_backtest(CLI::App& app) {
   c->add_option("--period", o->period, "validation | test | custom")
       ->check(CLI::IsMember({"validation", "test", "custom"}));
   c->add_option("--cost-bps", o->cost_bps,
-                "Cost per unit of position change (default: config/trading.yaml)")
+                "Cost per unit of position change (default: the trading policy in force)")
       ->check(CLI::Range(0.0, 1000.0));
   c->add_option("--report", o->report,
                 "Write report.json, trades.csv, equity.csv, report.html here");
@@ -240,8 +243,9 @@ void add_backtest(CLI::App& app) {
     const auto slice = load_market_slice(period.from, period.to);
 
     backtest::BacktestConfig config;
-    config.trading = trading_config_for(model);
-    config.risk = trading::load_risk_profile();
+    const ProfilesInForce profiles = profiles_for(model);
+    config.trading = profiles.trading;
+    config.risk = profiles.risk;
     config.rules = position_rules_for(model);
     config.flags = open_flag_attribution();
     if (o->cost_bps >= 0) config.trading.cost_bps = o->cost_bps;
@@ -250,7 +254,7 @@ void add_backtest(CLI::App& app) {
         slice.bars, slice.rows, *model.bundle.policy, model.bundle.norm_stats, config,
         o->json ? backtest::ProgressFn{} : backtest::ProgressFn(std::ref(progress)));
 
-    auto rec = signed_record(model, config, result, slice, period, o->period);
+    auto rec = signed_record(model, config, profiles.policies, result, slice, period, o->period);
     nlohmann::json run = {{"model_id", model.model_id},
                           {"model_version", model.model_version},
                           {"run_id", model.bundle.run.run_id},

@@ -144,8 +144,9 @@ void add_evaluate(CLI::App& app) {
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
     backtest::BacktestConfig config;
-    config.trading = trading_config_for(models.front());
-    config.risk = trading::load_risk_profile();
+    const ProfilesInForce profiles = profiles_for(models.front());
+    config.trading = profiles.trading;
+    config.risk = profiles.risk;
     config.rules = position_rules_for(models.front());
     config.flags = open_flag_attribution();
     backtest::EvaluationOptions options;
@@ -172,6 +173,7 @@ void add_evaluate(CLI::App& app) {
     j["seeds_requested"] = o->seeds;
     j["seeds_found"] = models.size();
     j["config"] = backtest::to_json(config);
+    j["config"]["policies"] = profiles.policies;
     const std::string out = o->out.empty()
                                 ? "evaluation-" + models.front().model_id + "-" + o->split + ".json"
                                 : o->out;

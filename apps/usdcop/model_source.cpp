@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "store/pg_feature_store.hpp"
 #include "store/pg_macro_store.hpp"
+#include "store/pg_policies.hpp"
 
 namespace usdcop::cli {
 
@@ -52,7 +53,29 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
 }
 
 trading::TradingConfig trading_config_for(const ModelSource& model) {
-  auto config = trading::load_trading_config();
+  return trading_config_for(model, trading::load_trading_config());
+}
+
+ProfilesInForce profiles_for(const ModelSource& model) {
+  ProfilesInForce p;
+  nlohmann::json risk_source, trading_source;
+  if (model.registered) {
+    auto& pool = open_app_database().pool();
+    p.risk = store::active_risk_profile(pool, &risk_source);
+    p.trading = trading_config_for(model, store::active_trading_config(pool, &trading_source));
+  } else {
+    p.risk = trading::load_risk_profile();
+    p.trading = trading_config_for(model);
+    risk_source = {{"source", "file config/risk.yaml (a bare run directory)"}};
+    trading_source = {{"source", "file config/trading.yaml (a bare run directory)"}};
+  }
+  risk_source["risk_profile_sha256"] = trading::risk_profile_sha256(p.risk);
+  p.policies = {{"risk", risk_source}, {"trading", trading_source}};
+  return p;
+}
+
+trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base) {
+  auto config = std::move(base);
   const auto file = model.bundle.run.dir / "config.yaml";
   if (!std::filesystem::exists(file)) return config;
   try {

@@ -31,6 +31,21 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
 // thresholds in the run's config.yaml) when the run records them: a model is evaluated with the
 // same action-to-position mapping it learned, whatever the desk default is.
 trading::TradingConfig trading_config_for(const ModelSource& model);
+// The same on another base configuration (the trading profile in force).
+trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base);
+
+// The risk profile and trading configuration a backtest or evaluation of `model` runs with
+// (spec 12): for a registered model the database's active risk and trading policies (the YAML
+// files are only seeds); for a bare run directory config/risk.yaml and trading.yaml, as
+// training's validation replay reads them. Either way with the model's trained thresholds.
+// `policies` says where each came from: {risk: {source, version, sha256, risk_profile_sha256},
+// trading: {source, version, sha256}} (recorded in the backtest's config).
+struct ProfilesInForce {
+  trading::TradingConfig trading;
+  trading::RiskProfile risk;
+  nlohmann::json policies;
+};
+ProfilesInForce profiles_for(const ModelSource& model);
 
 // The position rules of the run's config.yaml (environment.min_hold_bars and
 // environment.flat_at_session_end; absent keys: 0 and false): the backtest trades under the

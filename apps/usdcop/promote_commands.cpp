@@ -177,10 +177,15 @@ void add_thresholds(CLI::App& promote) {
   auto* c = promote.add_subcommand(
       "thresholds", "The promotion gates in force (the database's policy, else the seed file)");
   c->callback([] {
-    nlohmann::json source;
-    auto j =
-        models::to_json(store::active_promotion_thresholds(open_app_database().pool(), &source));
+    auto& pool = open_app_database().pool();
+    nlohmann::json source, risk, trading;
+    auto j = models::to_json(store::active_promotion_thresholds(pool, &source));
     j["policy"] = source;
+    // The profiles a registered model's backtest runs with (and `active` pins).
+    const auto risk_profile = store::active_risk_profile(pool, &risk);
+    risk["risk_profile_sha256"] = trading::risk_profile_sha256(risk_profile);
+    (void)store::active_trading_config(pool, &trading);
+    j["profiles"] = {{"risk", risk}, {"trading", trading}};
     print_json(j);
   });
 }

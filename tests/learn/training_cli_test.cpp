@@ -177,6 +177,47 @@ TEST(TrainingCli, RealDataDatasetAndShortRunProduceVerifiedArtifacts) {
                    cat(env, " ", usdcop::testing::token_env(tina)));
     EXPECT_EQ(r.status, 5);
     EXPECT_NE(r.err.find("'tina' trained " + id), std::string::npos) << r.err;
+
+    // Risk and trading profiles come from the database for a registered model (spec 12): a
+    // stricter risk policy applied by an admin is what the next backtest runs with, its version
+    // and hash recorded in the backtest's config and reported by `promote thresholds`.
+    const fs::path strict = work / "strict_risk.yaml";
+    std::ofstream(strict) << "profile: strict\nmax_position: 0.5\nmax_drawdown_pct: -0.1\n"
+                             "daily_loss_pct: -0.03\nmax_trades_per_day: 10\n";
+    const std::string carol_env = cat(env, " ", usdcop::testing::token_env(carol));
+    r = run_usdcop(cat("policy apply ", quoted(strict), " --kind risk --json"), carol_env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto applied = nlohmann::json::parse(r.out);
+    std::ofstream(work / "bad_risk.yaml") << "max_position: 3\n";
+    r = run_usdcop(cat("policy apply ", quoted(work / "bad_risk.yaml"), " --kind risk"), carol_env);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("max_position"), std::string::npos) << r.err;
+    r = run_usdcop(cat("backtest --model ", id, " --period validation --json"), env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto strict_bt = nlohmann::json::parse(r.out);
+    EXPECT_EQ(strict_bt["config"]["risk"]["max_position"], 0.5);
+    EXPECT_EQ(strict_bt["config"]["risk"]["profile"], "strict");
+    const auto& used = strict_bt["config"]["policies"];
+    EXPECT_EQ(used["risk"]["source"], "database");
+    EXPECT_EQ(used["risk"]["version"], applied["version"]);
+    EXPECT_EQ(used["risk"]["sha256"], applied["sha256"]);
+    EXPECT_EQ(scalar(db, cat("SELECT config #>> '{policies,risk,sha256}' FROM "
+                             "ml.backtest_results WHERE backtest_uuid = '",
+                             strict_bt["backtest_uuid"].get<std::string>(), "'")),
+              applied["sha256"].get<std::string>());
+    r = run_usdcop("promote thresholds", env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto in_force = nlohmann::json::parse(r.out)["profiles"];
+    EXPECT_EQ(in_force["risk"]["version"], applied["version"]);
+    EXPECT_EQ(in_force["risk"]["sha256"], applied["sha256"]);
+    EXPECT_EQ(in_force["risk"]["risk_profile_sha256"], used["risk"]["risk_profile_sha256"]);
+    EXPECT_TRUE(in_force["trading"].contains("source")) << in_force.dump();
+    // A bare run directory is backtested as training replays it: with the YAML files.
+    r = run_usdcop(cat("backtest --model ", quoted(work / "run"), " --period validation --json"),
+                   env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["config"]["risk"]["max_position"], 1.0);
+
     // A viewer's token cannot train.
     const std::string vera = usdcop::testing::make_token(db, "vera", "viewer");
     r = run_usdcop(cat("train --config ", quoted(config), " --dataset ", quoted(work / "ds"),
