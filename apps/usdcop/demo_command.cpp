@@ -104,7 +104,8 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
   std::cout << "staging request: " << staging.result.value("final_decision", "?") << "\n";
   if (staging.result.value("final_decision", "") != "promoted") {
     required_step({"promote", "show", staging.result.value("request_id", "")}, false);
-    std::cout << "The model did not pass the staging gates (config/promotion.yaml), so it is not "
+    std::cout << "The model did not pass the staging gates (the active promotion policy: `usdcop "
+                 "promote thresholds`), so it is not "
                  "promoted; a longer run (--timesteps) may do better.\n";
     required_step({"models", "list"}, false);
     return;

@@ -11,6 +11,7 @@
 #include "backtest/signature.hpp"
 #include "core/calendar.hpp"
 #include "real_market_fixture.hpp"
+#include "store/database.hpp"
 #include "support/test_database.hpp"
 #include "support/test_paths.hpp"
 
@@ -44,9 +45,9 @@ nlohmann::json run_json(const std::string& args, const std::string& env) {
 
 void exec(usdcop::testing::TestDatabase& db, const std::vector<std::string>& statements,
           const std::string& uuid) {
-  // As the owner: the application role may not create tables (spec 12 database roles).
-  pqxx::connection c(db.owner_url());
-  pqxx::work tx(c);
+  // Tampering is what only the owner role can do (the application role cannot edit results).
+  auto owner = usdcop::store::open_connection(db.owner_url());
+  pqxx::work tx(*owner);
   for (const auto& sql : statements) {
     if (sql.find("$1") != std::string::npos) {
       tx.exec_params(sql, uuid);

@@ -37,6 +37,10 @@ class PrivateCluster {
     const auto r = run("db start --fresh");
     if (r.status != 0) throw std::runtime_error("db start failed: " + r.err);
     exec("usdcop", "CREATE DATABASE clean");
+    // The clean database is migrated by the owner like the managed one (commands refuse a
+    // schema that is behind).
+    const auto m = run("db migrate", "clean");
+    if (m.status != 0) throw std::runtime_error("db migrate (clean) failed: " + m.err);
   }
   ~PrivateCluster() {
     run("db stop");
@@ -52,9 +56,10 @@ class PrivateCluster {
   std::unique_ptr<BackgroundCommand> start(const std::vector<std::string>& args) const {
     return std::make_unique<BackgroundCommand>(args, env_map("usdcop"));
   }
-  std::string url(const std::string& db) const {
+  // As the owner (checksums and setup) or as the application role (what commands use).
+  std::string url(const std::string& db, const char* role = "usdcop") const {
     return "postgresql:///" + db + "?host=" + (home_ / "pg/run").string() +
-           "&port=5439&user=usdcop";
+           "&port=5439&user=" + role + "&passfile=" + (home_ / "pgpass").string();
   }
   std::string exec(const std::string& db, const std::string& sql) const {
     pqxx::connection c(url(db));
@@ -89,7 +94,10 @@ class PrivateCluster {
  private:
   std::map<std::string, std::string> env_map(const std::string& db) const {
     std::map<std::string, std::string> e{{"USDCOP_HOME", home_.string()}, {"USDCOP_PG_FAST", "1"}};
-    if (db != "usdcop") e["DATABASE_URL"] = url(db);
+    if (db != "usdcop") {
+      e["DATABASE_URL"] = url(db, "usdcop_app");
+      e["USDCOP_OWNER_URL"] = url(db);
+    }
     return e;
   }
   std::string env_text(const std::string& db) const {

@@ -68,7 +68,7 @@ TEST(ExperimentKeys, BaselineParsesAndEveryKeyIsInTheTable) {
   }
   // The resolved form parses to the same resolved form.
   EXPECT_EQ(resolved_yaml(parse_experiment_config(resolved, "resolved")), resolved);
-  EXPECT_EQ(r["ppo"]["backend"].as<std::string>(), "libtorch");
+  EXPECT_EQ(r["ppo"]["backend"].as<std::string>(), "native");
   EXPECT_FALSE(r["environment"]["apply_risk_limits"].as<bool>());
   EXPECT_FALSE(r["environment"]["flat_at_session_end"].as<bool>());
 }
