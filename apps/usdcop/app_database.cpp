@@ -2,8 +2,8 @@
 
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
-#include "store/pg_cluster.hpp"
 #include "store/pg_bar_store.hpp"
+#include "store/pg_cluster.hpp"
 #include "store/pg_data_quality.hpp"
 #include "store/pg_macro_store.hpp"
 
@@ -12,7 +12,8 @@ namespace {
 
 class PgAppDatabase final : public AppDatabase {
  public:
-  explicit PgAppDatabase(const std::string& url) : pool_(url), bars_(pool_), macro_(pool_), quality_(pool_) {}
+  explicit PgAppDatabase(const std::string& url)
+      : pool_(url), bars_(pool_), macro_(pool_), quality_(pool_) {}
   market::BarStore& bars() override { return bars_; }
   market::MacroStore& macro() override { return macro_; }
   market::DataQualitySource& quality() override { return quality_; }

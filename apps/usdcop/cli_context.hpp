@@ -11,12 +11,12 @@ namespace usdcop::cli {
 // Documented in docs/CLI.md.
 enum ExitStatus : int {
   kOk = 0,
-  kFailure = 1,        // unexpected error
-  kUsage = 2,          // bad arguments or invalid input
-  kPartial = 3,        // work done, but some input was rejected / a check is below threshold
-  kUnavailable = 4,    // database or remote service unreachable
-  kConflict = 5,       // the request clashes with the current state
-  kIntegrity = 6,      // a hash or signature check failed
+  kFailure = 1,      // unexpected error
+  kUsage = 2,        // bad arguments or invalid input
+  kPartial = 3,      // work done, but some input was rejected / a check is below threshold
+  kUnavailable = 4,  // database or remote service unreachable
+  kConflict = 5,     // the request clashes with the current state
+  kIntegrity = 6,    // a hash or signature check failed
 };
 
 void add_calendar_commands(CLI::App& app);

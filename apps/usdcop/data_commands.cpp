@@ -4,11 +4,11 @@
 #include "app_database.hpp"
 #include "cli_context.hpp"
 #include "command_identity.hpp"
+#include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "core/calendar.hpp"
-#include "features/decision_blocks.hpp"
 #include "core/text_hygiene.hpp"
+#include "features/decision_blocks.hpp"
 #include "market/data_check.hpp"
 #include "store/pg_feature_store.hpp"
 
@@ -42,10 +42,14 @@ void add_check(CLI::App& data) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = data.add_subcommand("check", "Data-quality report: missing session bars, rejects, flags, macro staleness");
-  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")->required();
-  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")->required();
-  c->add_option("--min-coverage", o->min_coverage, "Coverage threshold 0..1 (default: config/usdcop.yaml)")
+  auto* c = data.add_subcommand(
+      "check", "Data-quality report: missing session bars, rejects, flags, macro staleness");
+  c->add_option("--from", o->from, "Start: a date (COT day) or an RFC 3339 time, inclusive")
+      ->required();
+  c->add_option("--to", o->to, "End: a date (COT day) is inclusive, an RFC 3339 time exclusive")
+      ->required();
+  c->add_option("--min-coverage", o->min_coverage,
+                "Coverage threshold 0..1 (default: config/usdcop.yaml)")
       ->check(CLI::Range(0.0, 1.0));
   c->add_flag("--json", o->json, "Machine-readable report");
   c->footer("Exit status: 0 coverage at or above the threshold; 3 below it.");
@@ -56,8 +60,8 @@ void add_check(CLI::App& data) {
     if (opts.to <= opts.from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
     opts.min_coverage = o->min_coverage >= 0
                             ? o->min_coverage
-                            : value_or<double>(load_config_file("usdcop.yaml")["data_check"], "min_coverage", 0.95,
-                                               "usdcop.yaml: data_check");
+                            : value_or<double>(load_config_file("usdcop.yaml")["data_check"],
+                                               "min_coverage", 0.95, "usdcop.yaml: data_check");
     auto& db = open_app_database();
     const auto catalog = market::MacroCatalog::load();
     const auto report = market::run_data_check(db.quality(), db.macro(), catalog, opts);
@@ -82,11 +86,13 @@ void add_accept_flag(CLI::App& data) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = data.add_subcommand("accept-flag", "Accept a flagged macro observation so features may use it (audited)");
+  auto* c = data.add_subcommand(
+      "accept-flag", "Accept a flagged macro observation so features may use it (audited)");
   c->add_option("--variable", o->variable, "Catalog variable, e.g. brent")->required();
   c->add_option("--date", o->date, "Observation date YYYY-MM-DD")->required();
   add_token_option(*c, o->token_file);
-  c->add_option("--reason", o->reason, "Why the value is genuine (at least 10 characters)")->required();
+  c->add_option("--reason", o->reason, "Why the value is genuine (at least 10 characters)")
+      ->required();
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
     const Date d = parse_date_or_throw(o->date, "--date");
@@ -99,8 +105,10 @@ void add_accept_flag(CLI::App& data) {
     if (!db.macro().accept_flag(o->variable, d, by, o->reason)) {
       throw Error(ErrorKind::not_found, "no open flag for " + o->variable + " on " + o->date);
     }
-    if (o->json) print_json({{"variable", o->variable}, {"date", o->date}, {"accepted_by", by}});
-    else std::cout << "accepted " << o->variable << " " << o->date << " (by " << by << ")\n";
+    if (o->json)
+      print_json({{"variable", o->variable}, {"date", o->date}, {"accepted_by", by}});
+    else
+      std::cout << "accepted " << o->variable << " " << o->date << " (by " << by << ")\n";
   });
 }
 

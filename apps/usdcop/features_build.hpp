@@ -16,9 +16,9 @@ class ConnectionPool;
 namespace usdcop::cli {
 
 struct FeatureBuildOptions {
-  std::optional<Timestamp> from;   // also recompute and rewrite rows from here
-  std::optional<Timestamp> to;     // fold bars with time < to (default: all stored bars)
-  std::size_t chunk_rows = 20000;  // rows per write transaction; checkpoint after each
+  std::optional<Timestamp> from;     // also recompute and rewrite rows from here
+  std::optional<Timestamp> to;       // fold bars with time < to (default: all stored bars)
+  std::size_t chunk_rows = 20000;    // rows per write transaction; checkpoint after each
   std::function<void()> after_load;  // tests: runs once the bars are loaded (concurrent writes)
 };
 

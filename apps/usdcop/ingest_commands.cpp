@@ -22,15 +22,22 @@ void add_csv(CLI::App& ingest) {
     bool replace = false, json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = ingest.add_subcommand("csv", "Import 5-minute bars from a .csv or .csv.gz file (spec 01 validation)");
-  c->add_option("FILE", o->file, "time,open,high,low,close[,volume] with RFC 3339 or 'YYYY-MM-DD HH:MM:SS+00:00' times")
+  auto* c = ingest.add_subcommand(
+      "csv", "Import 5-minute bars from a .csv or .csv.gz file (spec 01 validation)");
+  c->add_option(
+       "FILE", o->file,
+       "time,open,high,low,close[,volume] with RFC 3339 or 'YYYY-MM-DD HH:MM:SS+00:00' times")
       ->required();
-  c->add_flag("--replace", o->replace, "Overwrite stored bars whose values differ (default: reject as conflict)");
+  c->add_flag("--replace", o->replace,
+              "Overwrite stored bars whose values differ (default: reject as conflict)");
   c->add_flag("--json", o->json, "Machine-readable report");
-  c->footer("Exit status: 0 all rows imported or already present; 3 some rows rejected (see the report and\n"
-            "market.rejected_bars); 2 unreadable file or header.");
+  c->footer(
+      "Exit status: 0 all rows imported or already present; 3 some rows rejected (see the report "
+      "and\n"
+      "market.rejected_bars); 2 unreadable file or header.");
   c->callback([o] {
-    if (!std::filesystem::exists(o->file)) throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
+    if (!std::filesystem::exists(o->file))
+      throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
     auto& db = open_app_database();
     market::BarImporter importer(
         db.bars(), configured_bar_import(
@@ -46,14 +53,17 @@ void add_macro_csv(CLI::App& ingest) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = ingest.add_subcommand("macro-csv", "Import the wide daily macro master file (fecha + catalog columns)");
+  auto* c = ingest.add_subcommand(
+      "macro-csv", "Import the wide daily macro master file (fecha + catalog columns)");
   c->add_option("FILE", o->file, ".csv or .csv.gz")->required();
   c->add_flag("--json", o->json, "Machine-readable report");
   c->callback([o] {
-    if (!std::filesystem::exists(o->file)) throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
+    if (!std::filesystem::exists(o->file))
+      throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
     auto& db = open_app_database();
     const auto catalog = market::MacroCatalog::load();
-    market::MacroImporter importer(db.macro(), catalog, "csv:" + std::filesystem::path(o->file).filename().string());
+    market::MacroImporter importer(db.macro(), catalog,
+                                   "csv:" + std::filesystem::path(o->file).filename().string());
     market::read_macro_csv(o->file, catalog, importer);
     throw ExitRequest{finish_macro_report(importer.finish(), o->json)};
   });
@@ -66,7 +76,8 @@ void add_synthetic(CLI::App& ingest) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = ingest.add_subcommand("synthetic", "Generate and import deterministic synthetic bars and macro series");
+  auto* c = ingest.add_subcommand(
+      "synthetic", "Generate and import deterministic synthetic bars and macro series");
   c->add_option("--from", o->from, "First date (YYYY-MM-DD)")->required();
   c->add_option("--to", o->to, "Last date, inclusive (YYYY-MM-DD)")->required();
   c->add_option("--seed", o->seed, "Random seed (same seed, same data)");
@@ -95,7 +106,8 @@ int import_synthetic(Date from, Date to, uint64_t seed, bool json) {
   if (json) {
     print_json({{"seed", seed}, {"bars", bar_report.to_json()}, {"macro", macro_report.to_json()}});
   } else {
-    std::cout << "synthetic market, seed " << seed << "\n-- bars\n" << bar_report.summary() << "-- macro\n"
+    std::cout << "synthetic market, seed " << seed << "\n-- bars\n"
+              << bar_report.summary() << "-- macro\n"
               << macro_report.summary();
   }
   return bar_report.rejected + macro_report.rejected > 0 ? kPartial : kOk;

@@ -29,25 +29,32 @@ market::BarImportOptions configured_bar_import(std::string source, bool replace)
 }
 
 int finish_bar_report(const market::BarImportReport& report, bool json) {
-  if (json) print_json(report.to_json());
-  else std::cout << report.summary();
+  if (json)
+    print_json(report.to_json());
+  else
+    std::cout << report.summary();
   return report.rejected > 0 ? kPartial : kOk;
 }
 
 int finish_macro_report(const market::MacroImportReport& report, bool json) {
-  if (json) print_json(report.to_json());
-  else std::cout << report.summary();
+  if (json)
+    print_json(report.to_json());
+  else
+    std::cout << report.summary();
   return report.rejected > 0 ? kPartial : kOk;
 }
 
-int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source, bool replace, bool json) {
+int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source,
+                     bool replace, bool json) {
   auto& db = open_app_database();
   market::BarImporter importer(db.bars(), configured_bar_import(source, replace));
-  for (const auto& r : records) importer.add_text(r.line, r.raw, r.time, r.open, r.high, r.low, r.close, r.volume);
+  for (const auto& r : records)
+    importer.add_text(r.line, r.raw, r.time, r.open, r.high, r.low, r.close, r.volume);
   return finish_bar_report(importer.finish(), json);
 }
 
-int import_macro_points(const std::vector<MacroPoint>& points, const std::string& source, bool json) {
+int import_macro_points(const std::vector<MacroPoint>& points, const std::string& source,
+                        bool json) {
   auto& db = open_app_database();
   const auto catalog = market::MacroCatalog::load();
   market::MacroImporter importer(db.macro(), catalog, source);

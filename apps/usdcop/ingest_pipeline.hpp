@@ -14,7 +14,8 @@ struct TextBarRecord {
   long line;
   std::string raw, time, open, high, low, close, volume;
 };
-int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source, bool replace, bool json);
+int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source,
+                     bool replace, bool json);
 
 struct MacroPoint {
   std::string variable;
@@ -22,7 +23,8 @@ struct MacroPoint {
   std::string value;
   std::string raw;
 };
-int import_macro_points(const std::vector<MacroPoint>& points, const std::string& source, bool json);
+int import_macro_points(const std::vector<MacroPoint>& points, const std::string& source,
+                        bool json);
 
 // Prints an import report and maps it to an exit status.
 int finish_bar_report(const market::BarImportReport& report, bool json);

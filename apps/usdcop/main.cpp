@@ -31,11 +31,16 @@ std::vector<std::pair<int, CommandAdder>>& registered_commands() {
 int status_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::invalid_input:
-    case ErrorKind::not_found: return kUsage;
-    case ErrorKind::conflict: return kConflict;
-    case ErrorKind::unavailable: return kUnavailable;
-    case ErrorKind::integrity: return kIntegrity;
-    case ErrorKind::internal: return kFailure;
+    case ErrorKind::not_found:
+      return kUsage;
+    case ErrorKind::conflict:
+      return kConflict;
+    case ErrorKind::unavailable:
+      return kUnavailable;
+    case ErrorKind::integrity:
+      return kIntegrity;
+    case ErrorKind::internal:
+      return kFailure;
   }
   return kFailure;
 }

@@ -10,7 +10,9 @@ namespace {
 
 using namespace std::chrono;
 
-Date ymd(int y, unsigned m, unsigned d) { return sys_days{year{y} / month{m} / day{d}}; }
+Date ymd(int y, unsigned m, unsigned d) {
+  return sys_days{year{y} / month{m} / day{d}};
+}
 
 // Moves a date to the following Monday, unchanged when it already is one (Emiliani law).
 Date next_monday_or_same(Date d) {
@@ -23,7 +25,9 @@ Date nth_weekday(int y, unsigned m, weekday wd, unsigned n) {
   return sys_days{year{y} / month{m} / wd[n]};
 }
 
-Date last_weekday(int y, unsigned m, weekday wd) { return sys_days{year{y} / month{m} / wd[last]}; }
+Date last_weekday(int y, unsigned m, weekday wd) {
+  return sys_days{year{y} / month{m} / wd[last]};
+}
 
 Date observed(Date d) {
   const weekday wd{d};
@@ -33,8 +37,10 @@ Date observed(Date d) {
 }
 
 std::vector<Holiday> sorted_unique(std::vector<Holiday> v) {
-  std::stable_sort(v.begin(), v.end(), [](const Holiday& a, const Holiday& b) { return a.date < b.date; });
-  v.erase(std::unique(v.begin(), v.end(), [](const Holiday& a, const Holiday& b) { return a.date == b.date; }),
+  std::stable_sort(v.begin(), v.end(),
+                   [](const Holiday& a, const Holiday& b) { return a.date < b.date; });
+  v.erase(std::unique(v.begin(), v.end(),
+                      [](const Holiday& a, const Holiday& b) { return a.date == b.date; }),
           v.end());
   return v;
 }
@@ -120,15 +126,19 @@ std::vector<Holiday> us_holidays(int y) {
   };
   // Juneteenth became a federal holiday in 2021.
   if (y < 2021) {
-    v.erase(std::remove_if(v.begin(), v.end(), [](const Holiday& h) { return h.name == "Juneteenth"; }),
-            v.end());
+    v.erase(
+        std::remove_if(v.begin(), v.end(), [](const Holiday& h) { return h.name == "Juneteenth"; }),
+        v.end());
   }
   // New Year's Day of the next year observed on Dec 31 stays in the next year's list: the
   // list is "the weekdays of year y": keep only dates inside y.
   v.erase(std::remove_if(v.begin(), v.end(),
-                         [y](const Holiday& h) { return static_cast<int>(year_month_day{h.date}.year()) != y; }),
+                         [y](const Holiday& h) {
+                           return static_cast<int>(year_month_day{h.date}.year()) != y;
+                         }),
           v.end());
-  if (observed(ymd(y + 1, 1, 1)) == ymd(y, 12, 31)) v.push_back({ymd(y, 12, 31), "New Year's Day (observed)"});
+  if (observed(ymd(y + 1, 1, 1)) == ymd(y, 12, 31))
+    v.push_back({ymd(y, 12, 31), "New Year's Day (observed)"});
   return sorted_unique(std::move(v));
 }
 
@@ -136,15 +146,21 @@ std::vector<Holiday> holidays(int y, Country c) {
   return c == Country::CO ? colombian_holidays(y) : us_holidays(y);
 }
 
-bool is_colombian_holiday(Date d) { return cache().contains(d, Country::CO); }
-bool is_us_holiday(Date d) { return cache().contains(d, Country::US); }
+bool is_colombian_holiday(Date d) {
+  return cache().contains(d, Country::CO);
+}
+bool is_us_holiday(Date d) {
+  return cache().contains(d, Country::US);
+}
 
 bool is_weekday(Date d) {
   const weekday wd{d};
   return wd != Saturday && wd != Sunday;
 }
 
-bool is_trading_day(Date d) { return is_weekday(d) && !is_colombian_holiday(d); }
+bool is_trading_day(Date d) {
+  return is_weekday(d) && !is_colombian_holiday(d);
+}
 
 std::vector<Timestamp> session_bar_times(Date cot_day) {
   std::vector<Timestamp> out;
@@ -156,14 +172,17 @@ std::vector<Timestamp> session_bar_times(Date cot_day) {
 }
 
 std::optional<int> bar_index(Timestamp t) {
-  if (t.time_since_epoch() % duration_cast<microseconds>(kBarLength) != microseconds{0}) return std::nullopt;
+  if (t.time_since_epoch() % duration_cast<microseconds>(kBarLength) != microseconds{0})
+    return std::nullopt;
   if (!is_weekday(cot_date(t))) return std::nullopt;
   const int s = cot_seconds_of_day(t);
   if (s < kSessionOpenCotSeconds || s >= kSessionCloseCotSeconds) return std::nullopt;
   return (s - kSessionOpenCotSeconds) / 300;
 }
 
-bool is_session_bar(Timestamp t) { return bar_index(t).has_value() && !is_colombian_holiday(cot_date(t)); }
+bool is_session_bar(Timestamp t) {
+  return bar_index(t).has_value() && !is_colombian_holiday(cot_date(t));
+}
 
 bool is_market_open(Timestamp t) {
   const Date d = cot_date(t);

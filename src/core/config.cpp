@@ -23,7 +23,9 @@ YAML::Node load_yaml(const std::filesystem::path& path) {
   }
 }
 
-YAML::Node load_config_file(const std::string& name) { return load_yaml(config_dir() / name); }
+YAML::Node load_config_file(const std::string& name) {
+  return load_yaml(config_dir() / name);
+}
 
 template <class T>
 T require(const YAML::Node& node, const std::string& key, const std::string& where) {
@@ -37,20 +39,24 @@ T require(const YAML::Node& node, const std::string& key, const std::string& whe
 }
 
 template <class T>
-T value_or(const YAML::Node& node, const std::string& key, const T& fallback, const std::string& where) {
+T value_or(const YAML::Node& node, const std::string& key, const T& fallback,
+           const std::string& where) {
   if (!node || !node[key]) return fallback;
   return require<T>(node, key, where);
 }
 
-template std::string require<std::string>(const YAML::Node&, const std::string&, const std::string&);
+template std::string require<std::string>(const YAML::Node&, const std::string&,
+                                          const std::string&);
 template double require<double>(const YAML::Node&, const std::string&, const std::string&);
 template int require<int>(const YAML::Node&, const std::string&, const std::string&);
 template bool require<bool>(const YAML::Node&, const std::string&, const std::string&);
-template std::string value_or<std::string>(const YAML::Node&, const std::string&, const std::string&,
-                                           const std::string&);
-template double value_or<double>(const YAML::Node&, const std::string&, const double&, const std::string&);
+template std::string value_or<std::string>(const YAML::Node&, const std::string&,
+                                           const std::string&, const std::string&);
+template double value_or<double>(const YAML::Node&, const std::string&, const double&,
+                                 const std::string&);
 template int value_or<int>(const YAML::Node&, const std::string&, const int&, const std::string&);
-template bool value_or<bool>(const YAML::Node&, const std::string&, const bool&, const std::string&);
+template bool value_or<bool>(const YAML::Node&, const std::string&, const bool&,
+                             const std::string&);
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);

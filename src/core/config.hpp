@@ -18,7 +18,8 @@ YAML::Node load_yaml(const std::filesystem::path& path);
 template <class T>
 T require(const YAML::Node& node, const std::string& key, const std::string& where);
 template <class T>
-T value_or(const YAML::Node& node, const std::string& key, const T& fallback, const std::string& where);
+T value_or(const YAML::Node& node, const std::string& key, const T& fallback,
+           const std::string& where);
 
 // Environment variable or fallback; never logs the value (it may be a secret).
 std::string env_or(const char* name, const std::string& fallback);

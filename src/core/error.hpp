@@ -34,8 +34,8 @@ class Error : public std::runtime_error {
 template <class T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}                  // NOLINT: implicit by design
-  Result(Error error) : data_(std::move(error)) {}              // NOLINT
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : data_(std::move(error)) {}  // NOLINT
   bool ok() const { return std::holds_alternative<T>(data_); }
   explicit operator bool() const { return ok(); }
   const T& value() const& {

@@ -158,23 +158,32 @@ std::string format_with(Timestamp t, const char* suffix, bool t_separator) {
   const auto s = duration_cast<seconds>(since - h - m);
   const auto us = (since - h - m - s).count();
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d:%02d",
-                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                        static_cast<unsigned>(ymd.day()), t_separator ? 'T' : ' ',
-                        static_cast<int>(h.count()), static_cast<int>(m.count()),
-                        static_cast<int>(s.count()));
+  int n = std::snprintf(
+      buf, sizeof buf, "%04d-%02u-%02u%c%02d:%02d:%02d", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), t_separator ? 'T' : ' ',
+      static_cast<int>(h.count()), static_cast<int>(m.count()), static_cast<int>(s.count()));
   if (us != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
   std::snprintf(buf + n, sizeof buf - n, "%s", suffix);
   return buf;
 }
 }  // namespace
 
-std::string format_rfc3339(Timestamp t) { return format_with(t, "Z", true); }
-std::string format_cot(Timestamp t) { return format_with(t + kCotOffset, " COT", false); }
+std::string format_rfc3339(Timestamp t) {
+  return format_with(t, "Z", true);
+}
+std::string format_cot(Timestamp t) {
+  return format_with(t + kCotOffset, " COT", false);
+}
 
-Date cot_date(Timestamp t) { return floor<days>(t + kCotOffset); }
-Timestamp cot_midnight(Date d) { return Timestamp{d} - kCotOffset; }
-Timestamp utc_midnight(Date d) { return Timestamp{d}; }
+Date cot_date(Timestamp t) {
+  return floor<days>(t + kCotOffset);
+}
+Timestamp cot_midnight(Date d) {
+  return Timestamp{d} - kCotOffset;
+}
+Timestamp utc_midnight(Date d) {
+  return Timestamp{d};
+}
 
 int cot_seconds_of_day(Timestamp t) {
   const auto local = t + kCotOffset;
@@ -184,7 +193,11 @@ int cot_seconds_of_day(Timestamp t) {
 int64_t to_unix_seconds(Timestamp t) {
   return duration_cast<seconds>(t.time_since_epoch()).count();
 }
-Timestamp from_unix_seconds(int64_t s) { return Timestamp{seconds{s}}; }
-Timestamp now_utc() { return time_point_cast<microseconds>(system_clock::now()); }
+Timestamp from_unix_seconds(int64_t s) {
+  return Timestamp{seconds{s}};
+}
+Timestamp now_utc() {
+  return time_point_cast<microseconds>(system_clock::now());
+}
 
 }  // namespace usdcop

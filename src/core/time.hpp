@@ -30,8 +30,8 @@ std::string format_rfc3339(Timestamp t);  // "2020-01-02T13:00:00Z" (fraction on
 std::string format_cot(Timestamp t);      // "2020-01-02 08:00:00 COT"
 std::string format_date(Date d);          // "2020-01-02"
 
-Date cot_date(Timestamp t);                   // the COT calendar date of an instant
-Timestamp cot_midnight(Date d);               // 00:00 COT of a date, as UTC
+Date cot_date(Timestamp t);      // the COT calendar date of an instant
+Timestamp cot_midnight(Date d);  // 00:00 COT of a date, as UTC
 Timestamp utc_midnight(Date d);
 
 // Time of an instant as seconds since the COT midnight of its COT date.

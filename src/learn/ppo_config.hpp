@@ -28,7 +28,7 @@ struct PpoConfig {
   std::int64_t total_timesteps = 2'000'000;
   std::int64_t eval_every = 50'000;  // steps between validation evaluations (0: only at the end)
   std::vector<int> hidden_sizes{256, 256};
-  int threads = 0;  // OpenBLAS/OpenMP (and torch) threads; 0 = all cores
+  int threads = 0;            // OpenBLAS/OpenMP (and torch) threads; 0 = all cores
   int checkpoint_every = 10;  // updates between periodic checkpoints (0: only at an interrupt)
 
   std::int64_t rollout_size() const { return static_cast<std::int64_t>(n_envs) * n_steps; }

@@ -72,7 +72,8 @@ BarImporter::BarImporter(BarStore& store, BarImportOptions options)
   report_.source = options_.source;
 }
 
-void BarImporter::reject(long line, std::string_view raw, std::string_view reason, std::string detail) {
+void BarImporter::reject(long line, std::string_view raw, std::string_view reason,
+                         std::string detail) {
   ++report_.rows_read;  // a row that could not be split is still a row read
   record_reject(line, raw, reason, std::move(detail));
 }
@@ -88,9 +89,9 @@ void BarImporter::record_reject(long line, std::string_view raw, std::string_vie
   rejects_.push_back(std::move(r));
 }
 
-void BarImporter::add_text(long line, std::string_view raw, std::string_view time, std::string_view open,
-                           std::string_view high, std::string_view low, std::string_view close,
-                           std::string_view volume) {
+void BarImporter::add_text(long line, std::string_view raw, std::string_view time,
+                           std::string_view open, std::string_view high, std::string_view low,
+                           std::string_view close, std::string_view volume) {
   ++report_.rows_read;
   std::string why;
   const std::string time_text = trim(time);
@@ -210,8 +211,10 @@ BarImportReport BarImporter::finish() {
   // per-rule counts describe every flag on the bars of this input.
   report_.flagged = new_flags;
   for (const auto& f : flags) ++report_.flagged_by_rule[f.rule];
-  for (size_t i = 0; i < rejects_.size() && i < kRejectSamples; ++i) report_.reject_samples.push_back(rejects_[i]);
-  report_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (size_t i = 0; i < rejects_.size() && i < kRejectSamples; ++i)
+    report_.reject_samples.push_back(rejects_[i]);
+  report_.seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   pending_.clear();
   rejects_.clear();
   return report_;
@@ -248,7 +251,8 @@ std::string BarImportReport::summary() const {
     << "inserted:   " << inserted << "\n"
     << "identical:  " << identical << " (already stored, unchanged)\n";
   if (replaced) o << "replaced:   " << replaced << "\n";
-  if (duplicates_in_input) o << "repeated:   " << duplicates_in_input << " (identical repeats in the input)\n";
+  if (duplicates_in_input)
+    o << "repeated:   " << duplicates_in_input << " (identical repeats in the input)\n";
   o << "rejected:   " << rejected;
   if (rejected > 0 && rejects_recorded < rejected)
     o << " (" << rejected - rejects_recorded << " already in market.rejected_bars)";

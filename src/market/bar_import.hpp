@@ -14,9 +14,9 @@
 namespace usdcop::market {
 
 struct BarImportOptions {
-  std::string source;          // "csv:<file>", "twelvedata", "synthetic", "replay"
-  bool replace = false;        // overwrite stored bars whose values differ
-  double jump_bound = 0.05;    // |close/prev_close - 1| above this is flagged
+  std::string source;        // "csv:<file>", "twelvedata", "synthetic", "replay"
+  bool replace = false;      // overwrite stored bars whose values differ
+  double jump_bound = 0.05;  // |close/prev_close - 1| above this is flagged
   // Bars before window.earliest are rejected implausible_time, bars not closed by window.now
   // future_bar (spec 12).
   BarTimeWindow window = default_bar_time_window();
@@ -26,7 +26,7 @@ struct BarImportReport {
   std::string source;
   long rows_read = 0;
   long inserted = 0;
-  long identical = 0;          // already stored, same values
+  long identical = 0;  // already stored, same values
   long replaced = 0;
   long duplicates_in_input = 0;  // identical repeats inside the same input
   long rejected = 0;

@@ -11,24 +11,24 @@ namespace usdcop::market {
 
 struct RejectedBar {
   std::string source;
-  long line = 0;            // 1-based line in the input, 0 when not from a file
-  std::string raw;          // the input exactly as received
-  std::string reason;       // reject_reason code
+  long line = 0;       // 1-based line in the input, 0 when not from a file
+  std::string raw;     // the input exactly as received
+  std::string reason;  // reject_reason code
   std::string detail;
   std::optional<Timestamp> time;  // when it parsed
 };
 
 struct BarFlag {
   Timestamp time;
-  std::string rule;    // "jump", "holiday"
-  double value = 0;    // e.g. the close-to-close change
+  std::string rule;  // "jump", "holiday"
+  double value = 0;  // e.g. the close-to-close change
   std::string detail;
 };
 
 struct BarWriteResult {
-  long inserted = 0;    // new rows
-  long identical = 0;   // already stored with the same values: no-op
-  long replaced = 0;    // different values overwritten (replace = true)
+  long inserted = 0;           // new rows
+  long identical = 0;          // already stored with the same values: no-op
+  long replaced = 0;           // different values overwritten (replace = true)
   std::vector<Bar> conflicts;  // different values kept as stored (replace = false)
 };
 

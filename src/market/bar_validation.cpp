@@ -24,13 +24,19 @@ std::optional<BarProblem> validate_bar(const Bar& b) {
   const std::pair<const char*, double> prices[] = {
       {"open", b.open}, {"high", b.high}, {"low", b.low}, {"close", b.close}};
   for (const auto& [name, v] : prices) {
-    if (!std::isfinite(v)) return problem(reject_reason::kNonFinite, std::string(name) + " is not finite");
-    if (v <= 0) return problem(reject_reason::kNonPositive, std::string(name) + " " + num(v) + " is not positive");
+    if (!std::isfinite(v))
+      return problem(reject_reason::kNonFinite, std::string(name) + " is not finite");
+    if (v <= 0)
+      return problem(reject_reason::kNonPositive,
+                     std::string(name) + " " + num(v) + " is not positive");
   }
   if (!std::isfinite(b.volume) || b.volume < 0) {
-    return problem(reject_reason::kNonFinite, "volume " + num(b.volume) + " is not a finite non-negative number");
+    return problem(reject_reason::kNonFinite,
+                   "volume " + num(b.volume) + " is not a finite non-negative number");
   }
-  if (b.high < b.low) return problem(reject_reason::kInconsistentOhlc, "high " + num(b.high) + " < low " + num(b.low));
+  if (b.high < b.low)
+    return problem(reject_reason::kInconsistentOhlc,
+                   "high " + num(b.high) + " < low " + num(b.low));
   if (b.low > std::min(b.open, b.close)) {
     return problem(reject_reason::kInconsistentOhlc,
                    "low " + num(b.low) + " > min(open, close) " + num(std::min(b.open, b.close)));
@@ -41,7 +47,8 @@ std::optional<BarProblem> validate_bar(const Bar& b) {
   }
   using namespace std::chrono;
   if (b.time.time_since_epoch() % duration_cast<microseconds>(kBarLength) != microseconds{0}) {
-    return problem(reject_reason::kMisaligned, "time " + format_rfc3339(b.time) + " is not on a 5-minute boundary");
+    return problem(reject_reason::kMisaligned,
+                   "time " + format_rfc3339(b.time) + " is not on a 5-minute boundary");
   }
   if (!bar_index(b.time)) {
     return problem(reject_reason::kOutOfSession,

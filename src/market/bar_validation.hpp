@@ -11,14 +11,16 @@ namespace usdcop::market {
 
 // Stable reason codes.
 namespace reject_reason {
-inline constexpr std::string_view kMalformed = "malformed";          // wrong column count, not a number
-inline constexpr std::string_view kBadTime = "bad_time";             // unparseable, no offset
-inline constexpr std::string_view kMisaligned = "misaligned";        // not on a 5-minute boundary
-inline constexpr std::string_view kNonFinite = "non_finite";         // NaN or infinity
-inline constexpr std::string_view kNonPositive = "non_positive";     // price <= 0
-inline constexpr std::string_view kInconsistentOhlc = "inconsistent_ohlc";  // low/high vs open/close
-inline constexpr std::string_view kOutOfSession = "out_of_session";  // weekend or outside 13:00-17:55 UTC
-inline constexpr std::string_view kConflict = "conflict";            // same time, different values
+inline constexpr std::string_view kMalformed = "malformed";    // wrong column count, not a number
+inline constexpr std::string_view kBadTime = "bad_time";       // unparseable, no offset
+inline constexpr std::string_view kMisaligned = "misaligned";  // not on a 5-minute boundary
+inline constexpr std::string_view kNonFinite = "non_finite";   // NaN or infinity
+inline constexpr std::string_view kNonPositive = "non_positive";  // price <= 0
+inline constexpr std::string_view kInconsistentOhlc =
+    "inconsistent_ohlc";  // low/high vs open/close
+inline constexpr std::string_view kOutOfSession =
+    "out_of_session";                                      // weekend or outside 13:00-17:55 UTC
+inline constexpr std::string_view kConflict = "conflict";  // same time, different values
 // Before ingest.earliest_bar_date; not closed yet (open + 5 min > now).
 inline constexpr std::string_view kImplausibleTime = "implausible_time";
 inline constexpr std::string_view kFutureBar = "future_bar";

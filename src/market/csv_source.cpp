@@ -78,14 +78,16 @@ std::string read_text_file(const std::filesystem::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string data = ss.str();
-  if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f && static_cast<unsigned char>(data[1]) == 0x8b) {
+  if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+      static_cast<unsigned char>(data[1]) == 0x8b) {
     return gunzip(data, path.string());
   }
   return data;
 }
 
-void for_each_csv_line(std::string_view text,
-                       const std::function<void(long, std::string_view, const std::vector<std::string_view>&)>& fn) {
+void for_each_csv_line(
+    std::string_view text,
+    const std::function<void(long, std::string_view, const std::vector<std::string_view>&)>& fn) {
   std::vector<std::string_view> fields;
   long line_no = 0;
   size_t pos = 0;
@@ -118,14 +120,17 @@ void read_bar_csv(const std::filesystem::path& path, BarImporter& importer) {
   bool have_header = false;
   size_t c_time = 0, c_open = 0, c_high = 0, c_low = 0, c_close = 0, n_cols = 0;
   std::optional<size_t> c_volume;
-  for_each_csv_line(text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& f) {
+  for_each_csv_line(text, [&](long line_no, std::string_view line,
+                              const std::vector<std::string_view>& f) {
     if (!have_header) {
       const auto idx = header_index(f);
       std::vector<std::string> missing;
       auto need = [&](const char* name, size_t& out) {
         auto it = idx.find(name);
-        if (it == idx.end()) missing.push_back(name);
-        else out = it->second;
+        if (it == idx.end())
+          missing.push_back(name);
+        else
+          out = it->second;
       };
       need("time", c_time);
       need("open", c_open);
@@ -135,9 +140,9 @@ void read_bar_csv(const std::filesystem::path& path, BarImporter& importer) {
       if (!missing.empty()) {
         std::string m;
         for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
-        throw Error(ErrorKind::invalid_input, path.string() + ": header (line " + std::to_string(line_no) +
-                                                  ") lacks column(s) " + m +
-                                                  "; expected time,open,high,low,close[,volume]");
+        throw Error(ErrorKind::invalid_input,
+                    path.string() + ": header (line " + std::to_string(line_no) +
+                        ") lacks column(s) " + m + "; expected time,open,high,low,close[,volume]");
       }
       if (auto it = idx.find("volume"); it != idx.end()) c_volume = it->second;
       n_cols = f.size();
@@ -145,52 +150,61 @@ void read_bar_csv(const std::filesystem::path& path, BarImporter& importer) {
       return;
     }
     if (f.size() != n_cols) {
-      importer.reject(line_no, line, reject_reason::kMalformed,
-                      "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
+      importer.reject(
+          line_no, line, reject_reason::kMalformed,
+          "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
       return;
     }
     importer.add_text(line_no, line, f[c_time], f[c_open], f[c_high], f[c_low], f[c_close],
                       c_volume ? f[*c_volume] : std::string_view{});
   });
-  if (!have_header) throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
+  if (!have_header)
+    throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
 }
 
-void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog, MacroImporter& importer) {
+void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog,
+                    MacroImporter& importer) {
   const std::string text = read_text_file(path);
   bool have_header = false;
   size_t c_date = 0, n_cols = 0;
   std::vector<std::pair<size_t, std::string>> columns;  // (index, variable)
-  for_each_csv_line(text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& f) {
-    if (!have_header) {
-      bool found_date = false;
-      for (size_t i = 0; i < f.size(); ++i) {
-        const std::string name = header_name(f[i], i);
-        if (name == "fecha" || name == "date") {
-          c_date = i;
-          found_date = true;
-        } else if (const auto* v = catalog.find_by_column(name)) {
-          columns.emplace_back(i, v->name);
-        } else {
-          importer.note_unknown_column(name);
+  for_each_csv_line(
+      text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& f) {
+        if (!have_header) {
+          bool found_date = false;
+          for (size_t i = 0; i < f.size(); ++i) {
+            const std::string name = header_name(f[i], i);
+            if (name == "fecha" || name == "date") {
+              c_date = i;
+              found_date = true;
+            } else if (const auto* v = catalog.find_by_column(name)) {
+              columns.emplace_back(i, v->name);
+            } else {
+              importer.note_unknown_column(name);
+            }
+          }
+          if (!found_date) {
+            throw Error(ErrorKind::invalid_input,
+                        path.string() + ": header lacks the date column 'fecha'");
+          }
+          if (columns.empty()) {
+            throw Error(ErrorKind::invalid_input,
+                        path.string() + ": no column matches a catalog variable");
+          }
+          n_cols = f.size();
+          have_header = true;
+          return;
         }
-      }
-      if (!found_date) {
-        throw Error(ErrorKind::invalid_input, path.string() + ": header lacks the date column 'fecha'");
-      }
-      if (columns.empty()) {
-        throw Error(ErrorKind::invalid_input, path.string() + ": no column matches a catalog variable");
-      }
-      n_cols = f.size();
-      have_header = true;
-      return;
-    }
-    if (f.size() != n_cols) {
-      importer.reject_line(line_no, line, "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
-      return;
-    }
-    for (const auto& [i, var] : columns) importer.add(var, f[c_date], f[i], line);
-  });
-  if (!have_header) throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
+        if (f.size() != n_cols) {
+          importer.reject_line(
+              line_no, line,
+              "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
+          return;
+        }
+        for (const auto& [i, var] : columns) importer.add(var, f[c_date], f[i], line);
+      });
+  if (!have_header)
+    throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
 }
 
 }  // namespace usdcop::market

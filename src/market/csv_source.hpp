@@ -13,18 +13,21 @@
 
 namespace usdcop::market {
 
-// Whole file, decompressed when it starts with the gzip magic; throws Error(not_found/invalid_input).
+// Whole file, decompressed when it starts with the gzip magic; throws
+// Error(not_found/invalid_input).
 std::string read_text_file(const std::filesystem::path& path);
 
 // Calls fn(line_number (1-based), line, fields) for each non-empty line.
-void for_each_csv_line(std::string_view text,
-                       const std::function<void(long, std::string_view, const std::vector<std::string_view>&)>& fn);
+void for_each_csv_line(
+    std::string_view text,
+    const std::function<void(long, std::string_view, const std::vector<std::string_view>&)>& fn);
 
 // Bars: header with time, open, high, low, close and optional volume/symbol, in any order.
 // Throws Error(invalid_input) when a required column is missing from the header.
 void read_bar_csv(const std::filesystem::path& path, BarImporter& importer);
 
 // Wide macro master file: `fecha` + one column per variable (catalog source columns).
-void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog, MacroImporter& importer);
+void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog,
+                    MacroImporter& importer);
 
 }  // namespace usdcop::market

@@ -7,8 +7,8 @@
 
 namespace usdcop::market {
 
-DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro, const MacroCatalog& catalog,
-                               const DataCheckOptions& options) {
+DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro,
+                               const MacroCatalog& catalog, const DataCheckOptions& options) {
   using namespace std::chrono;
   DataCheckReport r;
   r.from = options.from;
@@ -36,7 +36,9 @@ DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro, const
   }
   long total = 0;
   for (const auto& [d, c] : by_day) total += c.bars;
-  r.coverage = r.expected_bars ? static_cast<double>(r.present_bars) / static_cast<double>(r.expected_bars) : 1.0;
+  r.coverage = r.expected_bars
+                   ? static_cast<double>(r.present_bars) / static_cast<double>(r.expected_bars)
+                   : 1.0;
   r.flat_share = total ? static_cast<double>(r.flat_bars) / static_cast<double>(total) : 0.0;
   r.rejected_by_reason = bars.rejected_by_reason(options.from, options.to);
   for (auto& f : bars.bar_flags(options.from, options.to)) {
@@ -65,21 +67,27 @@ DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro, const
 
 nlohmann::json DataCheckReport::to_json() const {
   nlohmann::json missing = nlohmann::json::array();
-  for (const auto& [d, n] : days_missing) missing.push_back({{"date", format_date(d)}, {"missing", n}});
+  for (const auto& [d, n] : days_missing)
+    missing.push_back({{"date", format_date(d)}, {"missing", n}});
   nlohmann::json jumps = nlohmann::json::array();
-  for (const auto& f : jump_flags) jumps.push_back({{"time", format_rfc3339(f.time)}, {"change", f.value}, {"detail", f.detail}});
+  for (const auto& f : jump_flags)
+    jumps.push_back({{"time", format_rfc3339(f.time)}, {"change", f.value}, {"detail", f.detail}});
   nlohmann::json m = nlohmann::json::array();
   for (const auto& s : macro) {
-    m.push_back({{"variable", s.variable},
-                 {"last_date", s.last_date ? nlohmann::json(format_date(*s.last_date)) : nlohmann::json()},
-                 {"age_days", s.age_days},
-                 {"stale_days", s.stale_days},
-                 {"stale", s.stale}});
+    m.push_back(
+        {{"variable", s.variable},
+         {"last_date", s.last_date ? nlohmann::json(format_date(*s.last_date)) : nlohmann::json()},
+         {"age_days", s.age_days},
+         {"stale_days", s.stale_days},
+         {"stale", s.stale}});
   }
   nlohmann::json mf = nlohmann::json::array();
   for (const auto& f : open_macro_flags) {
-    mf.push_back({{"variable", f.variable}, {"date", format_date(f.observation_date)}, {"value", f.value},
-                  {"rule", f.rule}, {"detail", f.detail}});
+    mf.push_back({{"variable", f.variable},
+                  {"date", format_date(f.observation_date)},
+                  {"value", f.value},
+                  {"rule", f.rule},
+                  {"detail", f.detail}});
   }
   return {{"from", format_rfc3339(from)},
           {"to", format_rfc3339(to)},
@@ -103,13 +111,16 @@ std::string DataCheckReport::summary() const {
   std::ostringstream o;
   o << std::fixed << std::setprecision(2);
   o << "window:        " << format_rfc3339(from) << " .. " << format_rfc3339(to) << "\n";
-  o << "session bars:  " << present_bars << " of " << expected_bars << " expected (coverage " << coverage * 100
-    << " %, threshold " << min_coverage * 100 << " %) " << (passed() ? "OK" : "BELOW THRESHOLD") << "\n";
+  o << "session bars:  " << present_bars << " of " << expected_bars << " expected (coverage "
+    << coverage * 100 << " %, threshold " << min_coverage * 100 << " %) "
+    << (passed() ? "OK" : "BELOW THRESHOLD") << "\n";
   o << "days missing bars: " << days_missing.size() << "\n";
   for (size_t i = 0; i < days_missing.size() && i < 10; ++i) {
-    o << "  " << format_date(days_missing[i].first) << ": " << days_missing[i].second << " missing\n";
+    o << "  " << format_date(days_missing[i].first) << ": " << days_missing[i].second
+      << " missing\n";
   }
-  if (days_missing.size() > 10) o << "  … (" << days_missing.size() - 10 << " more; --json lists all)\n";
+  if (days_missing.size() > 10)
+    o << "  … (" << days_missing.size() - 10 << " more; --json lists all)\n";
   o << "holiday bars:  " << holiday_bars << " (Colombian holidays; accepted and flagged)\n";
   o << "close-only:    " << flat_bars << " bars (" << flat_share * 100 << " %)\n";
   o << "rejected rows:";
@@ -123,13 +134,16 @@ std::string DataCheckReport::summary() const {
   o << "macro (as of the end of the window):\n";
   for (const auto& s : macro) {
     o << "  " << std::left << std::setw(10) << s.variable << " ";
-    if (s.last_date) o << format_date(*s.last_date) << "  age " << s.age_days << " d";
-    else o << "no data";
+    if (s.last_date)
+      o << format_date(*s.last_date) << "  age " << s.age_days << " d";
+    else
+      o << "no data";
     o << (s.stale ? "  STALE" : "") << "\n";
   }
   o << "open macro flags: " << open_macro_flags.size() << "\n";
   for (const auto& f : open_macro_flags) {
-    o << "  " << f.variable << " " << format_date(f.observation_date) << " " << f.rule << ": " << f.detail << "\n";
+    o << "  " << f.variable << " " << format_date(f.observation_date) << " " << f.rule << ": "
+      << f.detail << "\n";
   }
   return o.str();
 }

@@ -14,9 +14,9 @@
 namespace usdcop::market {
 
 struct DayBarCount {
-  Date day;       // COT date
-  int bars = 0;   // session-hour bars stored that day
-  int flat = 0;   // of which O=H=L=C
+  Date day;      // COT date
+  int bars = 0;  // session-hour bars stored that day
+  int flat = 0;  // of which O=H=L=C
 };
 
 class DataQualitySource {
@@ -37,7 +37,7 @@ struct DataCheckOptions {
 
 struct MacroStatus {
   std::string variable;
-  std::optional<Date> last_date;         // newest observation available at `to`
+  std::optional<Date> last_date;  // newest observation available at `to`
   std::optional<Timestamp> available_at;
   double age_days = 0;
   int stale_days = 0;
@@ -47,10 +47,11 @@ struct MacroStatus {
 struct DataCheckReport {
   Timestamp from, to;
   long expected_bars = 0;
-  long present_bars = 0;          // bars on trading days
+  long present_bars = 0;  // bars on trading days
   double coverage = 0;
-  std::vector<std::pair<Date, int>> days_missing;  // trading days with fewer than 60 bars: (day, missing)
-  long holiday_bars = 0;          // bars on Colombian holidays (accepted, flagged)
+  std::vector<std::pair<Date, int>>
+      days_missing;       // trading days with fewer than 60 bars: (day, missing)
+  long holiday_bars = 0;  // bars on Colombian holidays (accepted, flagged)
   long flat_bars = 0;
   double flat_share = 0;
   std::map<std::string, long> rejected_by_reason;
@@ -64,7 +65,7 @@ struct DataCheckReport {
   std::string summary() const;
 };
 
-DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro, const MacroCatalog& catalog,
-                               const DataCheckOptions& options);
+DataCheckReport run_data_check(DataQualitySource& bars, MacroStore& macro,
+                               const MacroCatalog& catalog, const DataCheckOptions& options);
 
 }  // namespace usdcop::market

@@ -17,8 +17,8 @@ struct MacroVariable {
   std::string source_column;  // column of the wide master file
   std::string fred_series;    // FRED series id, empty when not on FRED
   Frequency frequency = Frequency::daily;
-  int delay_days = 1;         // available_at = (observation_date + delay) 00:00 COT
-  int stale_days = 7;         // older than this (t - available_at) is stale
+  int delay_days = 1;                   // available_at = (observation_date + delay) 00:00 COT
+  int stale_days = 7;                   // older than this (t - available_at) is stale
   double min_value = 0, max_value = 0;  // plausible range
   std::optional<double> max_jump;       // |x / median(prev 20 accepted) - 1| limit
 };

@@ -10,12 +10,14 @@ Frequency parse_frequency(const std::string& s, const std::string& where) {
   if (s == "daily") return Frequency::daily;
   if (s == "monthly") return Frequency::monthly;
   if (s == "quarterly") return Frequency::quarterly;
-  throw Error(ErrorKind::invalid_input, where + ".frequency '" + s + "' is not daily, monthly or quarterly");
+  throw Error(ErrorKind::invalid_input,
+              where + ".frequency '" + s + "' is not daily, monthly or quarterly");
 }
 
 MacroCatalog from_yaml(const YAML::Node& root, const std::string& file) {
   const YAML::Node vars = root["variables"];
-  if (!vars || !vars.IsMap()) throw Error(ErrorKind::invalid_input, file + ": 'variables' map is required");
+  if (!vars || !vars.IsMap())
+    throw Error(ErrorKind::invalid_input, file + ": 'variables' map is required");
   std::vector<MacroVariable> out;
   for (const auto& kv : vars) {
     MacroVariable v;
@@ -33,7 +35,8 @@ MacroCatalog from_yaml(const YAML::Node& root, const std::string& file) {
     }
     v.min_value = range[0].as<double>();
     v.max_value = range[1].as<double>();
-    if (v.min_value >= v.max_value) throw Error(ErrorKind::invalid_input, where + ".range min must be < max");
+    if (v.min_value >= v.max_value)
+      throw Error(ErrorKind::invalid_input, where + ".range min must be < max");
     if (n["max_jump"]) v.max_jump = require<double>(n, "max_jump", where);
     if (v.delay_days < 0) throw Error(ErrorKind::invalid_input, where + ".delay_days must be >= 0");
     out.push_back(std::move(v));
@@ -48,18 +51,23 @@ MacroCatalog MacroCatalog::load() {
   return from_yaml(load_yaml(path), path.string());
 }
 
-MacroCatalog MacroCatalog::load_file(const std::string& path) { return from_yaml(load_yaml(path), path); }
+MacroCatalog MacroCatalog::load_file(const std::string& path) {
+  return from_yaml(load_yaml(path), path);
+}
 
 const MacroVariable* MacroCatalog::find(const std::string& name) const {
-  for (const auto& v : vars_) if (v.name == name) return &v;
+  for (const auto& v : vars_)
+    if (v.name == name) return &v;
   return nullptr;
 }
 const MacroVariable* MacroCatalog::find_by_column(const std::string& column) const {
-  for (const auto& v : vars_) if (!v.source_column.empty() && v.source_column == column) return &v;
+  for (const auto& v : vars_)
+    if (!v.source_column.empty() && v.source_column == column) return &v;
   return nullptr;
 }
 const MacroVariable* MacroCatalog::find_by_fred(const std::string& series) const {
-  for (const auto& v : vars_) if (!v.fred_series.empty() && v.fred_series == series) return &v;
+  for (const auto& v : vars_)
+    if (!v.fred_series.empty() && v.fred_series == series) return &v;
   return nullptr;
 }
 const MacroVariable& MacroCatalog::at(const std::string& name) const {

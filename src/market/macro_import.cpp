@@ -32,24 +32,28 @@ std::string num(double v) {
 
 }  // namespace
 
-std::vector<MacroFlag> check_macro_quality(const MacroVariable& var, const std::vector<MacroObservation>& history,
+std::vector<MacroFlag> check_macro_quality(const MacroVariable& var,
+                                           const std::vector<MacroObservation>& history,
                                            std::vector<MacroObservation>& incoming) {
   // Merge by date; an incoming value replaces a stored one of the same date.
   struct Item {
-    MacroObservation* in;          // non-null for incoming
-    const MacroObservation* old;   // non-null for history
+    MacroObservation* in;         // non-null for incoming
+    const MacroObservation* old;  // non-null for history
     Date date() const { return in ? in->observation_date : old->observation_date; }
   };
   std::vector<Item> items;
   items.reserve(history.size() + incoming.size());
   for (auto& o : incoming) items.push_back({&o, nullptr});
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.date() < b.date(); });
+  std::sort(items.begin(), items.end(),
+            [](const Item& a, const Item& b) { return a.date() < b.date(); });
   std::vector<Date> incoming_dates;
   for (const Item& it : items) incoming_dates.push_back(it.date());
   for (const auto& o : history) {
-    if (!std::binary_search(incoming_dates.begin(), incoming_dates.end(), o.observation_date)) items.push_back({nullptr, &o});
+    if (!std::binary_search(incoming_dates.begin(), incoming_dates.end(), o.observation_date))
+      items.push_back({nullptr, &o});
   }
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.date() < b.date(); });
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return a.date() < b.date(); });
 
   std::vector<MacroFlag> flags;
   std::deque<double> window;  // the last 20 accepted values
@@ -65,8 +69,8 @@ std::vector<MacroFlag> check_macro_quality(const MacroVariable& var, const std::
     o.flagged = false;
     if (o.value < var.min_value || o.value > var.max_value) {
       flags.push_back({var.name, o.observation_date, o.value, "range",
-                       var.name + " " + num(o.value) + " outside plausible range [" + num(var.min_value) + ", " +
-                           num(var.max_value) + "]",
+                       var.name + " " + num(o.value) + " outside plausible range [" +
+                           num(var.min_value) + ", " + num(var.max_value) + "]",
                        std::nullopt, ""});
       o.flagged = true;
     } else if (var.max_jump && window.size() >= kJumpWindow) {
@@ -76,8 +80,9 @@ std::vector<MacroFlag> check_macro_quality(const MacroVariable& var, const std::
       // (e.g. 80 vs 50 at 0.6) is not flagged by a rounding error in the division.
       if (std::abs(o.value - med) > *var.max_jump * std::abs(med)) {
         flags.push_back({var.name, o.observation_date, o.value, "jump",
-                         var.name + " " + num(o.value) + " vs median " + num(med) + " of the previous 20 accepted: |x/median-1| = " +
-                             num(jump) + " > " + num(*var.max_jump),
+                         var.name + " " + num(o.value) + " vs median " + num(med) +
+                             " of the previous 20 accepted: |x/median-1| = " + num(jump) + " > " +
+                             num(*var.max_jump),
                          std::nullopt, ""});
         o.flagged = true;
       }
@@ -95,10 +100,12 @@ MacroImporter::MacroImporter(MacroStore& store, const MacroCatalog& catalog, std
   report_.source = std::move(source);
 }
 
-void MacroImporter::add(const std::string& variable, std::string_view date, std::string_view value, std::string_view raw) {
+void MacroImporter::add(const std::string& variable, std::string_view date, std::string_view value,
+                        std::string_view raw) {
   auto trim = [](std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '"' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '"' || s.back() == '\r'))
+      s.remove_suffix(1);
     return s;
   };
   value = trim(value);
@@ -122,7 +129,8 @@ void MacroImporter::add(const std::string& variable, std::string_view date, std:
 void MacroImporter::reject_line(long line, std::string_view raw, const std::string& why) {
   ++report_.rejected;
   if (report_.reject_samples.size() < 20) {
-    report_.reject_samples.push_back("line " + std::to_string(line) + ": " + why + " (" + std::string(raw.substr(0, 120)) + ")");
+    report_.reject_samples.push_back("line " + std::to_string(line) + ": " + why + " (" +
+                                     std::string(raw.substr(0, 120)) + ")");
   }
 }
 
@@ -145,12 +153,15 @@ MacroImportReport MacroImporter::finish() {
   std::vector<MacroFlag> flags;
   for (auto& [name, obs] : incoming_) {
     // Within one input the last value of a date wins.
-    std::stable_sort(obs.begin(), obs.end(),
-                     [](const auto& a, const auto& b) { return a.observation_date < b.observation_date; });
+    std::stable_sort(obs.begin(), obs.end(), [](const auto& a, const auto& b) {
+      return a.observation_date < b.observation_date;
+    });
     std::vector<MacroObservation> unique;
     for (auto& o : obs) {
-      if (!unique.empty() && unique.back().observation_date == o.observation_date) unique.back() = o;
-      else unique.push_back(o);
+      if (!unique.empty() && unique.back().observation_date == o.observation_date)
+        unique.back() = o;
+      else
+        unique.push_back(o);
     }
     const auto history = store_.load_variable(name);
     auto f = check_macro_quality(catalog_.at(name), history, unique);
@@ -163,7 +174,8 @@ MacroImportReport MacroImporter::finish() {
   report_.unchanged = w.unchanged;
   report_.flagged = static_cast<long>(flags.size());
   report_.flags = std::move(flags);
-  report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   incoming_.clear();
   return report_;
 }
@@ -171,13 +183,24 @@ MacroImportReport MacroImporter::finish() {
 nlohmann::json MacroImportReport::to_json() const {
   nlohmann::json fl = nlohmann::json::array();
   for (const auto& f : flags) {
-    fl.push_back({{"variable", f.variable}, {"date", format_date(f.observation_date)}, {"value", f.value},
-                  {"rule", f.rule}, {"detail", f.detail}});
+    fl.push_back({{"variable", f.variable},
+                  {"date", format_date(f.observation_date)},
+                  {"value", f.value},
+                  {"rule", f.rule},
+                  {"detail", f.detail}});
   }
-  return {{"source", source},       {"values_read", values_read},   {"inserted", inserted},
-          {"updated", updated},     {"unchanged", unchanged},       {"rejected", rejected},
-          {"reject_samples", reject_samples}, {"flagged", flagged}, {"flags", fl},
-          {"per_variable", per_variable}, {"unknown_columns", unknown_columns}, {"seconds", seconds}};
+  return {{"source", source},
+          {"values_read", values_read},
+          {"inserted", inserted},
+          {"updated", updated},
+          {"unchanged", unchanged},
+          {"rejected", rejected},
+          {"reject_samples", reject_samples},
+          {"flagged", flagged},
+          {"flags", fl},
+          {"per_variable", per_variable},
+          {"unknown_columns", unknown_columns},
+          {"seconds", seconds}};
 }
 
 std::string MacroImportReport::summary() const {
@@ -189,8 +212,10 @@ std::string MacroImportReport::summary() const {
     << "unchanged:   " << unchanged << "\n"
     << "rejected:    " << rejected << "\n";
   for (const auto& s : reject_samples) o << "  " << s << "\n";
-  o << "flagged:     " << flagged << " (excluded from features until accepted: usdcop data accept-flag)\n";
-  for (const auto& f : flags) o << "  " << format_date(f.observation_date) << " " << f.rule << ": " << f.detail << "\n";
+  o << "flagged:     " << flagged
+    << " (excluded from features until accepted: usdcop data accept-flag)\n";
+  for (const auto& f : flags)
+    o << "  " << format_date(f.observation_date) << " " << f.rule << ": " << f.detail << "\n";
   for (const auto& [v, n] : per_variable) o << "  " << v << ": " << n << " values\n";
   if (!unknown_columns.empty()) {
     o << "columns not in the catalog (ignored):";

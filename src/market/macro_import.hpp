@@ -30,14 +30,16 @@ struct MacroImportReport {
 // Range and jump checks for one variable over observations sorted by date. `history` holds the
 // previously stored observations (flagged ones are not "accepted" and do not count toward the
 // median). Returns the flags for `incoming` observations only.
-std::vector<MacroFlag> check_macro_quality(const MacroVariable& var, const std::vector<MacroObservation>& history,
+std::vector<MacroFlag> check_macro_quality(const MacroVariable& var,
+                                           const std::vector<MacroObservation>& history,
                                            std::vector<MacroObservation>& incoming);
 
 class MacroImporter {
  public:
   MacroImporter(MacroStore& store, const MacroCatalog& catalog, std::string source);
   // A value as text for a catalog variable; empty text is "no observation" and skipped.
-  void add(const std::string& variable, std::string_view date, std::string_view value, std::string_view raw);
+  void add(const std::string& variable, std::string_view date, std::string_view value,
+           std::string_view raw);
   void add_observation(const std::string& variable, Date date, double value);
   // A line that could not be read at all (e.g. wrong field count).
   void reject_line(long line, std::string_view raw, const std::string& why);

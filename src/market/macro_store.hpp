@@ -20,7 +20,7 @@ struct MacroFlag {
 
 struct MacroWriteResult {
   long inserted = 0;
-  long updated = 0;    // same (variable, date) with a different value
+  long updated = 0;  // same (variable, date) with a different value
   long unchanged = 0;
 };
 

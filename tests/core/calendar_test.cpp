@@ -10,7 +10,9 @@ std::vector<std::string> dates(const std::vector<Holiday>& hs) {
   for (const auto& h : hs) out.push_back(format_date(h.date));
   return out;
 }
-Timestamp ts(const char* s) { return *parse_timestamp(s); }
+Timestamp ts(const char* s) {
+  return *parse_timestamp(s);
+}
 }  // namespace
 
 TEST(Calendar, EasterSundays) {

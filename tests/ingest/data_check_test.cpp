@@ -11,8 +11,16 @@ using namespace usdcop;
 TEST(DataCheck, RealDataReportAndCoverageThreshold) {
   usdcop::testing::TestDatabase db;
   const std::string env = "DATABASE_URL='" + db.url() + "'";
-  ASSERT_EQ(usdcop::testing::run_usdcop("ingest csv " + usdcop::testing::shared_data("usdcop_m5_dev.csv.gz").string(), env).status, 0);
-  ASSERT_EQ(usdcop::testing::run_usdcop("ingest macro-csv " + usdcop::testing::shared_data("macro_daily_dev.csv.gz").string(), env).status, 0);
+  ASSERT_EQ(usdcop::testing::run_usdcop(
+                "ingest csv " + usdcop::testing::shared_data("usdcop_m5_dev.csv.gz").string(), env)
+                .status,
+            0);
+  ASSERT_EQ(
+      usdcop::testing::run_usdcop(
+          "ingest macro-csv " + usdcop::testing::shared_data("macro_daily_dev.csv.gz").string(),
+          env)
+          .status,
+      0);
 
   auto r = usdcop::testing::run_usdcop("data check --from 2024-01-01 --to 2024-07-01 --json", env);
   const auto j = nlohmann::json::parse(r.out);

@@ -4,8 +4,8 @@
 #include "market/csv_source.hpp"
 #include "store/pg_macro_store.hpp"
 #include "support/test_database.hpp"
-#include "support/test_tokens.hpp"
 #include "support/test_paths.hpp"
+#include "support/test_tokens.hpp"
 
 using namespace usdcop;
 using namespace usdcop::market;
@@ -26,16 +26,19 @@ TEST(MacroImport, RealMasterFileWithPublicationDelays) {
   const auto& obs = dxy.observations();
   ASSERT_GT(obs.size(), 1000u);
   const MacroObservation& d = obs[500];
-  const Timestamp last_bar_of_d = cot_midnight(d.observation_date) + std::chrono::hours{12} + std::chrono::minutes{55};
+  const Timestamp last_bar_of_d =
+      cot_midnight(d.observation_date) + std::chrono::hours{12} + std::chrono::minutes{55};
   const auto at_d = dxy.as_of(last_bar_of_d);
   ASSERT_TRUE(at_d);
   EXPECT_LT(at_d->observation_date, d.observation_date);
-  const Timestamp first_bar_next = cot_midnight(d.observation_date + std::chrono::days{1}) + std::chrono::hours{8};
+  const Timestamp first_bar_next =
+      cot_midnight(d.observation_date + std::chrono::days{1}) + std::chrono::hours{8};
   const auto at_next = dxy.as_of(first_bar_next);
   ASSERT_TRUE(at_next);
   EXPECT_EQ(at_next->observation_date, d.observation_date);
   EXPECT_EQ(at_next->value, d.value);
-  EXPECT_EQ(format_rfc3339(d.available_at), format_date(d.observation_date + std::chrono::days{1}) + "T05:00:00Z");
+  EXPECT_EQ(format_rfc3339(d.available_at),
+            format_date(d.observation_date + std::chrono::days{1}) + "T05:00:00Z");
 
   // Re-import changes nothing.
   MacroImporter again(store, catalog, "csv:macro_daily_dev.csv.gz");
@@ -51,23 +54,32 @@ TEST(MacroImport, ImplausibleValuesAreFlaggedAndAcceptedByAnOperator) {
   store::PgMacroStore store(db.pool());
   const auto catalog = MacroCatalog::load();
   MacroImporter importer(store, catalog, "test");
-  for (int i = 0; i < 25; ++i) importer.add_observation("brent", *parse_date("2024-01-01") + std::chrono::days{i}, 65.0 + i % 3);
-  importer.add_observation("brent", *parse_date("2024-01-26"), 21.0);        // jump
+  for (int i = 0; i < 25; ++i)
+    importer.add_observation("brent", *parse_date("2024-01-01") + std::chrono::days{i},
+                             65.0 + i % 3);
+  importer.add_observation("brent", *parse_date("2024-01-26"), 21.0);       // jump
   importer.add_observation("usdmxn", *parse_date("2024-01-26"), 175000.0);  // range
   const auto report = importer.finish();
   ASSERT_EQ(report.flagged, 2) << report.summary();
 
   // Flagged values are excluded from the as-of view.
   MacroSeries brent(store.load_variable("brent"));
-  EXPECT_EQ(brent.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->observation_date, *parse_date("2024-01-25"));
+  EXPECT_EQ(brent.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->observation_date,
+            *parse_date("2024-01-25"));
 
-  const std::string env = "DATABASE_URL='" + db.url() + "' " +
-                          usdcop::testing::token_env(usdcop::testing::make_token(db, "alice", "operator"));
-  const auto r = usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --reason 'checked against ICE settlement'",
-                                     env);
+  const std::string env =
+      "DATABASE_URL='" + db.url() + "' " +
+      usdcop::testing::token_env(usdcop::testing::make_token(db, "alice", "operator"));
+  const auto r = usdcop::testing::run_usdcop(
+      "data accept-flag --variable brent --date 2024-01-26 --reason 'checked against ICE "
+      "settlement'",
+      env);
   ASSERT_EQ(r.status, 0) << r.err;
   MacroSeries accepted(store.load_variable("brent"));
   EXPECT_EQ(accepted.as_of(*parse_timestamp("2024-02-01T13:00:00Z"))->value, 21.0);
-  EXPECT_EQ(usdcop::testing::run_usdcop("data accept-flag --variable brent --date 2024-01-26 --reason 'second time around'",
-                                env).status, 2);
+  EXPECT_EQ(
+      usdcop::testing::run_usdcop(
+          "data accept-flag --variable brent --date 2024-01-26 --reason 'second time around'", env)
+          .status,
+      2);
 }

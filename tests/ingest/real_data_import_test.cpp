@@ -12,7 +12,8 @@ using namespace usdcop;
 using namespace usdcop::market;
 
 namespace {
-BarImportReport import_file(store::PgBarStore& bars, const std::string& name, bool replace = false) {
+BarImportReport import_file(store::PgBarStore& bars, const std::string& name,
+                            bool replace = false) {
   BarImporter importer(bars, {"csv:" + name, replace, 0.05});
   read_bar_csv(usdcop::testing::shared_data(name), importer);
   return importer.finish();

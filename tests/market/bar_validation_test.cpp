@@ -8,7 +8,9 @@ using namespace usdcop;
 using namespace usdcop::market;
 
 namespace {
-Bar bar(const char* t, double o, double h, double l, double c) { return Bar{*parse_timestamp(t), o, h, l, c, 0}; }
+Bar bar(const char* t, double o, double h, double l, double c) {
+  return Bar{*parse_timestamp(t), o, h, l, c, 0};
+}
 std::string reason(const Bar& b) {
   auto p = validate_bar(b);
   return p ? p->reason : "ok";
@@ -30,7 +32,8 @@ TEST(BarValidation, RejectsEachProblemWithItsReason) {
   EXPECT_EQ(reason(bar("2024-01-02T13:03:00Z", 3900, 3905, 3899, 3901)), "misaligned");
   EXPECT_EQ(reason(bar("2024-01-02T08:00:00Z", 3900, 3905, 3899, 3901)), "out_of_session");
   EXPECT_EQ(reason(bar("2024-01-02T18:00:00Z", 3900, 3905, 3899, 3901)), "out_of_session");
-  EXPECT_EQ(reason(bar("2024-01-06T13:00:00Z", 3900, 3905, 3899, 3901)), "out_of_session");  // Saturday
+  EXPECT_EQ(reason(bar("2024-01-06T13:00:00Z", 3900, 3905, 3899, 3901)),
+            "out_of_session");  // Saturday
 }
 
 TEST(BarValidation, DetailNamesTheField) {

@@ -13,10 +13,11 @@ using namespace usdcop::market;
 TEST(CsvSource, SplitsLinesAndHandlesCrlfAndQuotes) {
   std::vector<std::vector<std::string>> rows;
   std::vector<long> lines;
-  for_each_csv_line("a,b\r\n\n\"x\", y \n", [&](long n, std::string_view, const std::vector<std::string_view>& f) {
-    lines.push_back(n);
-    rows.emplace_back(f.begin(), f.end());
-  });
+  for_each_csv_line("a,b\r\n\n\"x\", y \n",
+                    [&](long n, std::string_view, const std::vector<std::string_view>& f) {
+                      lines.push_back(n);
+                      rows.emplace_back(f.begin(), f.end());
+                    });
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(lines[1], 3);
   EXPECT_EQ(rows[1][0], "x");

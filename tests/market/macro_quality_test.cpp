@@ -77,7 +77,8 @@ TEST(MacroSeries, AsOfHonoursPublicationDelay) {
   // Value of 2024-01-02 (day 1) is available from 2024-01-03 00:00 COT = 05:00 UTC.
   EXPECT_EQ(s.as_of(*parse_timestamp("2024-01-02T17:55:00Z"))->value, 60);
   EXPECT_EQ(s.as_of(*parse_timestamp("2024-01-03T05:00:00Z"))->value, 61);
-  EXPECT_EQ(s.as_of(*parse_timestamp("2024-01-09T13:00:00Z"))->value, 61);  // flagged day 2 excluded
+  EXPECT_EQ(s.as_of(*parse_timestamp("2024-01-09T13:00:00Z"))->value,
+            61);  // flagged day 2 excluded
   EXPECT_FALSE(s.as_of(*parse_timestamp("2024-01-01T13:00:00Z")));
   EXPECT_EQ(s.available_at_time(*parse_timestamp("2024-01-03T13:00:00Z")).size(), 2u);
 }

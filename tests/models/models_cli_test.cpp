@@ -64,7 +64,7 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
         usdcop::testing::insert_backtest(db.pool(), id, usdcop::testing::passing_backtest());
     const auto staged =
         run_json(std::string("promote request ") + id + " --stage staging --backtest " + bt +
-                 " --reason 'good test period' --json",
+                     " --reason 'good test period' --json",
                  alice);
     EXPECT_EQ(staged["final_decision"], "promoted");
     usdcop::testing::exec_sql(
@@ -75,32 +75,30 @@ TEST_F(ModelsCli, RegisterPromoteRollbackAuditLineage) {
         usdcop::testing::insert_backtest(db.pool(), id, usdcop::testing::passing_backtest());
     const auto req =
         run_json(std::string("promote request ") + id + " --stage production --backtest " + bt2 +
-                 " --reason 'ready for production' --json",
+                     " --reason 'ready for production' --json",
                  alice);
     EXPECT_EQ(req["final_decision"], "pending");
     const std::string rid = req["request_id"];
     EXPECT_EQ(run("promote request " + std::string(id) + " --stage production --backtest " + bt2 +
-                  " --reason short",
+                      " --reason short",
                   alice)
                   .status,
               2);
-    const auto same = run(
-        "promote vote " + rid +
-        " --approve --comment ok --checklist backtest_reviewed,metrics_acceptable,team_notified "
-        "",
-        alice);
+    const auto same = run("promote vote " + rid +
+                              " --approve --comment ok --checklist "
+                              "backtest_reviewed,metrics_acceptable,team_notified "
+                              "",
+                          alice);
     EXPECT_EQ(same.status, 5) << same.err;
-    const auto partial = run("promote vote " + rid +
-                             " --approve --comment ok --checklist backtest_reviewed",
-                             bob);
+    const auto partial =
+        run("promote vote " + rid + " --approve --comment ok --checklist backtest_reviewed", bob);
     EXPECT_EQ(partial.status, 2);
     EXPECT_NE(partial.err.find("metrics_acceptable, team_notified"), std::string::npos)
         << partial.err;
-    const auto voted =
-        run_json("promote vote " + rid +
-                 " --approve --comment 'metrics reviewed in detail' --checklist "
-                 "backtest_reviewed,metrics_acceptable,team_notified --json",
-                 bob);
+    const auto voted = run_json("promote vote " + rid +
+                                    " --approve --comment 'metrics reviewed in detail' --checklist "
+                                    "backtest_reviewed,metrics_acceptable,team_notified --json",
+                                bob);
     EXPECT_NE(voted["final_decision"], "pending");
   }
   EXPECT_EQ(run_json("promote list --json").size(), 4u);

@@ -3,24 +3,29 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace usdcop::testing {
 
 std::filesystem::path shared_data(const std::string& file) {
   const std::filesystem::path p = std::filesystem::path(USDCOP_SHARED_DATA_DIR) / file;
   if (!std::filesystem::exists(p)) {
-    ADD_FAILURE() << "shared test data missing: " << p << " (../shared/data must be beside the repo)";
+    ADD_FAILURE() << "shared test data missing: " << p
+                  << " (../shared/data must be beside the repo)";
     throw std::runtime_error("missing shared data " + p.string());
   }
   return p;
 }
 
-std::filesystem::path usdcop_binary() { return USDCOP_BINARY_PATH; }
-std::filesystem::path source_root() { return USDCOP_SOURCE_ROOT; }
+std::filesystem::path usdcop_binary() {
+  return USDCOP_BINARY_PATH;
+}
+std::filesystem::path source_root() {
+  return USDCOP_SOURCE_ROOT;
+}
 
 CommandResult run_usdcop(const std::string& args, const std::string& env) {
   static int counter = 0;
@@ -28,8 +33,8 @@ CommandResult run_usdcop(const std::string& args, const std::string& env) {
   const std::string tag = std::to_string(getpid()) + "_" + std::to_string(counter++);
   const auto out_path = dir / ("usdcop_test_out_" + tag);
   const auto err_path = dir / ("usdcop_test_err_" + tag);
-  const std::string cmd = env + " " + usdcop_binary().string() + " " + args + " >" + out_path.string() +
-                          " 2>" + err_path.string() + " </dev/null";
+  const std::string cmd = env + " " + usdcop_binary().string() + " " + args + " >" +
+                          out_path.string() + " 2>" + err_path.string() + " </dev/null";
   const int rc = std::system(cmd.c_str());
   CommandResult r;
   r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
