@@ -37,26 +37,15 @@ BarOutcome TradingSession::on_bar(const market::Bar& bar, const features::Featur
   if (row != nullptr && row->time != bar.time)
     throw std::invalid_argument(
         "TradingSession::on_bar: feature row time differs from the bar time");
-  ++bar_number_;
-  broker_.mark(bar.time, bar.close);
-
-  BarOutcome out;
-  out.time = bar.time;
-  out.close = bar.close;
-  out.position_before = position_;
-  double target = position_;
-  if (row != nullptr && row->complete) {
-    const int pos = (position_ > 0) - (position_ < 0);
-    const auto obs =
-        features::normalize_observation(stats_, row->market, pos, row->time_normalized);
-    out.decided = true;
-    out.action = policy_.act(Observation(obs));
-    out.signal = signal_for_action(out.action, config_.thresholds);
-    target = target_position(out.signal);
-  } else {
-    ++no_decision_;
-  }
-  execute(bar, target, out);
+  if (row == nullptr || !row->complete) return on_target(bar, std::nullopt);
+  // The decision reads the position before this bar's fill; execution is on_target's.
+  const int pos = (position_ > 0) - (position_ < 0);
+  const auto obs = features::normalize_observation(stats_, row->market, pos, row->time_normalized);
+  const double action = policy_.act(Observation(obs));
+  const Signal signal = signal_for_action(action, config_.thresholds);
+  BarOutcome out = on_target(bar, target_position(signal));
+  out.action = action;
+  out.signal = signal;
   return out;
 }
 
