@@ -21,13 +21,20 @@ enum class ErrorKind {
 
 const char* to_string(ErrorKind kind);
 
+// `field` is the logical name of the offending input ("backtest_id", "features[3]"), empty when
+// no single input is to blame. Messages never spell a door's syntax (a CLI flag, a JSON
+// pointer): each door maps the field to its own spelling (`--backtest` on the CLI,
+// `"field": "backtest_id"` in an API error body).
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Error(ErrorKind kind, const std::string& message, std::string field = {})
+      : std::runtime_error(message), kind_(kind), field_(std::move(field)) {}
   ErrorKind kind() const { return kind_; }
+  const std::string& field() const { return field_; }
 
  private:
   ErrorKind kind_;
+  std::string field_;
 };
 
 // Result<T>: a value or an Error, for boundaries where failure is an expected outcome.
