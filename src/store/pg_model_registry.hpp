@@ -10,6 +10,7 @@
 #include "models/audit_entry.hpp"
 #include "models/model.hpp"
 #include "models/model_card.hpp"
+#include "models/promotion_rules.hpp"
 #include "models/run_directory.hpp"
 #include "store/connection_pool.hpp"
 
@@ -20,6 +21,10 @@ struct Actor {
   std::string role;        // viewer | operator | admin | system
   std::string request_id;  // correlation id written to every audit row of the operation
 };
+
+// The actor as the pure rules see it (models/promotion_rules.hpp); Error(invalid_input) for an
+// unknown role.
+models::Principal principal_of(const Actor& actor);
 
 struct RollbackTarget {
   models::ModelRecord model;
