@@ -60,9 +60,8 @@ std::optional<Error> check_backtest_for_request(const RequestSnapshot& s) {
   }
   if (!s.backtest_model_hash) {
     return Error(ErrorKind::conflict,
-                 "backtest " + id +
-                     " records no model hash (it predates them); run `usdcop backtest --model " +
-                     m.model_id + "` again",
+                 "backtest " + id + " records no model hash (it predates them); backtest " +
+                     m.model_id + " again",
                  "backtest_id");
   }
   if (*s.backtest_model_hash != m.model_hash) {
