@@ -56,8 +56,8 @@ std::string canonical_of(const std::string& kind, const std::string& yaml_text) 
 
 void require_policy_kind(const std::string& kind) {
   if (kind != "promotion" && kind != "risk" && kind != "trading")
-    throw Error(ErrorKind::invalid_input,
-                "--kind: '" + kind + "' is not promotion, risk or trading");
+    throw Error(ErrorKind::invalid_input, "'" + kind + "' is not promotion, risk or trading",
+                "policy_kind");
 }
 
 std::optional<PolicyVersion> active_policy(pqxx::transaction_base& tx, const std::string& kind) {
