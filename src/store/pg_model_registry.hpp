@@ -60,7 +60,8 @@ class PgModelRegistry {
   // equal to `running_builder_version`, default: the deployed model's) and swaps in one
   // transaction. Errors: not_found (no production model / no target), invalid_input (not a
   // former production model, incompatible builder, short reason), integrity (artifacts),
-  // conflict (a rollback or promotion in progress).
+  // conflict (a rollback or promotion in progress; a role other than admin or system). The
+  // rule is models::plan_rollback, executed under the model-change lock.
   RollbackResult rollback(const std::optional<std::string>& target, const std::string& reason,
                           const Actor& actor,
                           const std::optional<std::string>& running_builder_version = std::nullopt);
