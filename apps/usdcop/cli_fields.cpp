@@ -9,19 +9,23 @@ namespace {
 
 // Logical field -> CLI spelling. A field whose flag differs between commands stays out of the
 // table and prints by its logical name.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kSpellings{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kSpellings{{
     {"backtest_id", "--backtest"},
+    {"backtest_uuid", "UUID"},
     {"checklist", "--checklist"},
     {"comment", "--comment"},
     {"config_file", "--config"},
     {"days", "--days"},
     {"from", "--from"},
+    {"policy_file", "FILE"},
     {"policy_kind", "--kind"},
     {"request_id", "REQUEST"},
+    {"run_dir", "RUN_DIR"},
     {"scopes", "--scopes"},
     {"skip_staging_time", "--skip-staging-time"},
     {"target_model_id", "--to"},
     {"token_file", "--token-file"},
+    {"token_label", "--name"},
 }};
 
 }  // namespace
