@@ -9,7 +9,7 @@ namespace {
 
 // Logical field -> CLI spelling. A field whose flag differs between commands stays out of the
 // table and prints by its logical name.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kSpellings{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kSpellings{{
     {"backtest_id", "--backtest"},
     {"backtest_uuid", "UUID"},
     {"checklist", "--checklist"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kSpellin
     {"from", "--from"},
     {"policy_file", "FILE"},
     {"policy_kind", "--kind"},
+    {"reason", "--reason"},
     {"request_id", "REQUEST"},
     {"run_dir", "RUN_DIR"},
     {"scopes", "--scopes"},

@@ -242,8 +242,8 @@ Decision<FinalDecision> judge_manual_vote(const std::string& requested_by, bool 
                      std::string(to_string(vote.role)),
                  "role");
   }
-  if (auto e = refusal_of([&] { validate_reason(vote.comment, "comment (the override reason)"); }))
-    return *e;
+  if (auto e = refusal_of([&] { validate_reason(vote.comment, "comment"); }))
+    return Error(e->kind(), std::string("the override reason ") + e->what(), "comment");
   return FinalDecision::override_promoted;
 }
 

@@ -319,8 +319,8 @@ TEST(VoteRules, ACommentAndTheWholeChecklistAreNeeded) {
                  "missing: backtest_reviewed, team_notified");
   auto short_override = approval("bob", Role::admin);
   short_override.comment = "ok";
-  EXPECT_EQ(refusal(plan_manual_vote(vote_on(short_override, 0.8))).kind(),
-            ErrorKind::invalid_input);
+  expect_refused(refusal(plan_manual_vote(vote_on(short_override, 0.8))), ErrorKind::invalid_input,
+                 "comment", "the override reason must be at least 10 characters");
 }
 
 TEST(VoteRules, OnlyPendingProductionRequestsAreVoted) {
