@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli_context.hpp"
+#include "cli_fields.hpp"
 #include "core/error.hpp"
 #include "store/dependency_failure.hpp"
 #include "usdcop_version.hpp"
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
   } catch (const ExitRequest& r) {
     return r.status;
   } catch (const usdcop::Error& e) {
-    std::cerr << "usdcop: error: " << e.what() << "\n";
+    std::cerr << "usdcop: error: " << cli_error_message(e.field(), e.what()) << "\n";
     return status_for(e.kind());
   } catch (const std::exception& e) {
     // A database that shut down or a full disk mid-command is a dependency failure, not a bug.

@@ -57,7 +57,7 @@ std::size_t utf8_chars(std::string_view text, std::string_view field) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++n) {
     if (next_code_point(text, i) < 0)
-      throw Error(ErrorKind::invalid_input, std::string(field) + ": is not valid UTF-8");
+      throw Error(ErrorKind::invalid_input, "is not valid UTF-8", std::string(field));
   }
   return n;
 }
@@ -76,9 +76,10 @@ void require_reason(std::string_view text, std::string_view field, std::size_t m
   const std::string f(field);
   const std::size_t total = utf8_chars(text, field);
   if (total > max_chars) {
-    throw Error(ErrorKind::invalid_input, f + ": is " + std::to_string(total) +
-                                              " characters long; at most " +
-                                              std::to_string(max_chars) + " are allowed");
+    throw Error(ErrorKind::invalid_input,
+                "is " + std::to_string(total) + " characters long; at most " +
+                    std::to_string(max_chars) + " are allowed",
+                f);
   }
   // Characters that count: not invisible, and not whitespace before the first or after the
   // last visible one.
@@ -89,7 +90,8 @@ void require_reason(std::string_view text, std::string_view field, std::size_t m
     if (control(c) && c != '\n' && c != '\t') {
       char hex[32];
       std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
-      throw Error(ErrorKind::invalid_input, f + ": holds a control character (" + hex + ")");
+      throw Error(ErrorKind::invalid_input, std::string("holds a control character (") + hex + ")",
+                  f);
     }
     if (invisible(c)) continue;
     if (whitespace(c)) {
@@ -102,9 +104,10 @@ void require_reason(std::string_view text, std::string_view field, std::size_t m
   }
   if (counted < min_chars) {
     throw Error(ErrorKind::invalid_input,
-                f + ": must be at least " + std::to_string(min_chars) + " characters (got " +
+                "must be at least " + std::to_string(min_chars) + " characters (got " +
                     std::to_string(counted) +
-                    "; surrounding spaces and invisible characters do not count)");
+                    "; surrounding spaces and invisible characters do not count)",
+                f);
   }
 }
 

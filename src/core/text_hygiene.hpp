@@ -19,7 +19,7 @@ bool blank_looking(std::string_view text);
 // A reason or comment: valid UTF-8 without control characters other than newline and tab,
 // at least `min_chars` characters not counting invisible ones (zero-width, BOM, ...) and the
 // whitespace around the text, and at most `max_chars` characters in all. Throws
-// Error(invalid_input) naming `field` and the rule.
+// Error(invalid_input) with `field` (the input's logical name: Error::field) and the rule.
 void require_reason(std::string_view text, std::string_view field, std::size_t min_chars,
                     std::size_t max_chars = kMaxReasonChars);
 

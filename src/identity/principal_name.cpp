@@ -12,7 +12,7 @@ namespace usdcop::identity {
 namespace {
 
 [[noreturn]] void refuse(std::string_view field, const std::string& why) {
-  throw Error(ErrorKind::invalid_input, std::string(field) + ": " + why);
+  throw Error(ErrorKind::invalid_input, why, std::string(field));
 }
 
 bool allowed_char(UChar32 c) {

@@ -49,23 +49,25 @@ bool well_formed(const std::string& t) {
 std::string read_token(const std::string& token_file) {
   std::string token, source;
   if (!token_file.empty()) {
-    source = "--token-file " + token_file;
+    source = token_file;
     std::ifstream in(token_file);
-    if (!in) throw Error(ErrorKind::invalid_input, source + ": cannot read the file");
+    if (!in) throw Error(ErrorKind::invalid_input, source + ": cannot read the file", "token_file");
     std::getline(in, token);
   } else {
     source = "USDCOP_TOKEN";
     const char* v = std::getenv("USDCOP_TOKEN");
     if (!v || !*v) {
       throw Error(ErrorKind::invalid_input,
-                  "this command needs a token: set USDCOP_TOKEN or give --token-file FILE "
-                  "(`usdcop token create`, or `usdcop token bootstrap` for the first admin)");
+                  "this command needs a token: set USDCOP_TOKEN or give a token file "
+                  "(`usdcop token create`, or `usdcop token bootstrap` for the first admin)",
+                  "token_file");
     }
     token = v;
   }
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
   if (!well_formed(token))
-    throw Error(ErrorKind::invalid_input, source + ": not a usdcop token (usdcop_ + 64 hex)");
+    throw Error(ErrorKind::invalid_input, source + ": not a usdcop token (usdcop_ + 64 hex)",
+                token_file.empty() ? "token" : "token_file");
   return token;
 }
 
@@ -76,9 +78,10 @@ std::vector<std::string> token_scopes(models::Role role,
   std::vector<std::string> out;
   for (const auto& s : requested) {
     if (std::find(known.begin(), known.end(), s) == known.end()) {
-      throw Error(ErrorKind::invalid_input,
-                  "--scopes: unknown scope '" + s +
-                      "' (known: oracle.reader, oracle.publisher, oracle.admin)");
+      throw Error(
+          ErrorKind::invalid_input,
+          "unknown scope '" + s + "' (known: oracle.reader, oracle.publisher, oracle.admin)",
+          "scopes");
     }
     out.push_back(s);
   }

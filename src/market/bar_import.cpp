@@ -186,7 +186,7 @@ BarImportReport BarImporter::finish() {
                     p->raw,
                     std::string(reject_reason::kConflict),
                     "a bar with different values is already stored at " + format_rfc3339(c.time) +
-                        " (use --replace to overwrite)",
+                        " (an import in replace mode overwrites it)",
                     c.time};
       b.rejects.push_back(std::move(r));
       conflicted[c.time.time_since_epoch().count()] = true;

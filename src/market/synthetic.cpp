@@ -77,7 +77,12 @@ void validate(Date from, Date to, const SyntheticOptions& o) {
   auto bad = [](const std::string& what) {
     throw Error(ErrorKind::invalid_input, "synthetic market: " + what);
   };
-  if (from > to) bad("--from " + format_date(from) + " is after --to " + format_date(to));
+  if (from > to) {
+    throw Error(ErrorKind::invalid_input,
+                "synthetic market: the first date " + format_date(from) + " is after the last " +
+                    format_date(to),
+                "from");
+  }
   if (!(o.start_level > 0) || !(o.anchor_level > 0)) bad("levels must be positive");
   if (!(o.daily_vol > 0 && o.daily_vol < 0.2)) bad("daily_vol must be in (0, 0.2)");
   if (o.garch_alpha < 0 || o.garch_beta < 0 || o.garch_alpha + o.garch_beta >= 1)

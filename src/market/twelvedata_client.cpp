@@ -210,7 +210,7 @@ TwelveDataClient::Page TwelveDataClient::fetch_window(Timestamp from, Timestamp 
 
 TwelveDataFetch TwelveDataClient::fetch(Timestamp from, Timestamp to) {
   if (!(from < to)) {
-    throw Error(ErrorKind::invalid_input, "twelvedata: --from must be before --to");
+    throw Error(ErrorKind::invalid_input, "twelvedata: the start must be before the end", "from");
   }
   TwelveDataFetch out;
   std::unordered_set<std::string> seen;

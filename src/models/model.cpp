@@ -61,8 +61,8 @@ Role parse_role(const std::string& text) {
   for (auto r : {Role::viewer, Role::operator_, Role::admin}) {
     if (text == to_string(r)) return r;
   }
-  throw Error(ErrorKind::invalid_input,
-              "role: '" + text + "' is not one of viewer, operator, admin");
+  throw Error(ErrorKind::invalid_input, "'" + text + "' is not one of viewer, operator, admin",
+              "role");
 }
 
 bool at_least(Role have, Role need) {

@@ -45,15 +45,8 @@ void hyperparameters(std::ostringstream& os, const nlohmann::json& j, const std:
   }
 }
 
-}  // namespace
-
-std::string render_model_card(const ModelCardData& d) {
-  const ModelRecord& m = d.model;
-  std::ostringstream os;
-  os << "# Model card: " << m.model_id << "\n\n";
-  os << "Generated " << format_rfc3339(d.generated_at)
-     << " from the model registry, the stored backtests and "
-     << "the audit log.\n\n";
+// The card's sections, in order.
+void identity_section(std::ostringstream& os, const ModelRecord& m) {
   os << "## Identity\n\n| field | value |\n|---|---|\n";
   os << "| model_id | " << m.model_id << " |\n| version | " << m.version << " |\n| status | "
      << to_string(m.status) << " |\n| algorithm | " << m.algorithm << " |\n| training run | "
@@ -66,6 +59,9 @@ std::string render_model_card(const ModelCardData& d) {
   os << "| model (actor.bin) | `" << m.model_hash << "` |\n| norm stats | `" << m.norm_stats_hash
      << "` |\n| feature order | `" << m.feature_order_hash << "` |\n| dataset | `"
      << (m.dataset_hash.empty() ? "—" : m.dataset_hash) << "` |\n\n";
+}
+
+void training_section(std::ostringstream& os, const ModelRecord& m) {
   os << "## Training data\n\n";
   os << "- Training split: " << date_or_dash(m.training_start) << " to "
      << date_or_dash(m.training_end) << "\n";
@@ -84,6 +80,9 @@ std::string render_model_card(const ModelCardData& d) {
     os << "No config.yaml was recorded with the run.\n";
   }
   if (run.contains("seed")) os << "\nSeed: " << run["seed"].dump() << "\n";
+}
+
+void backtests_section(std::ostringstream& os, const ModelCardData& d) {
   os << "\n## Backtest metrics\n\n";
   if (d.backtests.empty()) {
     os << "No backtest is stored for this model.\n";
@@ -100,6 +99,9 @@ std::string render_model_card(const ModelCardData& d) {
          << (b.total_trades ? std::to_string(*b.total_trades) : "—") << " |\n";
     }
   }
+}
+
+void staging_section(std::ostringstream& os, const ModelCardData& d) {
   os << "\n## Staging performance\n\n";
   if (!d.shadow || d.shadow->inferences == 0) {
     os << "No shadow inferences are recorded for this model.\n";
@@ -114,6 +116,9 @@ std::string render_model_card(const ModelCardData& d) {
       os << "- Agreement with the production model: not enough shadow data (no paired bars)\n";
     }
   }
+}
+
+void requests_section(std::ostringstream& os, const ModelCardData& d) {
   if (!d.requests.empty()) {
     os << "\n## Promotion requests\n\n| request | stage | requested by | auto vote | manual vote | "
           "decision |\n"
@@ -125,6 +130,9 @@ std::string render_model_card(const ModelCardData& d) {
          << r.final_decision << " |\n";
     }
   }
+}
+
+void limitations_section(std::ostringstream& os, const ModelRecord& m) {
   os << "\n## Known limitations\n\n"
         "- Trained and evaluated on USD/COP 5-minute bars of the 08:00–12:55 COT session only; the "
         "2020–2022 history is close-only (flat bars), so intrabar features carry little "
@@ -144,6 +152,9 @@ std::string render_model_card(const ModelCardData& d) {
         "- Dependence on timely macro data (as-of joins): late releases leave features stale.\n"
         "- Concentration in one currency pair; thin liquidity around Colombian and US holidays.\n"
         "- Model age: retrain after 90 days, or when the live Sharpe stays below 0.5 for 7 days.\n";
+}
+
+void history_section(std::ostringstream& os, const ModelCardData& d) {
   os << "\n## Change history (audit log)\n\n";
   if (d.history.empty()) {
     os << "No audit rows.\n";
@@ -155,6 +166,24 @@ std::string render_model_card(const ModelCardData& d) {
          << cell(e.reason) << " |\n";
     }
   }
+}
+
+}  // namespace
+
+std::string render_model_card(const ModelCardData& d) {
+  const ModelRecord& m = d.model;
+  std::ostringstream os;
+  os << "# Model card: " << m.model_id << "\n\n";
+  os << "Generated " << format_rfc3339(d.generated_at)
+     << " from the model registry, the stored backtests and "
+     << "the audit log.\n\n";
+  identity_section(os, m);
+  training_section(os, m);
+  backtests_section(os, d);
+  staging_section(os, d);
+  requests_section(os, d);
+  limitations_section(os, m);
+  history_section(os, d);
   return os.str();
 }
 

@@ -6,6 +6,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
+#include "models/promotion_rules.hpp"
 
 namespace usdcop::models {
 
@@ -210,8 +211,9 @@ void apply_checklist(const std::string& list, ManualVote& vote) {
       vote.team_notified = true;
     } else {
       throw Error(ErrorKind::invalid_input,
-                  "checklist: unknown item '" + item +
-                      "' (items: backtest_reviewed, metrics_acceptable, team_notified)");
+                  "unknown item '" + item +
+                      "' (items: backtest_reviewed, metrics_acceptable, team_notified)",
+                  "checklist");
     }
   }
 }
@@ -236,43 +238,7 @@ void validate_reason(const std::string& reason, const char* field) {
 
 FinalDecision decide_production(const std::string& requested_by, bool auto_passed,
                                 const ManualVote& vote) {
-  if (trim(vote.voter).empty()) throw Error(ErrorKind::invalid_input, "voter: must not be empty");
-  if (vote.voter == requested_by) {
-    throw Error(ErrorKind::conflict,
-                "four-eyes rule: '" + vote.voter +
-                    "' requested this promotion and may not vote on it; another person must");
-  }
-  if (!at_least(vote.role, Role::operator_) || vote.role == Role::system) {
-    throw Error(ErrorKind::conflict,
-                std::string("role: a manual vote needs role operator or admin (got ") +
-                    to_string(vote.role) + ")");
-  }
-  if (blank_looking(vote.comment))
-    throw Error(ErrorKind::invalid_input, "comment: a manual vote needs a comment");
-  require_reason(vote.comment, "comment", 1);
-  if (!vote.approve) return FinalDecision::rejected;
-  std::vector<std::string> missing;
-  if (!vote.backtest_reviewed) missing.emplace_back("backtest_reviewed");
-  if (!vote.metrics_acceptable) missing.emplace_back("metrics_acceptable");
-  if (!vote.team_notified) missing.emplace_back("team_notified");
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) {
-      if (!list.empty()) list += ", ";
-      list += m;
-    }
-    throw Error(ErrorKind::invalid_input,
-                "checklist: an approval needs every item; missing: " + list);
-  }
-  if (auto_passed) return FinalDecision::promoted;
-  if (vote.role != Role::admin) {
-    throw Error(ErrorKind::conflict,
-                "override: the auto vote failed; only an admin may approve it (override_promoted), "
-                "role is " +
-                    std::string(to_string(vote.role)));
-  }
-  validate_reason(vote.comment, "comment (the override reason)");
-  return FinalDecision::override_promoted;
+  return judge_manual_vote(requested_by, auto_passed, vote).value();
 }
 
 }  // namespace usdcop::models

@@ -108,7 +108,7 @@ nlohmann::json yaml_text_to_json(const std::string& yaml_text) {
 
 RunDescription read_run_directory(const fs::path& dir_in) {
   if (!fs::is_directory(dir_in))
-    throw Error(ErrorKind::not_found, "RUN_DIR: " + dir_in.string() + " is not a directory");
+    throw Error(ErrorKind::not_found, dir_in.string() + " is not a directory", "run_dir");
   const fs::path dir = fs::absolute(dir_in).lexically_normal();
   RunDescription d;
   d.directory = dir;

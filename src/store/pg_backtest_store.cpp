@@ -84,7 +84,7 @@ std::optional<backtest::StoredBacktest> PgBacktestStore::load(const std::string&
   static const std::regex kUuid(
       "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
   if (!std::regex_match(uuid, kUuid))
-    throw Error(ErrorKind::invalid_input, "UUID: '" + uuid + "' is not a UUID");
+    throw Error(ErrorKind::invalid_input, "'" + uuid + "' is not a UUID", "backtest_uuid");
   return guard_connection(
       "reading a backtest result", [&]() -> std::optional<backtest::StoredBacktest> {
         auto conn = pool_.acquire();

@@ -60,11 +60,8 @@ void lock_bar_writers(pqxx::work& tx) {
   tx.exec("LOCK TABLE market.usdcop_m5_ohlcv IN SHARE ROW EXCLUSIVE MODE");
 }
 
-market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bars,
-                                     const std::string& source, bool replace) {
-  market::BarWriteResult result;
-  if (bars.empty()) return result;
-  check_unique_times(bars);
+// The bars into a temporary stage table (COPY), checking their 5-minute alignment.
+void stage_bars(pqxx::work& tx, const std::vector<Bar>& bars) {
   tx.exec(
       "CREATE TEMP TABLE usdcop_bar_stage (us bigint NOT NULL, open float8 NOT NULL, high float8 "
       "NOT NULL, "
@@ -93,8 +90,11 @@ market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bar
     }
     copy.finish();
   }
+}
 
-  // Rows already stored: identical ones are counted, different ones are conflicts.
+// Rows already stored: identical ones are counted (result.identical), different ones are
+// conflicts; returns how many staged bars matched a stored one.
+long match_stored_bars(pqxx::work& tx, market::BarWriteResult& result) {
   const auto matched = tx.exec(
       "WITH m AS MATERIALIZED ("
       "  SELECT s.us, s.open, s.high, s.low, s.close, s.volume,"
@@ -118,6 +118,16 @@ market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bar
       result.conflicts.push_back(bar_from_row(r));
     }
   }
+  return total_matched;
+}
+
+market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bars,
+                                     const std::string& source, bool replace) {
+  market::BarWriteResult result;
+  if (bars.empty()) return result;
+  check_unique_times(bars);
+  stage_bars(tx, bars);
+  const long total_matched = match_stored_bars(tx, result);
 
   if (replace && !result.conflicts.empty()) {
     const auto upd = tx.exec_params(

@@ -83,6 +83,52 @@ FeatureRow row_from(const pqxx::row& r) {
   return f;
 }
 
+// The rows into a temporary stage table (COPY); NaN values become NULL.
+void stage_feature_rows(pqxx::work& tx, std::span<const FeatureRow> rows) {
+  std::string ddl = "CREATE TEMP TABLE usdcop_feature_stage (time_us bigint NOT NULL";
+  for (int i = 0; i < kMarketFeatureCount; ++i) {
+    ddl += ", ";
+    ddl += kFeatureNames[static_cast<std::size_t>(i)];
+    ddl += " double precision";
+  }
+  ddl +=
+      ", time_normalized double precision, complete boolean NOT NULL, missing text[] NOT NULL, "
+      "builder_version text NOT NULL) ON COMMIT DROP";
+  tx.exec(ddl);
+  {
+    std::vector<std::string> cols{"time_us"};
+    for (int i = 0; i < kMarketFeatureCount; ++i)
+      cols.emplace_back(kFeatureNames[static_cast<std::size_t>(i)]);
+    for (const char* c : {"time_normalized", "complete", "missing", "builder_version"})
+      cols.emplace_back(c);
+    CopyIn copy(tx, "usdcop_feature_stage", cols);
+    for (const auto& r : rows) {
+      std::string& row = copy.row();
+      append_int(row, to_micros(r.time));
+      for (const double v : r.market) {
+        row += '\t';
+        if (std::isfinite(v)) {
+          append_double(row, v);
+        } else {
+          append_null(row);
+        }
+      }
+      row += '\t';
+      if (std::isfinite(r.time_normalized)) {
+        append_double(row, r.time_normalized);
+      } else {
+        append_null(row);
+      }
+      row += r.complete ? "\tt\t" : "\tf\t";
+      append_text(row, array_literal(r.missing));
+      row += '\t';
+      append_text(row, r.builder_version);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+}
+
 }  // namespace
 
 void PgFeatureStore::upsert(std::span<const FeatureRow> rows) {
@@ -95,48 +141,7 @@ FeatureWriteResult PgFeatureStore::write(std::span<const FeatureRow> rows) {
   return guard_connection("writing features", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "write_features");
-    std::string ddl = "CREATE TEMP TABLE usdcop_feature_stage (time_us bigint NOT NULL";
-    for (int i = 0; i < kMarketFeatureCount; ++i) {
-      ddl += ", ";
-      ddl += kFeatureNames[static_cast<std::size_t>(i)];
-      ddl += " double precision";
-    }
-    ddl +=
-        ", time_normalized double precision, complete boolean NOT NULL, missing text[] NOT NULL, "
-        "builder_version text NOT NULL) ON COMMIT DROP";
-    tx.exec(ddl);
-    {
-      std::vector<std::string> cols{"time_us"};
-      for (int i = 0; i < kMarketFeatureCount; ++i)
-        cols.emplace_back(kFeatureNames[static_cast<std::size_t>(i)]);
-      for (const char* c : {"time_normalized", "complete", "missing", "builder_version"})
-        cols.emplace_back(c);
-      CopyIn copy(tx, "usdcop_feature_stage", cols);
-      for (const auto& r : rows) {
-        std::string& row = copy.row();
-        append_int(row, to_micros(r.time));
-        for (const double v : r.market) {
-          row += '\t';
-          if (std::isfinite(v)) {
-            append_double(row, v);
-          } else {
-            append_null(row);
-          }
-        }
-        row += '\t';
-        if (std::isfinite(r.time_normalized)) {
-          append_double(row, r.time_normalized);
-        } else {
-          append_null(row);
-        }
-        row += r.complete ? "\tt\t" : "\tf\t";
-        append_text(row, array_literal(r.missing));
-        row += '\t';
-        append_text(row, r.builder_version);
-        copy.end_row();
-      }
-      copy.finish();
-    }
+    stage_feature_rows(tx, rows);
     const std::string cols =
         market_columns() + ", time_normalized, complete, missing, builder_version";
     const std::string stage_cols =

@@ -18,6 +18,104 @@ Date date_from_days(int64_t days) {
   return Date{std::chrono::days{days}};
 }
 
+// Upserts the observations (the last one per variable and date wins) and drops the flags of
+// replaced values; counts go to `result`.
+void write_observations_in(pqxx::work& tx, const std::vector<market::MacroObservation>& obs,
+                           market::MacroWriteResult& result) {
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_macro_stage (ord bigint NOT NULL, variable text NOT NULL, "
+      "observation_date date "
+      "NOT NULL, value float8 NOT NULL, available_us bigint NOT NULL, source text NOT NULL) ON "
+      "COMMIT DROP");
+  {
+    CopyIn copy(tx, "usdcop_macro_stage",
+                {"ord", "variable", "observation_date", "value", "available_us", "source"});
+    long ord = 0;
+    for (const auto& o : obs) {
+      std::string& row = copy.row();
+      append_int(row, ord++);
+      row += '\t';
+      append_text(row, o.variable);
+      row += '\t';
+      row += format_date(o.observation_date);
+      row += '\t';
+      append_double(row, o.value);
+      row += '\t';
+      append_int(row, to_micros(o.available_at));
+      row += '\t';
+      append_text(row, o.source);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_macro_in ON COMMIT DROP AS "
+      "SELECT DISTINCT ON (variable, observation_date) variable, observation_date, value, " +
+      sql_time_from_micros("available_us") +
+      " AS available_at, source FROM usdcop_macro_stage ORDER BY variable, observation_date, "
+      "ord DESC");
+  // Flags describe a value; when the value is replaced they no longer apply.
+  tx.exec(
+      "DELETE FROM market.macro_flags f USING usdcop_macro_in i "
+      "WHERE f.variable = i.variable AND f.observation_date = i.observation_date "
+      "  AND f.value IS DISTINCT FROM i.value");
+  // Counts come from what the upsert changed (xmax = 0: a new row), so two concurrent
+  // imports of the same values report them inserted once and unchanged once.
+  const auto counts = tx.exec(
+      "WITH w AS (INSERT INTO market.macro_observations (variable, observation_date, value, "
+      "available_at, source) "
+      "SELECT variable, observation_date, value, available_at, source FROM usdcop_macro_in "
+      "ORDER BY variable, observation_date "
+      "ON CONFLICT (variable, observation_date) DO UPDATE SET value = EXCLUDED.value, "
+      "  available_at = EXCLUDED.available_at, source = EXCLUDED.source, ingested_at = now() "
+      "WHERE (macro_observations.value, macro_observations.available_at) IS DISTINCT FROM "
+      "      (EXCLUDED.value, EXCLUDED.available_at) "
+      "RETURNING (xmax = 0) AS inserted) "
+      "SELECT (SELECT count(*) FROM w WHERE inserted), (SELECT count(*) FROM w WHERE NOT "
+      "inserted), (SELECT count(*) FROM usdcop_macro_in)");
+  result.inserted = counts[0][0].as<long>();
+  result.updated = counts[0][1].as<long>();
+  result.unchanged = counts[0][2].as<long>() - result.inserted - result.updated;
+}
+
+// Upserts the flags (the last one per variable, date and rule wins).
+void write_flags_in(pqxx::work& tx, const std::vector<market::MacroFlag>& flags) {
+  tx.exec(
+      "CREATE TEMP TABLE usdcop_macro_flag_stage (ord bigint NOT NULL, variable text NOT NULL, "
+      "observation_date "
+      "date NOT NULL, value float8, rule text NOT NULL, detail text) ON COMMIT DROP");
+  {
+    CopyIn copy(tx, "usdcop_macro_flag_stage",
+                {"ord", "variable", "observation_date", "value", "rule", "detail"});
+    long ord = 0;
+    for (const auto& f : flags) {
+      std::string& row = copy.row();
+      append_int(row, ord++);
+      row += '\t';
+      append_text(row, f.variable);
+      row += '\t';
+      row += format_date(f.observation_date);
+      row += '\t';
+      append_double(row, f.value);
+      row += '\t';
+      append_text(row, f.rule);
+      row += '\t';
+      append_text(row, f.detail);
+      copy.end_row();
+    }
+    copy.finish();
+  }
+  tx.exec(
+      "INSERT INTO market.macro_flags (variable, observation_date, value, rule, detail) "
+      "SELECT variable, observation_date, value, rule, detail FROM ("
+      "  SELECT DISTINCT ON (variable, observation_date, rule) * FROM usdcop_macro_flag_stage"
+      "  ORDER BY variable, observation_date, rule, ord DESC) s "
+      "ON CONFLICT (variable, observation_date, rule) DO UPDATE SET value = EXCLUDED.value, "
+      "  detail = EXCLUDED.detail, flagged_at = now(), accepted_at = NULL, accepted_by = NULL, "
+      "  accept_reason = NULL "
+      "WHERE macro_flags.value IS DISTINCT FROM EXCLUDED.value");
+}
+
 }  // namespace
 
 market::MacroWriteResult PgMacroStore::write_observations(
@@ -27,98 +125,8 @@ market::MacroWriteResult PgMacroStore::write_observations(
   return guard_connection("writing macro observations", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "write_observations");
-    if (!obs.empty()) {
-      tx.exec(
-          "CREATE TEMP TABLE usdcop_macro_stage (ord bigint NOT NULL, variable text NOT NULL, "
-          "observation_date date "
-          "NOT NULL, value float8 NOT NULL, available_us bigint NOT NULL, source text NOT NULL) ON "
-          "COMMIT DROP");
-      {
-        CopyIn copy(tx, "usdcop_macro_stage",
-                    {"ord", "variable", "observation_date", "value", "available_us", "source"});
-        long ord = 0;
-        for (const auto& o : obs) {
-          std::string& row = copy.row();
-          append_int(row, ord++);
-          row += '\t';
-          append_text(row, o.variable);
-          row += '\t';
-          row += format_date(o.observation_date);
-          row += '\t';
-          append_double(row, o.value);
-          row += '\t';
-          append_int(row, to_micros(o.available_at));
-          row += '\t';
-          append_text(row, o.source);
-          copy.end_row();
-        }
-        copy.finish();
-      }
-      tx.exec(
-          "CREATE TEMP TABLE usdcop_macro_in ON COMMIT DROP AS "
-          "SELECT DISTINCT ON (variable, observation_date) variable, observation_date, value, " +
-          sql_time_from_micros("available_us") +
-          " AS available_at, source FROM usdcop_macro_stage ORDER BY variable, observation_date, "
-          "ord DESC");
-      // Flags describe a value; when the value is replaced they no longer apply.
-      tx.exec(
-          "DELETE FROM market.macro_flags f USING usdcop_macro_in i "
-          "WHERE f.variable = i.variable AND f.observation_date = i.observation_date "
-          "  AND f.value IS DISTINCT FROM i.value");
-      // Counts come from what the upsert changed (xmax = 0: a new row), so two concurrent
-      // imports of the same values report them inserted once and unchanged once.
-      const auto counts = tx.exec(
-          "WITH w AS (INSERT INTO market.macro_observations (variable, observation_date, value, "
-          "available_at, source) "
-          "SELECT variable, observation_date, value, available_at, source FROM usdcop_macro_in "
-          "ORDER BY variable, observation_date "
-          "ON CONFLICT (variable, observation_date) DO UPDATE SET value = EXCLUDED.value, "
-          "  available_at = EXCLUDED.available_at, source = EXCLUDED.source, ingested_at = now() "
-          "WHERE (macro_observations.value, macro_observations.available_at) IS DISTINCT FROM "
-          "      (EXCLUDED.value, EXCLUDED.available_at) "
-          "RETURNING (xmax = 0) AS inserted) "
-          "SELECT (SELECT count(*) FROM w WHERE inserted), (SELECT count(*) FROM w WHERE NOT "
-          "inserted), (SELECT count(*) FROM usdcop_macro_in)");
-      result.inserted = counts[0][0].as<long>();
-      result.updated = counts[0][1].as<long>();
-      result.unchanged = counts[0][2].as<long>() - result.inserted - result.updated;
-    }
-    if (!flags.empty()) {
-      tx.exec(
-          "CREATE TEMP TABLE usdcop_macro_flag_stage (ord bigint NOT NULL, variable text NOT NULL, "
-          "observation_date "
-          "date NOT NULL, value float8, rule text NOT NULL, detail text) ON COMMIT DROP");
-      {
-        CopyIn copy(tx, "usdcop_macro_flag_stage",
-                    {"ord", "variable", "observation_date", "value", "rule", "detail"});
-        long ord = 0;
-        for (const auto& f : flags) {
-          std::string& row = copy.row();
-          append_int(row, ord++);
-          row += '\t';
-          append_text(row, f.variable);
-          row += '\t';
-          row += format_date(f.observation_date);
-          row += '\t';
-          append_double(row, f.value);
-          row += '\t';
-          append_text(row, f.rule);
-          row += '\t';
-          append_text(row, f.detail);
-          copy.end_row();
-        }
-        copy.finish();
-      }
-      tx.exec(
-          "INSERT INTO market.macro_flags (variable, observation_date, value, rule, detail) "
-          "SELECT variable, observation_date, value, rule, detail FROM ("
-          "  SELECT DISTINCT ON (variable, observation_date, rule) * FROM usdcop_macro_flag_stage"
-          "  ORDER BY variable, observation_date, rule, ord DESC) s "
-          "ON CONFLICT (variable, observation_date, rule) DO UPDATE SET value = EXCLUDED.value, "
-          "  detail = EXCLUDED.detail, flagged_at = now(), accepted_at = NULL, accepted_by = NULL, "
-          "  accept_reason = NULL "
-          "WHERE macro_flags.value IS DISTINCT FROM EXCLUDED.value");
-    }
+    if (!obs.empty()) write_observations_in(tx, obs, result);
+    if (!flags.empty()) write_flags_in(tx, flags);
     tx.commit();
     return result;
   });

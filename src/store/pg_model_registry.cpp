@@ -196,50 +196,61 @@ std::vector<RollbackTarget> PgModelRegistry::rollback_targets() {
   });
 }
 
+namespace {
+
+std::optional<models::ModelRecord> first_model(const pqxx::result& rows) {
+  if (rows.empty()) return std::nullopt;
+  return model_from_row(rows[0]);
+}
+
+// The deployed model and the target (the explicit one, row-locked, or the recommended one).
+models::RollbackSnapshot rollback_snapshot(pqxx::work& tx, const std::optional<std::string>& target,
+                                           const models::Principal& actor,
+                                           const std::string& reason) {
+  models::RollbackSnapshot s;
+  s.target_model_id = target;
+  s.reason = reason;
+  s.actor = actor;
+  s.current = first_model(
+      tx.exec("SELECT " + kModelColumns + " FROM ml.model_registry WHERE status = 'deployed'"));
+  if (!s.current) return s;  // refused: nothing to roll back from
+  if (target) {
+    s.target = first_model(tx.exec_params(
+        "SELECT " + kModelColumns + " FROM ml.model_registry WHERE model_id = $1 FOR UPDATE",
+        *target));
+  } else {
+    s.target =
+        first_model(tx.exec("SELECT " + kModelColumns +
+                            " FROM ml.model_registry WHERE was_production AND status = 'archived' "
+                            "ORDER BY archived_at DESC NULLS LAST, version DESC LIMIT 1"));
+  }
+  return s;
+}
+
+}  // namespace
+
+models::Principal principal_of(const Actor& actor) {
+  const models::Role role =
+      actor.role == "system" ? models::Role::system : models::parse_role(actor.role);
+  return {actor.name, role, actor.request_id};
+}
+
 RollbackResult PgModelRegistry::rollback(const std::optional<std::string>& target,
                                          const std::string& reason, const Actor& actor,
                                          const std::optional<std::string>& running_builder) {
   const auto started = std::chrono::steady_clock::now();
-  models::validate_reason(reason);
+  const models::Principal who = principal_of(actor);
+  if (auto refusal = models::check_rollback_ask(reason, who)) throw *refusal;
   return guard_connection("rolling back the production model", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "rollback");
     lock_model_change(tx);
-    const auto cur =
-        tx.exec("SELECT " + kModelColumns + " FROM ml.model_registry WHERE status = 'deployed'");
-    if (cur.empty())
-      throw Error(ErrorKind::not_found, "there is no production model to roll back from");
-    const models::ModelRecord current = model_from_row(cur[0]);
-    models::ModelRecord next;
-    if (target) {
-      next = load_model(tx, *target, true);
-      if (next.model_id == current.model_id)
-        throw Error(ErrorKind::invalid_input,
-                    "--to: '" + *target + "' is the current production model");
-      if (!next.was_production || next.status != models::ModelStatus::archived) {
-        throw Error(ErrorKind::invalid_input, "--to: '" + *target +
-                                                  "' is not a former production model (status " +
-                                                  models::to_string(next.status) + ")");
-      }
-    } else {
-      const auto r = tx.exec("SELECT " + kModelColumns +
-                             " FROM ml.model_registry WHERE was_production AND status = 'archived' "
-                             "ORDER BY archived_at DESC NULLS LAST, version DESC LIMIT 1");
-      if (r.empty())
-        throw Error(ErrorKind::not_found, "there is no former production model to roll back to");
-      next = model_from_row(r[0]);
-    }
-    const std::string running = running_builder.value_or(current.builder_version);
-    if (!models::builder_compatible(next.builder_version, running)) {
-      throw Error(ErrorKind::invalid_input,
-                  "model '" + next.model_id + "' was built with feature builder " +
-                      next.builder_version + ", incompatible with the running " + running);
-    }
+    models::RollbackSnapshot snapshot = rollback_snapshot(tx, target, who, reason);
+    snapshot.running_builder_version = running_builder;
+    const models::RollbackPlan plan = models::plan_rollback(snapshot).value();
+    const models::ModelRecord& next = plan.target;
     models::verify_registered_artifacts(next.artifact_uri, next.model_hash, next.norm_stats_hash);
-    const std::string previous = swap_production_model(
-        tx, next.model_id,
-        {actor.name, actor.role, reason, actor.request_id, "rollback",
-         nlohmann::json{{"target_chosen", target ? "explicit" : "recommended"}}});
+    const std::string previous = swap_production_model(tx, next.model_id, plan.swap);
     tx.commit();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)

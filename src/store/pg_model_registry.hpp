@@ -10,6 +10,7 @@
 #include "models/audit_entry.hpp"
 #include "models/model.hpp"
 #include "models/model_card.hpp"
+#include "models/promotion_rules.hpp"
 #include "models/run_directory.hpp"
 #include "store/connection_pool.hpp"
 
@@ -20,6 +21,10 @@ struct Actor {
   std::string role;        // viewer | operator | admin | system
   std::string request_id;  // correlation id written to every audit row of the operation
 };
+
+// The actor as the pure rules see it (models/promotion_rules.hpp); Error(invalid_input) for an
+// unknown role.
+models::Principal principal_of(const Actor& actor);
 
 struct RollbackTarget {
   models::ModelRecord model;
@@ -55,7 +60,8 @@ class PgModelRegistry {
   // equal to `running_builder_version`, default: the deployed model's) and swaps in one
   // transaction. Errors: not_found (no production model / no target), invalid_input (not a
   // former production model, incompatible builder, short reason), integrity (artifacts),
-  // conflict (a rollback or promotion in progress).
+  // conflict (a rollback or promotion in progress; a role other than admin or system). The
+  // rule is models::plan_rollback, executed under the model-change lock.
   RollbackResult rollback(const std::optional<std::string>& target, const std::string& reason,
                           const Actor& actor,
                           const std::optional<std::string>& running_builder_version = std::nullopt);

@@ -18,50 +18,21 @@ std::string swap_production_model(pqxx::transaction_base& tx, const std::string&
   const auto next = load_model(tx, new_model_id, true);
   const auto cur =
       tx.exec("SELECT model_id FROM ml.model_registry WHERE status = 'deployed' FOR UPDATE");
-  const std::string previous = cur.empty() ? std::string() : text_of(cur[0][0]);
-  if (previous == new_model_id)
-    throw Error(ErrorKind::conflict, "model '" + new_model_id + "' is already deployed");
-  nlohmann::json details = ctx.details;
-  details["event"] = ctx.event;
+  std::optional<std::string> deployed;
+  if (!cur.empty()) deployed = text_of(cur[0][0]);
+  const models::SwapPlan plan = models::plan_production_swap(next, deployed, ctx).value();
+  const std::string& previous = plan.previous_model_id;
   if (!previous.empty()) {
     tx.exec_params(
         "UPDATE ml.model_registry SET status = 'archived', archived_at = now() WHERE model_id = $1",
         previous);
-    details["replaced_by"] = new_model_id;
-    append_audit(tx, {0,
-                      {},
-                      ctx.actor,
-                      ctx.role,
-                      "model." + ctx.event,
-                      "model",
-                      previous,
-                      "deployed",
-                      "archived",
-                      ctx.reason,
-                      details,
-                      ctx.request_id});
-    details.erase("replaced_by");
   }
   tx.exec_params(
       "UPDATE ml.model_registry SET status = 'deployed', deployed_at = now(), archived_at = NULL, "
       "was_production = true WHERE model_id = $1",
       new_model_id);
-  details["replaces"] = previous.empty() ? nlohmann::json(nullptr) : nlohmann::json(previous);
-  append_audit(tx, {0,
-                    {},
-                    ctx.actor,
-                    ctx.role,
-                    "model." + ctx.event,
-                    "model",
-                    new_model_id,
-                    models::to_string(next.status),
-                    "deployed",
-                    ctx.reason,
-                    details,
-                    ctx.request_id});
-  notify(tx,
-         events::ModelChanged{ctx.event, previous.empty() ? std::nullopt : std::optional(previous),
-                              new_model_id, next.model_hash, ctx.actor, ctx.request_id});
+  for (const auto& entry : plan.audit) append_audit(tx, entry);
+  notify(tx, plan.notification);
   return previous;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "models/audit_entry.hpp"
+#include "models/promotion_rules.hpp"
 
 namespace usdcop::store {
 
@@ -15,13 +16,12 @@ namespace usdcop::store {
 // progress" when another transaction holds it (no waiting: the loser reports at once).
 void lock_model_change(pqxx::transaction_base& tx);
 
-struct SwapContext {
-  std::string actor, role, reason, request_id;
-  std::string event;  // "promotion" | "rollback"
-  nlohmann::json details = nlohmann::json::object();
-};
+// Who, why and which event (models/promotion_rules.hpp).
+using SwapContext = models::SwapContext;
 
-// The deployed model before the swap ("" when there was none).
+// Loads the new model and the deployed one (row locks), plans the swap with
+// models::plan_production_swap and executes it. The deployed model before the swap ("" when
+// there was none).
 std::string swap_production_model(pqxx::transaction_base& tx, const std::string& new_model_id,
                                   const SwapContext& ctx);
 

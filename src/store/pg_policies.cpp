@@ -35,7 +35,8 @@ void validate_policy(const std::string& kind, const std::string& yaml_text) {
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::invalid_input, "FILE: not valid YAML: " + std::string(e.what()));
+    throw Error(ErrorKind::invalid_input, "not valid YAML: " + std::string(e.what()),
+                "policy_file");
   }
   if (kind == "risk") (void)trading::parse_risk_profile(root, "risk.yaml");
   if (kind == "trading") (void)trading::parse_trading_config(root, "trading.yaml");
@@ -47,9 +48,11 @@ std::string canonical_of(const std::string& kind, const std::string& yaml_text) 
   try {
     body = models::yaml_text_to_json(yaml_text);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::invalid_input, "FILE: not valid YAML: " + std::string(e.what()));
+    throw Error(ErrorKind::invalid_input, "not valid YAML: " + std::string(e.what()),
+                "policy_file");
   }
-  if (!body.is_object()) throw Error(ErrorKind::invalid_input, "FILE: a policy is a YAML mapping");
+  if (!body.is_object())
+    throw Error(ErrorKind::invalid_input, "a policy is a YAML mapping", "policy_file");
   return canonical_json(body);
 }
 
@@ -57,8 +60,8 @@ std::string canonical_of(const std::string& kind, const std::string& yaml_text) 
 
 void require_policy_kind(const std::string& kind) {
   if (kind != "promotion" && kind != "risk" && kind != "trading")
-    throw Error(ErrorKind::invalid_input,
-                "--kind: '" + kind + "' is not promotion, risk or trading");
+    throw Error(ErrorKind::invalid_input, "'" + kind + "' is not promotion, risk or trading",
+                "policy_kind");
 }
 
 std::optional<PolicyVersion> active_policy(pqxx::transaction_base& tx, const std::string& kind) {

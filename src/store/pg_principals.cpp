@@ -55,10 +55,12 @@ TokenRecord token_from_row(const pqxx::row& r) {
 std::string checked_label(const std::string& label) {
   size_t chars = 0;
   for (unsigned char c : label) {
-    if (c < 0x20 || c == 0x7f) throw Error(ErrorKind::invalid_input, "--name: control character");
+    if (c < 0x20 || c == 0x7f)
+      throw Error(ErrorKind::invalid_input, "holds a control character", "token_label");
     if ((c & 0xC0) != 0x80) ++chars;
   }
-  if (chars == 0 || chars > 64) throw Error(ErrorKind::invalid_input, "--name: 1 to 64 characters");
+  if (chars == 0 || chars > 64)
+    throw Error(ErrorKind::invalid_input, "1 to 64 characters", "token_label");
   return sanitize_utf8(label);
 }
 
@@ -91,7 +93,7 @@ IssuedToken insert_token(pqxx::work& tx, const PrincipalRecord& p, const TokenRe
   if (!p.disabled_at.empty())
     throw Error(ErrorKind::conflict, "principal '" + p.name + "' is disabled");
   if (request.days < 1 || request.days > 3650)
-    throw Error(ErrorKind::invalid_input, "--days: 1 to 3650");
+    throw Error(ErrorKind::invalid_input, "1 to 3650", "days");
   const auto scopes = identity::token_scopes(p.role, request.scopes);
   const auto token = identity::generate_token();
   std::string scope_array = "{";
@@ -178,15 +180,15 @@ void PgPrincipals::require_role(const identity::Identity& who, models::Role need
   const std::string why = action + " needs role " + models::to_string(needed) + "; '" +
                           who.principal + "' is " + models::to_string(who.role);
   record_denied(who.principal, action, why);
-  throw Error(ErrorKind::conflict, "role: " + why);
+  throw Error(ErrorKind::conflict, why, "role");
 }
 
 PrincipalRecord PgPrincipals::add(const std::string& name, models::Role role,
                                   const identity::Identity& by) {
   require_role(by, models::Role::admin, "principal add");
   if (role == models::Role::system)
-    throw Error(ErrorKind::invalid_input, "--role: viewer, operator or admin");
-  const std::string canonical = identity::canonical_principal_name(name, "NAME");
+    throw Error(ErrorKind::invalid_input, "must be viewer, operator or admin", "role");
+  const std::string canonical = identity::canonical_principal_name(name, "principal");
   return guard_connection("adding a principal", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "principal_add");
@@ -218,7 +220,7 @@ std::vector<PrincipalRecord> PgPrincipals::list() {
 
 PrincipalRecord PgPrincipals::disable(const std::string& name, const identity::Identity& by) {
   require_role(by, models::Role::admin, "principal disable");
-  const std::string canonical = identity::canonical_principal_name(name, "NAME");
+  const std::string canonical = identity::canonical_principal_name(name, "principal");
   return guard_connection("disabling a principal", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "principal_disable");
@@ -242,7 +244,7 @@ PrincipalRecord PgPrincipals::disable(const std::string& name, const identity::I
 }
 
 IssuedToken PgPrincipals::bootstrap(const TokenRequest& request) {
-  const std::string canonical = identity::canonical_principal_name(request.principal, "--name");
+  const std::string canonical = identity::canonical_principal_name(request.principal, "principal");
   return guard_connection("bootstrapping the first admin", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "token_bootstrap");
@@ -281,8 +283,7 @@ IssuedToken PgPrincipals::bootstrap(const TokenRequest& request) {
 
 IssuedToken PgPrincipals::create_token(const TokenRequest& request, const identity::Identity& by) {
   require_role(by, models::Role::admin, "token create");
-  const std::string canonical =
-      identity::canonical_principal_name(request.principal, "--principal");
+  const std::string canonical = identity::canonical_principal_name(request.principal, "principal");
   return guard_connection("creating a token", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "token_create");
@@ -331,7 +332,7 @@ TokenRecord PgPrincipals::revoke(long token_id, const identity::Identity& by) {
 }
 
 int PgPrincipals::revoke_all(const identity::Identity& by) {
-  require_role(by, models::Role::admin, "token revoke --all");
+  require_role(by, models::Role::admin, "token revoke all");
   return guard_connection("revoking every token", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "token_revoke_all");

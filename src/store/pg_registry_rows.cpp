@@ -181,7 +181,8 @@ models::ModelRecord load_model(pqxx::transaction_base& tx, const std::string& mo
       tx.exec_params("SELECT " + kModelColumns + " FROM ml.model_registry WHERE model_id = $1" +
                          (for_update ? " FOR UPDATE" : ""),
                      model_id);
-  if (r.empty()) throw Error(ErrorKind::not_found, "model '" + model_id + "' is not registered");
+  if (r.empty())
+    throw Error(ErrorKind::not_found, "model '" + model_id + "' is not registered", "model_id");
   return model_from_row(r[0]);
 }
 

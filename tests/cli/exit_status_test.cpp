@@ -63,3 +63,25 @@ TEST(ExitStatus, EveryDocumentedStatus) {
   }
   EXPECT_EQ(run_usdcop("audit verify", env).status, 6);
 }
+
+// A usdcop::Error names its field logically ("token_file", "request_id"); the CLI spells it as
+// the flag or argument the user typed (apps/usdcop/cli_fields.cpp), the message itself holds no
+// door syntax.
+TEST(ExitStatus, ErrorsNameTheOffendingFlagOrArgument) {
+  usdcop::testing::TestDatabase db;
+  const std::string env = env_of(db.url());
+  const auto file = run_usdcop(
+      "promote vote 00000000-0000-0000-0000-000000000000 --reject --comment 'not this one' "
+      "--token-file /nonexistent/usdcop-token",
+      env);
+  EXPECT_EQ(file.status, 2);
+  EXPECT_NE(file.err.find("usdcop: error: --token-file: /nonexistent/usdcop-token: cannot read "
+                          "the file"),
+            std::string::npos)
+      << file.err;
+  const auto request = run_usdcop("promote show not-a-uuid", env);
+  EXPECT_EQ(request.status, 2);
+  EXPECT_NE(request.err.find("usdcop: error: REQUEST: 'not-a-uuid' is not a UUID"),
+            std::string::npos)
+      << request.err;
+}

@@ -155,7 +155,8 @@ TEST_F(ArtifactVerification, ABacktestOfAnotherActorCannotSupportAPromotion) {
     ADD_FAILURE() << "a backtest without a model hash must be refused";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::conflict) << e.what();
-    EXPECT_NE(std::string(e.what()).find("backtest --model m_bt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("backtest m_bt again"), std::string::npos) << e.what();
+    EXPECT_EQ(e.field(), "backtest_id");
   }
   EXPECT_EQ(count_sql(db.pool(), "SELECT count(*) FROM ml.promotion_requests"), 0);
 }

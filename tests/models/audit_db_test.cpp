@@ -50,7 +50,7 @@ TEST(AuditLog, EveryTransitionHasAnAuditRow) {
     usdcop::testing::deploy_model(db.pool(), id);
   }
   store::PgModelRegistry registry(db.pool());
-  registry.rollback(std::nullopt, "audit coverage check", usdcop::testing::actor("ops"));
+  registry.rollback(std::nullopt, "audit coverage check", usdcop::testing::actor("ops", "admin"));
   store::PgOperationsControl ops(db.pool());
   ops.pause("maintenance window", usdcop::testing::actor("ops"));
   ops.resume("maintenance done", usdcop::testing::actor("ops"));

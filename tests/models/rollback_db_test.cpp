@@ -54,8 +54,8 @@ TEST_F(RollbackTest, TargetsAreCurrentThenFormerNewestFirst) {
 
 TEST_F(RollbackTest, RollbackSwapsToTheRecommendedTargetWellUnderASecond) {
   three_generations();
-  const auto r =
-      registry.rollback(std::nullopt, "p99 latency regression", usdcop::testing::actor("ops"));
+  const auto r = registry.rollback(std::nullopt, "p99 latency regression",
+                                   usdcop::testing::actor("ops", "admin"));
   EXPECT_EQ(r.previous_model, "m3");
   EXPECT_EQ(r.new_model, "m2");
   EXPECT_LT(r.rollback_time_ms, 1000.0);
@@ -69,7 +69,7 @@ TEST_F(RollbackTest, RollbackSwapsToTheRecommendedTargetWellUnderASecond) {
   // Rolling "forward" to the model just retired is a rollback to a former production model too.
   EXPECT_EQ(registry
                 .rollback(std::string("m3"), "the latency fix was elsewhere",
-                          usdcop::testing::actor("ops"))
+                          usdcop::testing::actor("ops", "admin"))
                 .new_model,
             "m3");
 }
@@ -78,7 +78,8 @@ TEST_F(RollbackTest, TamperedTargetIsRefusedAndNothingChanges) {
   three_generations();
   std::ofstream(tmp.path() / "m2" / "actor.bin", std::ios::binary | std::ios::app) << '\x01';
   try {
-    registry.rollback(std::nullopt, "p99 latency regression", usdcop::testing::actor("ops"));
+    registry.rollback(std::nullopt, "p99 latency regression",
+                      usdcop::testing::actor("ops", "admin"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::integrity);
@@ -92,7 +93,8 @@ TEST_F(RollbackTest, TamperedTargetIsRefusedAndNothingChanges) {
 
 TEST_F(RollbackTest, InvalidTargetsAreRefused) {
   try {
-    registry.rollback(std::nullopt, "nothing is deployed yet", usdcop::testing::actor("ops"));
+    registry.rollback(std::nullopt, "nothing is deployed yet",
+                      usdcop::testing::actor("ops", "admin"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::not_found);
@@ -100,7 +102,8 @@ TEST_F(RollbackTest, InvalidTargetsAreRefused) {
   three_generations();
   usdcop::testing::register_model(db.pool(), tmp.path(), "m_new", {.seed = 77});
   try {
-    registry.rollback(std::string("m_new"), "never was production", usdcop::testing::actor("ops"));
+    registry.rollback(std::string("m_new"), "never was production",
+                      usdcop::testing::actor("ops", "admin"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
@@ -108,13 +111,14 @@ TEST_F(RollbackTest, InvalidTargetsAreRefused) {
   }
   try {
     registry.rollback(std::string("m1"), "incompatible feature builder",
-                      usdcop::testing::actor("ops"), std::string("2.0.0"));
+                      usdcop::testing::actor("ops", "admin"), std::string("2.0.0"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
     EXPECT_NE(std::string(e.what()).find("incompatible"), std::string::npos);
   }
-  EXPECT_THROW(registry.rollback(std::string("m1"), "short", usdcop::testing::actor("ops")), Error);
+  EXPECT_THROW(
+      registry.rollback(std::string("m1"), "short", usdcop::testing::actor("ops", "admin")), Error);
   EXPECT_EQ(deployed(), "m3");
 }
 
@@ -124,7 +128,8 @@ TEST_F(RollbackTest, LoserOfTheLockGetsAClearConflict) {
   pqxx::work tx(*holder);
   ASSERT_TRUE(tx.exec("SELECT ml.try_lock_model_change()")[0][0].as<bool>());
   try {
-    registry.rollback(std::nullopt, "while another swap runs", usdcop::testing::actor("ops"));
+    registry.rollback(std::nullopt, "while another swap runs",
+                      usdcop::testing::actor("ops", "admin"));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::conflict);
@@ -132,9 +137,11 @@ TEST_F(RollbackTest, LoserOfTheLockGetsAClearConflict) {
               std::string::npos);
   }
   tx.abort();
-  EXPECT_EQ(registry.rollback(std::nullopt, "after the other swap", usdcop::testing::actor("ops"))
-                .new_model,
-            "m2");
+  EXPECT_EQ(
+      registry
+          .rollback(std::nullopt, "after the other swap", usdcop::testing::actor("ops", "admin"))
+          .new_model,
+      "m2");
 }
 
 TEST_F(RollbackTest, NeverTwoDeployedUnderConcurrentPromotionsAndRollbacks) {
@@ -173,7 +180,7 @@ TEST_F(RollbackTest, NeverTwoDeployedUnderConcurrentPromotionsAndRollbacks) {
             prom.vote(requests[static_cast<std::size_t>(t)], v);
           } else {
             reg.rollback(std::nullopt, "concurrent rollback " + std::to_string(t),
-                         usdcop::testing::actor("ops"));
+                         usdcop::testing::actor("ops", "admin"));
           }
           ++swaps;
         } catch (const Error& e) {

@@ -10,9 +10,10 @@ using namespace usdcop;
 namespace {
 std::string refusal(const std::string& text, std::size_t min = 10, std::size_t max = 2000) {
   try {
-    require_reason(text, "--reason", min, max);
+    require_reason(text, "reason", min, max);
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
+    EXPECT_EQ(e.field(), "reason");
     return e.what();
   }
   return "";
