@@ -8,13 +8,14 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "app/feature_build.hpp"
+#include "app/ingest.hpp"
 #include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "feature_render.hpp"
 #include "features/csv_inputs.hpp"
 #include "features/feature_builder.hpp"
-#include "features_build.hpp"
-#include "ingest_pipeline.hpp"
 #include "market/csv_source.hpp"
 #include "market/macro_catalog.hpp"
 #include "store/connection_pool.hpp"
@@ -127,26 +128,26 @@ void add_bench_features(CLI::App& bench) {
                         {"checksum", checksum}};
     if (!o->skip_db) {
       double best_build = 1e300;
-      FeatureBuildReport best, resume;
+      app::FeatureBuildReport best, resume;
       for (int i = 0; i < std::min(o->repeat, 3); ++i) {
         store::ConnectionPool pool(fresh_bench_database(kBenchDatabase), 3);
         store::PgBarStore bar_store(pool);
         store::PgMacroStore macro_store(pool);
-        market::BarImporter bi(bar_store, {"bench", false, configured_jump_bound()});
+        market::BarImporter bi(bar_store, {"bench", false, app::configured_jump_bound()});
         market::read_bar_csv(o->bars, bi);
         bi.finish();
         market::MacroImporter mi(macro_store, catalog, "bench");
         market::read_macro_csv(o->macro, catalog, mi);
         mi.finish();
-        const auto r = run_features_build(pool, {});
-        const auto again = run_features_build(pool, {});  // resume: nothing new
+        const auto r = app::build_features(pool, {});
+        const auto again = app::build_features(pool, {});  // resume: nothing new
         if (r.total_s < best_build) {
           best_build = r.total_s;
           best = r;
           resume = again;
         }
       }
-      j["full_build"] = best.to_json();
+      j["full_build"] = render_json(best);
       j["full_build_bars_per_s"] = static_cast<double>(best.bars_folded) / best.total_s;
       j["resume_noop_s"] = resume.total_s;
     }
