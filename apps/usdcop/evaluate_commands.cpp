@@ -127,6 +127,18 @@ EvaluationPeriod evaluation_period(const std::string& split, const std::string& 
   return p;
 }
 
+// Training keeps the checkpoint with the best validation Sharpe, so the validation split took
+// part in choosing the model: its result is optimistic, whatever the p-value says.
+bool chosen_on(const app::ModelSource& model, const std::string& split) {
+  const auto& run = model.bundle.run.run_json;
+  return (split == "val" || split == "validation") && run.contains("best_at_step") &&
+         !run["best_at_step"].is_null();
+}
+constexpr const char* kSelectionBiasWarning =
+    "this model's checkpoint was selected by its Sharpe on this validation split, so the "
+    "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
+    "later period (--split custom)";
+
 void add_evaluate(CLI::App& app) {
   struct Opts {
     std::vector<std::string> models;
@@ -161,7 +173,6 @@ void add_evaluate(CLI::App& app) {
     const auto [from_day, to_day, from, to] =
         evaluation_period(o->split, o->from, o->to, models.front());
     const auto slice = app::load_market_slice(db, from, to);
-
     std::vector<backtest::ModelUnderTest> under_test;
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
@@ -177,16 +188,8 @@ void add_evaluate(CLI::App& app) {
     const auto e = backtest::evaluate(slice.bars, slice.rows, under_test, config, options);
 
     nlohmann::json j = backtest::to_json(e);
-    // Training keeps the checkpoint with the best validation Sharpe, so the validation split
-    // took part in choosing the model: its result is optimistic, whatever the p-value says.
-    const auto& run = models.front().bundle.run.run_json;
-    const bool chosen_on_split = (o->split == "val" || o->split == "validation") &&
-                                 run.contains("best_at_step") && !run["best_at_step"].is_null();
-    if (chosen_on_split)
-      j["selection_bias_warning"] =
-          "this model's checkpoint was selected by its Sharpe on this validation split, so the "
-          "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
-          "later period (--split custom)";
+    const bool chosen_on_split = chosen_on(models.front(), o->split);
+    if (chosen_on_split) j["selection_bias_warning"] = kSelectionBiasWarning;
     j["split"] = o->split;
     j["from"] = format_date(from_day);
     j["to"] = format_date(to_day);
