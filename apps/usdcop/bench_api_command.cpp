@@ -85,6 +85,7 @@ LoadResult load(int port, int connections, double seconds, const std::string& to
       auto& part = parts[static_cast<std::size_t>(c)];
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       const httplib::Headers headers{{"Authorization", "Bearer " + token}};
       while (clock_type::now() < end) {
         const auto t0 = clock_type::now();

@@ -17,10 +17,10 @@ std::string pattern_of(const std::string& route) {
   return std::regex_replace(route, param, "([^/]+)");
 }
 
-void log_line(const std::string& method, const httplib::Request& req, int status,
+void log_line(const std::string& method, const httplib::Request& req, int status, bool mutating,
               const RequestContext& ctx, double ms) {
-  // Mutations and refusals only: a read-heavy dashboard must not flood the log.
-  if (method == "GET" && status < 400) return;
+  // Mutations and refusals only: dashboards and predictions must not flood the log.
+  if (!mutating && status < 400) return;
   std::cerr << "api " << ctx.request_id << " " << method << " " << ctx.route << " " << status << " "
             << (ctx.who ? ctx.who->principal : "-") << " " << req.remote_addr << " " << ms
             << "ms\n";
@@ -114,7 +114,8 @@ void Router::serve(const std::string& method, const std::string& route, Access a
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.observe(route, method, res.status, seconds);
-  log_line(method, req, res.status, ctx, seconds * 1000.0);
+  const bool mutating = access == Access::operator_ || access == Access::admin;
+  log_line(method, req, res.status, mutating, ctx, seconds * 1000.0);
 }
 
 void Router::apply_cors(const httplib::Request& req, httplib::Response& res) const {

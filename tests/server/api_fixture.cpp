@@ -38,6 +38,7 @@ ApiTest::ApiTest(server::ApiConfig config) {
   const int port = api->start();
   client = std::make_unique<httplib::Client>("127.0.0.1", port);
   client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);
   client->set_read_timeout(30, 0);  // 10x margin over anything a request does here
 }
 
