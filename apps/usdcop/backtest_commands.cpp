@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "backtest/backtest_runner.hpp"
 #include "backtest/report.hpp"
 #include "backtest/signature.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/canonical_json.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -54,7 +54,7 @@ void print_summary(const backtest::BacktestResult& r, const nlohmann::json& run)
 }
 
 backtest::StoredBacktest load_stored(const std::string& uuid) {
-  auto& db = open_app_database();
+  auto& db = services();
   store::PgBacktestStore results(db.pool());
   auto stored = results.load(uuid);
   if (!stored) throw Error(ErrorKind::not_found, "backtest " + uuid + " does not exist");
@@ -235,7 +235,7 @@ void add_backtest(CLI::App& app) {
     if (v->parsed() || show->parsed()) return;
     if (o->model.empty())
       throw Error(ErrorKind::invalid_input, "--model is required (MODEL_ID or RUN_DIR)");
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgBacktestStore results(db.pool());
     ModelSource model = resolve_model(o->model, &results);
 

@@ -81,8 +81,7 @@ nlohmann::json bench_publish(int batches) {
   store::PgFeatureRepository repo(pool);
   const auto specs = fstore::load_catalog_file(fstore::default_catalog_path());
   repo.apply_catalog(specs);
-  fstore::FeatureService service(
-      repo, [] { return now_utc(); }, bench_options());
+  fstore::FeatureService service(repo, system_clock(), bench_options());
   const auto feeds = liquidity::RegimeConfig::defaults().feeds;
   std::vector<double> mid;
   for (const auto& f : feeds)
@@ -138,8 +137,7 @@ nlohmann::json bench_reads(int latest_calls, int query_reps) {
   store::ConnectionPool pool(fresh_bench_database("usdcop_bench_fs"), 2);
   store::PgFeatureRepository repo(pool);
   repo.apply_catalog(fstore::load_catalog_file(fstore::default_catalog_path()));
-  fstore::FeatureService service(
-      repo, [] { return now_utc(); }, bench_options());
+  fstore::FeatureService service(repo, system_clock(), bench_options());
   const Date today = std::chrono::floor<std::chrono::days>(now_utc());
   liquidity::publish_seed(service, liquidity::generate_feeds(366, 1, today), 1);
   const auto ids = liquidity::RegimeConfig::defaults().feature_ids();

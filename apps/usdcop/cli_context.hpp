@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <iostream>
 #include <string>
 
 namespace usdcop::cli {
@@ -38,6 +39,16 @@ void add_registered_commands(CLI::App& app);
 
 // Prints JSON on stdout (pretty when stdout is a terminal, one line otherwise).
 void print_json(const nlohmann::json& j);
+
+// Prints a use case's result on stdout with its JSON renderer (--json) or its text renderer.
+template <class Result>
+void print_result(const Result& result, bool json, nlohmann::json (*json_renderer)(const Result&),
+                  void (*text_renderer)(std::ostream&, const Result&)) {
+  if (json)
+    print_json(json_renderer(result));
+  else
+    text_renderer(std::cout, result);
+}
 
 // Commands report their exit status through this exception so main() can unwind cleanly.
 struct ExitRequest {

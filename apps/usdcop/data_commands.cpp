@@ -1,8 +1,8 @@
 // usdcop data check|accept-flag
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/calendar.hpp"
 #include "core/config.hpp"
@@ -18,7 +18,7 @@ namespace {
 
 // Session bars of [from, to) whose feature row is missing or incomplete: no decision would be
 // taken on them. Counted per missing feature and cause (the open macro flag behind it).
-features::DecisionBlocks blocked_decisions(AppDatabase& db, Timestamp from, Timestamp to,
+features::DecisionBlocks blocked_decisions(app::Services& db, Timestamp from, Timestamp to,
                                            const market::MacroCatalog& catalog) {
   const auto bars = db.bars().load_bars(from, to);
   const auto rows = store::PgFeatureStore(db.pool()).load(from, to);
@@ -62,7 +62,7 @@ void add_check(CLI::App& data) {
                             ? o->min_coverage
                             : value_or<double>(load_config_file("usdcop.yaml")["data_check"],
                                                "min_coverage", 0.95, "usdcop.yaml: data_check");
-    auto& db = open_app_database();
+    auto& db = services();
     const auto catalog = market::MacroCatalog::load();
     const auto report = market::run_data_check(db.quality(), db.macro(), catalog, opts);
     const auto blocked = blocked_decisions(db, opts.from, opts.to, catalog);
@@ -100,7 +100,7 @@ void add_accept_flag(CLI::App& data) {
     require_reason(o->reason, "--reason", 10);
     const auto who =
         authenticate_command(o->token_file, models::Role::operator_, "data accept-flag");
-    auto& db = open_app_database();
+    auto& db = services();
     const std::string& by = who.principal;
     if (!db.macro().accept_flag(o->variable, d, by, o->reason)) {
       throw Error(ErrorKind::not_found, "no open flag for " + o->variable + " on " + o->date);

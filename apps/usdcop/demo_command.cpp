@@ -8,8 +8,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -162,7 +162,7 @@ void add_demo_command(CLI::App& app) {
     if (o->macro.size() && o->data.empty())
       throw Error(ErrorKind::invalid_input, "--macro needs --data");
     std::cout << "== 1/" << kStages << " database\n";
-    auto& db = open_app_database(/*migrate_first=*/true);
+    auto& db = services(/*migrate_first=*/true);
     std::cout << "PostgreSQL ready at " << store::mask_password(store::database_url()) << "\n\n";
 
     std::cout << "== 2/" << kStages << " market data\n";

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <optional>
 
-#include "app_database.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "store/pg_principals.hpp"
 
@@ -74,7 +74,7 @@ DemoTokenFiles ensure_demo_tokens(const std::filesystem::path& dir) {
   files.lead = (dir / "demo-lead.token").string();
   files.risk_officer = (dir / "demo-risk-officer.token").string();
   files.viewer = (dir / "demo-viewer.token").string();
-  store::PgPrincipals principals(open_app_database().pool());
+  store::PgPrincipals principals(services().pool());
   const auto admin = demo_admin(principals, files.lead);
   const struct {
     const char* name;

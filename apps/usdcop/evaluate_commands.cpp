@@ -6,9 +6,9 @@
 #include <iostream>
 #include <set>
 
-#include "app_database.hpp"
 #include "backtest/evaluation.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "model_source.hpp"
 #include "store/pg_backtest_store.hpp"
@@ -97,7 +97,7 @@ void add_evaluate(CLI::App& app) {
   c->add_option("--out", o->out, "JSON file (default evaluation-<model>-<split>.json)");
   c->add_flag("--json", o->json, "Print the JSON instead of the table");
   c->callback([o] {
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgBacktestStore results(db.pool());
     std::vector<ModelSource> models;
     models.push_back(resolve_model(o->models.front(), &results));

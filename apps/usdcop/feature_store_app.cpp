@@ -23,8 +23,7 @@ FeatureStoreHandle open_feature_store(store::ConnectionPool& pool) {
   h.repo = std::make_unique<store::PgFeatureRepository>(pool);
   fstore::FeatureServiceOptions opts;
   opts.retention_days = h.settings.retention_days;
-  h.service = std::make_unique<fstore::FeatureService>(
-      *h.repo, [] { return now_utc(); }, opts);
+  h.service = std::make_unique<fstore::FeatureService>(*h.repo, system_clock(), opts);
   return h;
 }
 

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/file_error.hpp"
 #include "features/norm_stats.hpp"
@@ -72,7 +72,7 @@ void add_build(CLI::App& features) {
     if (!o->to.empty()) opts.to = parse_end_bound(o->to, "--to");
     if (opts.from && opts.to && *opts.to <= *opts.from)
       throw Error(ErrorKind::invalid_input, "--to is not after --from");
-    auto& db = open_app_database();
+    auto& db = services();
     const auto r = run_features_build(db.pool(), opts);
     if (o->json) {
       print_json(r.to_json());
@@ -109,7 +109,7 @@ void add_export(CLI::App& features) {
     const Timestamp from = parse_time_or_date(o->from, "--from");
     const Timestamp to = parse_end_bound(o->to, "--to");
     if (to <= from) throw Error(ErrorKind::invalid_input, "--to is not after --from");
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgFeatureStore fs(db.pool());
     const auto rows = fs.load(from, to);
     std::ofstream file;
@@ -173,7 +173,7 @@ void add_show(CLI::App& features) {
       features::check_compatible(*stats);
       stats_hash = features::norm_stats_hash(*stats);
     }
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgFeatureStore fs(db.pool());
     const auto row = fs.at(at);
     if (!row)

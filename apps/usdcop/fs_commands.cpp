@@ -5,8 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "feature_store_app.hpp"
 #include "fstore/partition_maintenance.hpp"
@@ -52,7 +52,7 @@ void add_catalog(CLI::App& fs) {
     if (!o->entity.empty()) f.entity = o->entity;
     if (!o->frequency.empty()) f.frequency = o->frequency;
     f.tags = fstore::split_tags(o->tags);
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     print_specs(fsh.service->catalog(f), o->json);
   });
   auto* apply =
@@ -63,7 +63,7 @@ void add_catalog(CLI::App& fs) {
     const auto path =
         o->file.empty() ? fstore::default_catalog_path() : std::filesystem::path(o->file);
     const auto specs = fstore::load_catalog_file(path);
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     const auto r = fsh.repo->apply_catalog(specs);
     const json j{{"file", path.string()},
                  {"features", specs.size()},
@@ -80,7 +80,7 @@ void add_catalog(CLI::App& fs) {
   versions->add_option("id", o->id, "Feature id")->required();
   versions->add_flag("--json", o->json, "Machine-readable output");
   versions->callback([o] {
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     const auto v = fsh.repo->versions(o->id);
     if (v.empty())
       throw Error(ErrorKind::not_found, "feature '" + o->id + "' is not in the catalog");
@@ -114,7 +114,7 @@ void add_publish(CLI::App& fs) {
       "fs.publish_rejects). Re-publishing identical points changes nothing.");
   c->callback([file] {
     const auto body = read_json_input(*file);
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     const auto r = fsh.service->publish_json(body);
     print_json(r.to_json());
     if (r.rejected > 0) throw ExitRequest{kPartial};
@@ -126,7 +126,7 @@ void add_latest(CLI::App& fs) {
   auto* c = fs.add_subcommand("latest", "The newest point of a feature with its age and staleness");
   c->add_option("id", *id, "Feature id")->required();
   c->callback([id] {
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     print_json(fsh.service->latest(*id).to_json());
   });
 }
@@ -158,7 +158,7 @@ void add_query(CLI::App& fs) {
       if (!o->interval.empty()) body["interval"] = o->interval;
     }
     const auto request = fstore::QueryRequest::from_json(body);
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     print_json(fsh.service->query(request).to_json());
   });
 }
@@ -177,7 +177,7 @@ void add_quality(CLI::App& fs) {
       "Gates: coverage >= 0.80, freshness <= 1.5 x ttl, values inside expected_range,\n"
       "ingest failure rate <= 5 %. Exit 3 when any feature fails a gate.");
   c->callback([o] {
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     const auto specs = fsh.service->catalog({});
     fstore::QueryRequest q;
     for (const auto& s : specs) q.feature_ids.push_back(s.id);
@@ -224,7 +224,7 @@ void add_maintain(CLI::App& fs) {
       "Days are UTC. Exports go to {export-dir}/{feature}/dt=YYYY-MM-DD/part-<unix time>.csv,\n"
       "are read back and compared with the partition before it is dropped.");
   c->callback([o] {
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     fstore::MaintenanceOptions m;
     m.ahead_days = o->ahead >= 0 ? o->ahead : fsh.settings.create_ahead_days;
     m.retention_days = o->retention >= 0 ? o->retention : fsh.settings.retention_days;

@@ -7,8 +7,8 @@
 #include <iomanip>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
 #include "store/pg_principals.hpp"
@@ -111,7 +111,7 @@ void add_principal_commands(CLI::App& app) {
   add_token_option(*add, o->token_file);
   add->callback([o] {
     const auto who = authenticate_command(o->token_file, models::Role::admin, "principal add");
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     const auto p = principals.add(o->name, models::parse_role(o->role), who);
     if (o->json)
       print_json(to_json(p));
@@ -121,7 +121,7 @@ void add_principal_commands(CLI::App& app) {
   auto* list = group->add_subcommand("list", "Principals and their roles");
   list->add_flag("--json", o->json, "Machine-readable output");
   list->callback([o] {
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     const auto all = principals.list();
     if (o->json) {
       nlohmann::json j = nlohmann::json::array();
@@ -140,7 +140,7 @@ void add_principal_commands(CLI::App& app) {
   add_token_option(*disable, o->token_file);
   disable->callback([o] {
     const auto who = authenticate_command(o->token_file, models::Role::admin, "principal disable");
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     const auto p = principals.disable(o->name, who);
     if (o->json)
       print_json(to_json(p));
@@ -162,7 +162,7 @@ void add_token_issue_commands(CLI::App& group) {
   boot->add_option("--out", o->out, "Write the token to this new file (mode 0600)");
   boot->add_flag("--json", o->json, "Machine-readable output");
   boot->callback([o] {
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     TokenFile file(o->out);
     deliver(principals.bootstrap({o->name, "bootstrap", {}, o->days}), file, o->json);
   });
@@ -183,7 +183,7 @@ void add_token_issue_commands(CLI::App& group) {
       if (comma > start) scopes.push_back(o->scopes.substr(start, comma - start));
       start = comma + 1;
     }
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     TokenFile file(o->out);
     deliver(principals.create_token({o->principal, o->label, scopes, o->days}, who), file, o->json);
   });
@@ -201,7 +201,7 @@ void add_token_admin_commands(CLI::App& group) {
   add_token_option(*list, o->token_file);
   list->callback([o] {
     authenticate_command(o->token_file, models::Role::admin, "token list");
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     const auto all = principals.list_tokens();
     if (o->json) {
       nlohmann::json j = nlohmann::json::array();
@@ -226,7 +226,7 @@ void add_token_admin_commands(CLI::App& group) {
     if (!o->all && o->id <= 0) throw Error(ErrorKind::invalid_input, "give a token ID or --all");
     const auto who = authenticate_command(o->token_file, models::Role::admin,
                                           o->all ? "token revoke --all" : "token revoke");
-    store::PgPrincipals principals(open_app_database().pool());
+    store::PgPrincipals principals(services().pool());
     if (o->all) {
       const int n = principals.revoke_all(who);
       if (o->json)

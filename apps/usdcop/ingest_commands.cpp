@@ -2,8 +2,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "ingest_pipeline.hpp"
@@ -38,7 +38,7 @@ void add_csv(CLI::App& ingest) {
   c->callback([o] {
     if (!std::filesystem::exists(o->file))
       throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
-    auto& db = open_app_database();
+    auto& db = services();
     market::BarImporter importer(
         db.bars(), configured_bar_import(
                        "csv:" + std::filesystem::path(o->file).filename().string(), o->replace));
@@ -60,7 +60,7 @@ void add_macro_csv(CLI::App& ingest) {
   c->callback([o] {
     if (!std::filesystem::exists(o->file))
       throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
-    auto& db = open_app_database();
+    auto& db = services();
     const auto catalog = market::MacroCatalog::load();
     market::MacroImporter importer(db.macro(), catalog,
                                    "csv:" + std::filesystem::path(o->file).filename().string());
@@ -93,7 +93,7 @@ void add_synthetic(CLI::App& ingest) {
 }  // namespace
 
 int import_synthetic(Date from, Date to, uint64_t seed, bool json) {
-  auto& db = open_app_database();
+  auto& db = services();
   const auto data = market::generate_synthetic(from, to, seed);
   market::BarImporter bars(db.bars(), configured_bar_import("synthetic", false));
   long line = 0;

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/config.hpp"
 #include "core/time.hpp"
 
@@ -46,7 +46,7 @@ int finish_macro_report(const market::MacroImportReport& report, bool json) {
 
 int import_text_bars(const std::vector<TextBarRecord>& records, const std::string& source,
                      bool replace, bool json) {
-  auto& db = open_app_database();
+  auto& db = services();
   market::BarImporter importer(db.bars(), configured_bar_import(source, replace));
   for (const auto& r : records)
     importer.add_text(r.line, r.raw, r.time, r.open, r.high, r.low, r.close, r.volume);
@@ -55,7 +55,7 @@ int import_text_bars(const std::vector<TextBarRecord>& records, const std::strin
 
 int import_macro_points(const std::vector<MacroPoint>& points, const std::string& source,
                         bool json) {
-  auto& db = open_app_database();
+  auto& db = services();
   const auto catalog = market::MacroCatalog::load();
   market::MacroImporter importer(db.macro(), catalog, source);
   long line = 0;

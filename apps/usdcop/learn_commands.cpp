@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
 #include "learn/dataset.hpp"
@@ -41,7 +41,7 @@ nlohmann::json read_json(const fs::path& p) {
 // the dataset under `out` (or <root>/<experiment>-<hash12>) and records it.
 BuiltDataset build_dataset(const learn::ExperimentConfig& cfg, const fs::path& out,
                            const fs::path& root) {
-  auto& db = open_app_database();
+  auto& db = services();
   store::PgFeatureStore features(db.pool());
   const Timestamp from = cot_midnight(cfg.splits.front().start);
   const Timestamp to = cot_midnight(cfg.splits.back().end + std::chrono::days(1));
@@ -180,7 +180,7 @@ std::optional<learn::ValidationReplay> validation_replay(const learn::Experiment
   if (cfg.splits.size() < 2) return std::nullopt;
   const auto& val = cfg.splits[1];
   const auto [from, to] = cot_day_range(val.start, val.end);
-  auto& db = open_app_database();
+  auto& db = services();
   learn::ValidationReplay r;
   r.bars = db.bars().load_bars(from, to);
   r.rows = store::PgFeatureStore(db.pool()).load(from, to);
@@ -234,7 +234,7 @@ void add_train(CLI::App& app) {
       "principal as trained_by: that principal may not cast the manual vote on its promotion.");
   c->callback([o] {
     const std::string trainer = trainer_principal(o->token_file);
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgExperimentRunStore runs(db.pool());
     for (const auto& id : runs.mark_stale_runs_interrupted())
       std::cerr << "train: run " << id

@@ -3,8 +3,8 @@
 #include <iomanip>
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "feature_store_app.hpp"
 #include "fstore/feature_spec.hpp"
@@ -43,7 +43,7 @@ void add_seed(CLI::App& liq) {
       "rising to 780 (GREEN). docs/FEATURE_STORE.md.");
   c->callback([o] {
     const Date end = o->end.empty() ? today_utc() : parse_date_or_throw(o->end, "--end");
-    auto fsh = open_feature_store(open_app_database().pool());
+    auto fsh = open_feature_store(services().pool());
     fsh.repo->apply_catalog(fstore::load_catalog_file(fstore::default_catalog_path()));
     const auto series = liquidity::generate_feeds(o->days, o->seed, end);
     const auto r = liquidity::publish_seed(*fsh.service, series, o->seed);
@@ -72,7 +72,7 @@ void add_compute(CLI::App& liq) {
       "liq.regime_alerts and sent on NOTIFY usdcop_alerts.");
   c->callback([o] {
     const Date to = o->to.empty() ? today_utc() : parse_date_or_throw(o->to, "--to");
-    auto& db = open_app_database();
+    auto& db = services();
     auto fsh = open_feature_store(db.pool());
     store::PgRegimeHistory history(db.pool());
     const auto cfg = liquidity::RegimeConfig::load_file(liquidity::RegimeConfig::default_path());
@@ -103,7 +103,7 @@ void add_show(CLI::App& liq) {
   c->add_option("--date", o->date, "A grid date (UTC) instead of the latest");
   c->add_flag("--json", o->json, "{latest, scoreboard, hints} as the API will return them");
   c->callback([o] {
-    auto& db = open_app_database();
+    auto& db = services();
     store::PgRegimeHistory history(db.pool());
     const auto stored =
         o->date.empty() ? history.latest() : history.at(parse_date_or_throw(o->date, "--date"));

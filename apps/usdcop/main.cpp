@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "store/dependency_failure.hpp"
 #include "usdcop_version.hpp"
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   add_data_commands(app);
   add_bench_commands(app);
   add_registered_commands(app);
+  ProcessServices process_services;  // the database, opened by the first command needing it
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

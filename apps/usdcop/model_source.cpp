@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app_database.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "store/pg_feature_store.hpp"
 #include "store/pg_macro_store.hpp"
@@ -60,7 +60,7 @@ ProfilesInForce profiles_for(const ModelSource& model) {
   ProfilesInForce p;
   nlohmann::json risk_source, trading_source;
   if (model.registered) {
-    auto& pool = open_app_database().pool();
+    auto& pool = services().pool();
     p.risk = store::active_risk_profile(pool, &risk_source);
     p.trading = trading_config_for(model, store::active_trading_config(pool, &trading_source));
   } else {
@@ -140,7 +140,7 @@ std::pair<Timestamp, Timestamp> cot_day_range(Date from, Date to) {
 }
 
 std::shared_ptr<const features::FlagAttribution> open_flag_attribution() {
-  auto& db = open_app_database();
+  auto& db = services();
   store::PgMacroStore macro(db.pool());
   return std::make_shared<const features::FlagAttribution>(macro.load_flags(false),
                                                            market::MacroCatalog::load());
@@ -148,7 +148,7 @@ std::shared_ptr<const features::FlagAttribution> open_flag_attribution() {
 
 MarketSlice load_market_slice(Timestamp from, Timestamp to) {
   if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
-  auto& db = open_app_database();
+  auto& db = services();
   MarketSlice s;
   s.bars = db.bars().load_bars(from, to);
   store::PgFeatureStore features(db.pool());

@@ -8,7 +8,8 @@
 
 namespace usdcop::fstore {
 
-FeatureService::FeatureService(FeatureRepository& repo, Clock clock, FeatureServiceOptions options)
+FeatureService::FeatureService(FeatureRepository& repo, const Clock& clock,
+                               FeatureServiceOptions options)
     : repo_(repo), clock_(clock), options_(options), breaker_(clock, options.breaker) {}
 
 template <class F>
@@ -88,7 +89,7 @@ PublishResult FeatureService::publish_json(const nlohmann::json& body) {
 PublishResult FeatureService::publish_screened(const std::vector<FeaturePoint>& points,
                                                std::vector<RejectedInput> rejects,
                                                const std::vector<std::size_t>& original) {
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   PublishLimits limits;
   limits.future_tolerance = options_.future_tolerance;
   limits.retention_horizon = utc_midnight(std::chrono::floor<std::chrono::days>(now)) -
@@ -129,14 +130,14 @@ PublishResult FeatureService::publish_screened(const std::vector<FeaturePoint>& 
 
 LatestResult FeatureService::latest(const std::string& feature_id) {
   const auto spec = require_spec(feature_id);
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   return make_latest(spec, storage([&] { return repo_.latest(feature_id, now); }), now);
 }
 
 QueryResult FeatureService::query(const QueryRequest& request) {
   std::vector<FeatureSpec> specs;
   for (const auto& id : request.feature_ids) specs.push_back(require_spec(id));
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   QueryResult result;
   result.agg = request.agg;
   result.until = request.until.value_or(now);

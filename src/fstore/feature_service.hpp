@@ -29,8 +29,8 @@ struct FeatureServiceOptions {
 
 class FeatureService {
  public:
-  using Clock = std::function<Timestamp()>;
-  FeatureService(FeatureRepository& repo, Clock clock, FeatureServiceOptions options = {});
+  // The clock must outlive the service (spec 12: the process's one clock).
+  FeatureService(FeatureRepository& repo, const Clock& clock, FeatureServiceOptions options = {});
 
   std::vector<FeatureSpec> catalog(const CatalogFilter& filter);
   PublishResult publish(const std::vector<FeaturePoint>& points);
@@ -44,7 +44,7 @@ class FeatureService {
 
   const FeatureServiceOptions& options() const { return options_; }
   const StorageBreaker& breaker() const { return breaker_; }
-  Timestamp now() const { return clock_(); }
+  Timestamp now() const { return clock_.now(); }
 
  private:
   PublishResult publish_screened(const std::vector<FeaturePoint>& points,
@@ -58,7 +58,7 @@ class FeatureService {
   auto storage(F&& call) -> decltype(call());
 
   FeatureRepository& repo_;
-  Clock clock_;
+  const Clock& clock_;
   FeatureServiceOptions options_;
   std::mutex catalog_mutex_;
   std::shared_ptr<const FeatureCatalog> catalog_;

@@ -6,8 +6,8 @@
 
 namespace usdcop::fstore {
 
-StorageBreaker::StorageBreaker(Clock clock, StorageBreakerOptions options)
-    : clock_(std::move(clock)), options_(options) {}
+StorageBreaker::StorageBreaker(const Clock& clock, StorageBreakerOptions options)
+    : clock_(clock), options_(options) {}
 
 void StorageBreaker::prune_locked(Timestamp now) const {
   while (!calls_.empty() && now - calls_.front().first > options_.window) calls_.pop_front();
@@ -16,7 +16,7 @@ void StorageBreaker::prune_locked(Timestamp now) const {
 void StorageBreaker::before_call() {
   std::lock_guard lock(mu_);
   if (!open_) return;
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   if (now >= open_until_) {
     open_ = false;
     calls_.clear();
@@ -30,7 +30,7 @@ void StorageBreaker::before_call() {
 
 void StorageBreaker::record(bool ok) {
   std::lock_guard lock(mu_);
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   calls_.emplace_back(now, ok);
   prune_locked(now);
   const auto n = static_cast<long>(calls_.size());
@@ -45,12 +45,12 @@ void StorageBreaker::record(bool ok) {
 
 bool StorageBreaker::is_open() const {
   std::lock_guard lock(mu_);
-  return open_ && clock_() < open_until_;
+  return open_ && clock_.now() < open_until_;
 }
 
 double StorageBreaker::error_rate() const {
   std::lock_guard lock(mu_);
-  prune_locked(clock_());
+  prune_locked(clock_.now());
   if (calls_.empty()) return 0;
   const auto failed =
       std::count_if(calls_.begin(), calls_.end(), [](auto& c) { return !c.second; });

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/time.hpp"
 
 namespace usdcop::fstore {
@@ -21,8 +22,8 @@ struct StorageBreakerOptions {
 
 class StorageBreaker {
  public:
-  using Clock = std::function<Timestamp()>;
-  explicit StorageBreaker(Clock clock, StorageBreakerOptions options = {});
+  // The clock must outlive the breaker.
+  explicit StorageBreaker(const Clock& clock, StorageBreakerOptions options = {});
 
   // Throws Error(unavailable) while open. After open_for the window starts afresh.
   void before_call();
@@ -32,7 +33,7 @@ class StorageBreaker {
 
  private:
   void prune_locked(Timestamp now) const;
-  Clock clock_;
+  const Clock& clock_;
   StorageBreakerOptions options_;
   mutable std::mutex mu_;
   mutable std::deque<std::pair<Timestamp, bool>> calls_;

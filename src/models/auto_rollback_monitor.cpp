@@ -61,12 +61,12 @@ const char* to_string(MonitorAction a) {
   return "?";
 }
 
-AutoRollbackMonitor::AutoRollbackMonitor(MonitorSettings settings, Clock clock,
+AutoRollbackMonitor::AutoRollbackMonitor(MonitorSettings settings, const Clock& clock,
                                          MonitorActions& actions)
-    : settings_(settings), clock_(std::move(clock)), actions_(actions) {}
+    : settings_(settings), clock_(clock), actions_(actions) {}
 
 void AutoRollbackMonitor::on_inference(bool error, double latency_ms) {
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   std::lock_guard lock(mutex_);
   samples_.push_back({now, error, latency_ms});
   prune_locked(now);
@@ -78,13 +78,13 @@ void AutoRollbackMonitor::on_trade_closed(double net_pnl) {
 }
 
 void AutoRollbackMonitor::on_bar() {
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   std::lock_guard lock(mutex_);
   last_bar_at_ = now;
 }
 
 void AutoRollbackMonitor::on_equity(double equity) {
-  const Date day = cot_date(clock_());
+  const Date day = cot_date(clock_.now());
   std::lock_guard lock(mutex_);
   if (!equity_day_ || *equity_day_ != day) {
     equity_day_ = day;
@@ -109,7 +109,7 @@ void AutoRollbackMonitor::prune_locked(Timestamp now) {
 }
 
 std::vector<TriggerFiring> AutoRollbackMonitor::evaluate() const {
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   std::lock_guard lock(mutex_);
   return evaluate_locked(now);
 }
@@ -195,7 +195,7 @@ std::vector<TriggerFiring> AutoRollbackMonitor::evaluate_locked(Timestamp now) c
 }
 
 std::optional<CheckOutcome> AutoRollbackMonitor::check() {
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.now();
   std::optional<TriggerFiring> chosen;
   {
     std::lock_guard lock(mutex_);

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/time.hpp"
 
 namespace usdcop::models {
@@ -97,8 +98,8 @@ struct CheckOutcome {
 
 class AutoRollbackMonitor final : public MonitorEvents {
  public:
-  using Clock = std::function<Timestamp()>;
-  AutoRollbackMonitor(MonitorSettings settings, Clock clock, MonitorActions& actions);
+  // The clock must outlive the monitor (spec 12: the process's one clock).
+  AutoRollbackMonitor(MonitorSettings settings, const Clock& clock, MonitorActions& actions);
 
   void on_inference(bool error, double latency_ms) override;
   void on_trade_closed(double net_pnl) override;
@@ -125,7 +126,7 @@ class AutoRollbackMonitor final : public MonitorEvents {
   void reset_model_windows_locked();
 
   MonitorSettings settings_;
-  Clock clock_;
+  const Clock& clock_;
   MonitorActions& actions_;
   mutable std::mutex mutex_;
   std::deque<Sample> samples_;

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "fstore/feature_service.hpp"
 #include "store/pg_feature_repository.hpp"
+#include "support/reference_clock.hpp"
 #include "support/test_database.hpp"
 #include "support/test_paths.hpp"
 
@@ -16,7 +17,8 @@ struct FsFixture {
   usdcop::testing::TestDatabase db;
   store::PgFeatureRepository repo{db.pool()};
   Timestamp now = parse_timestamp_or_throw("2025-06-02T12:00:00Z", "now");
-  fstore::FeatureService service{repo, [this] { return now; }, options()};
+  usdcop::testing::ReferenceClock clock{now};
+  fstore::FeatureService service{repo, clock, options()};
 
   FsFixture() {
     repo.apply_catalog(fstore::load_catalog_file(usdcop::testing::source_root() / "config" /

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "fstore/feature_service.hpp"
 #include "store/pg_feature_repository.hpp"
+#include "support/reference_clock.hpp"
 
 using namespace usdcop;
 using namespace usdcop::fstore;
@@ -17,7 +18,8 @@ Timestamp t0() {
 
 TEST(StorageBreaker, OpensAboveTenPercentErrorsOverTheLastMinute) {
   Timestamp now = t0();
-  StorageBreaker b([&] { return now; });
+  usdcop::testing::ReferenceClock clock(now);
+  StorageBreaker b(clock);
   for (int i = 0; i < 90; ++i) b.record(true);
   for (int i = 0; i < 10; ++i) b.record(false);  // 10 % exactly: still closed
   EXPECT_FALSE(b.is_open());
@@ -38,7 +40,8 @@ TEST(StorageBreaker, OpensAboveTenPercentErrorsOverTheLastMinute) {
 
 TEST(StorageBreaker, OldCallsLeaveTheWindow) {
   Timestamp now = t0();
-  StorageBreaker b([&] { return now; });
+  usdcop::testing::ReferenceClock clock(now);
+  StorageBreaker b(clock);
   for (int i = 0; i < 9; ++i) b.record(false);  // fewer than min_calls: no verdict
   EXPECT_FALSE(b.is_open());
   now += std::chrono::seconds(61);
@@ -53,7 +56,8 @@ TEST(StorageBreaker, ServiceFailsFastWhenTheDatabaseIsUnreachable) {
                              std::chrono::milliseconds(200));
   store::PgFeatureRepository repo(pool);
   Timestamp now = t0();
-  FeatureService service(repo, [&] { return now; });
+  usdcop::testing::ReferenceClock clock(now);
+  FeatureService service(repo, clock);
   for (int i = 0; i < 10; ++i) {
     try {
       service.latest("cex/agg/perp_oi_usd");

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/auto_rollback_monitor.hpp"
+#include "support/reference_clock.hpp"
 
 using namespace usdcop;
 using namespace usdcop::models;
@@ -33,7 +34,8 @@ class MonitorTest : public ::testing::Test {
   // Tuesday 2024-03-05 10:00 COT (15:00 UTC): market hours.
   Timestamp now = parse_timestamp_or_throw("2024-03-05T15:00:00Z", "now");
   RecordingActions actions;
-  AutoRollbackMonitor monitor{MonitorSettings{}, [this] { return now; }, actions};
+  usdcop::testing::ReferenceClock clock{now};
+  AutoRollbackMonitor monitor{MonitorSettings{}, clock, actions};
 
   void SetUp() override { monitor.on_bar(); }
   void inferences(int n, int errors, double latency_ms = 50) {

@@ -5,6 +5,7 @@
 #include "model_fixtures.hpp"
 #include "models/auto_rollback_monitor.hpp"
 #include "store/pg_monitor_actions.hpp"
+#include "support/reference_clock.hpp"
 #include "support/test_database.hpp"
 
 using namespace usdcop;
@@ -23,8 +24,8 @@ TEST(MonitorWiring, ErrorRateRollsBackToTheRecommendedTargetAndAudits) {
   std::vector<models::Alert> alerts;
   store::PgMonitorActions actions(db.pool(), [&](const models::Alert& a) { alerts.push_back(a); });
   Timestamp now = parse_timestamp_or_throw("2024-03-05T15:00:00Z", "now");
-  models::AutoRollbackMonitor monitor(
-      {}, [&] { return now; }, actions);
+  usdcop::testing::ReferenceClock clock(now);
+  models::AutoRollbackMonitor monitor({}, clock, actions);
   monitor.on_bar();
   for (int i = 0; i < 10; ++i) monitor.on_inference(i < 2, 30);  // 20 % errors
   const auto outcome = monitor.check();
@@ -51,8 +52,8 @@ TEST(MonitorWiring, FailedAutomaticRollbackLeavesTheSystemPaused) {
   std::vector<models::Alert> alerts;
   store::PgMonitorActions actions(db.pool(), [&](const models::Alert& a) { alerts.push_back(a); });
   Timestamp now = parse_timestamp_or_throw("2024-03-05T15:00:00Z", "now");
-  models::AutoRollbackMonitor monitor(
-      {}, [&] { return now; }, actions);
+  usdcop::testing::ReferenceClock clock(now);
+  models::AutoRollbackMonitor monitor({}, clock, actions);
   monitor.on_bar();
   for (int i = 0; i < 10; ++i) monitor.on_trade_closed(-10);
   const auto outcome = monitor.check();
