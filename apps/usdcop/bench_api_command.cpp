@@ -13,12 +13,13 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "app/caller.hpp"
+#include "app/services.hpp"
 #include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/sha256.hpp"
 #include "features/contract.hpp"
 #include "features/norm_stats.hpp"
-#include "models_cli.hpp"
 #include "server/api_server.hpp"
 #include "store/connection_pool.hpp"
 #include "store/pg_model_registry.hpp"
@@ -135,12 +136,12 @@ struct Opts {
 };
 
 nlohmann::json run_bench(const Opts& o) {
-  store::ConnectionPool pool(fresh_bench_database(kBenchDatabase),
-                             static_cast<std::size_t>(o.threads) + 2);
-  store::PgPrincipals principals(pool);
+  app::Services services(fresh_bench_database(kBenchDatabase));
+  auto& pool = services.pool();
+  auto& principals = services.principals();
   const auto token = principals.bootstrap({"bench", "bench-api", {}, 1, 10'000'000});
   const auto dir = write_bench_run(std::filesystem::temp_directory_path() / "usdcop_bench_api_run");
-  store::PgModelRegistry(pool).register_run(dir, {"bench", "admin", new_request_id()});
+  store::PgModelRegistry(pool).register_run(dir, {"bench", "admin", app::new_request_id("bench")});
   // Setup only, in the scratch database: the measured path is the request, not the promotion.
   {
     auto conn = pool.acquire();
@@ -153,8 +154,7 @@ nlohmann::json run_bench(const Opts& o) {
   server::ApiConfig config;
   config.port = 0;
   config.request_threads = o.threads;
-  config.db_connections = static_cast<std::size_t>(o.threads);
-  server::ApiServer api(config, pool);
+  server::ApiServer api(config, services);
   const int port = api.start();
   nlohmann::json features = nlohmann::json::array();
   for (int i = 0; i < features::kObservationSize; ++i) features.push_back(i == 13 ? 0.0 : 0.1 * i);

@@ -7,10 +7,9 @@
 #include <iostream>
 #include <thread>
 
-#include "app_database.hpp"
+#include "app/services.hpp"
 #include "cli_context.hpp"
 #include "server/api_server.hpp"
-#include "store/connection_pool.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -41,9 +40,8 @@ void serve(const server::ApiConfig& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every server thread
 
-  auto& db = open_app_database();  // cluster running, schema current
-  store::ConnectionPool pool(db.pool().url(), config.db_connections);
-  server::ApiServer api(config, pool);
+  const auto services = app::Services::open();  // cluster running, schema current
+  server::ApiServer api(config, *services);
   api.bind();
   if (!loopback(config.host))
     std::cerr << "usdcop: warning: serving on " << config.host
@@ -71,8 +69,6 @@ void add_serve_command(CLI::App& app) {
   c->add_option("--max-streams", config->max_streams,
                 "Concurrent SSE streams, each holding its own thread (default 64)")
       ->check(CLI::Range(0, 1024));
-  c->add_option("--db-connections", config->db_connections, "Database connections (default 8)")
-      ->check(CLI::Range(1, 128));
   c->add_option("--rate-limit", config->rate_limit_per_minute,
                 "Requests a minute per token without its own limit (default 1000)")
       ->check(CLI::Range(1, 10'000'000));

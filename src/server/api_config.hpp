@@ -15,7 +15,6 @@ struct ApiConfig {
   // the threads that answer ordinary requests (docs/API.md).
   int request_threads = 16;
   int max_streams = 64;
-  std::size_t db_connections = 8;
   std::size_t max_body_bytes = 1 << 20;   // 1 MiB
   int rate_limit_per_minute = 1000;       // per token, unless the token has its own
   int failed_auth_per_minute = 30;        // per client address

@@ -14,11 +14,11 @@
 namespace usdcop::server {
 
 struct ApiServer::Impl {
-  Impl(const ApiConfig& config, store::ConnectionPool& pool)
-      : gate(pool, config),
+  Impl(const ApiConfig& config, app::Services& services)
+      : gate(services, config),
         router(http, gate, metrics, config),
-        predictor(pool),
-        api{pool, config, predictor} {}
+        predictor(services.pool()),
+        api{services, services.pool(), config, predictor} {}
   httplib::Server http;
   Gatekeeper gate;
   monitor::HttpMetrics metrics;
@@ -27,8 +27,8 @@ struct ApiServer::Impl {
   ApiContext api;
 };
 
-ApiServer::ApiServer(ApiConfig config, store::ConnectionPool& pool) : config_(std::move(config)) {
-  impl_ = std::make_unique<Impl>(config_, pool);
+ApiServer::ApiServer(ApiConfig config, app::Services& services) : config_(std::move(config)) {
+  impl_ = std::make_unique<Impl>(config_, services);
   auto& http = impl_->http;
   const auto threads = static_cast<std::size_t>(config_.thread_pool_size());
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

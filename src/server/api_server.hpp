@@ -1,21 +1,22 @@
 #pragma once
-// The HTTP API server (spec 07) on cpp-httplib: routes of server/routes.hpp over a database
-// pool. bind() then listen() (usdcop serve), or start() on a background thread (tests,
-// benchmarks). stop() is safe from another thread (a signal-waiting thread).
+// The HTTP API server (spec 07) on cpp-httplib: routes of server/routes.hpp over the process's
+// app::Services (the same use cases and database pool as the CLI). bind() then listen() (usdcop
+// serve), or start() on a background thread (tests, benchmarks). stop() is safe from another thread
+// (a signal-waiting thread).
 #include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "app/services.hpp"
 #include "server/api_config.hpp"
-#include "store/connection_pool.hpp"
 
 namespace usdcop::server {
 
 class ApiServer {
  public:
-  // `pool` must outlive the server and hold at least config.db_connections connections.
-  ApiServer(ApiConfig config, store::ConnectionPool& pool);
+  // `services` must outlive the server.
+  ApiServer(ApiConfig config, app::Services& services);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "app/caller.hpp"
 #include "core/error.hpp"
 #include "server/http_error.hpp"
 #include "server/request_context.hpp"
@@ -37,15 +38,15 @@ std::string request_id_for(const std::string& offered) {
   return id;
 }
 
-Gatekeeper::Gatekeeper(store::ConnectionPool& pool, const ApiConfig& config)
-    : principals_(pool),
+Gatekeeper::Gatekeeper(app::Services& services, const ApiConfig& config)
+    : services_(services),
       default_per_minute_(config.rate_limit_per_minute),
       failures_per_minute_(config.failed_auth_per_minute) {}
 
 void Gatekeeper::refuse(const std::string& address, const std::string& action,
                         const std::string& why, bool audit) {
   failure_budget_.take(address, failures_per_minute_);
-  if (audit) principals_.record_denied("anonymous", action, why);
+  if (audit) app::record_anonymous_denial(services_, action, why);
   throw HttpError(401, "unauthorized", why, "token");
 }
 
@@ -69,7 +70,7 @@ identity::Identity Gatekeeper::authenticate(const httplib::Request& req,
     refuse(address, action, "not a usdcop token", true);
   identity::Identity who;
   try {
-    who = principals_.authenticate(secret);  // audits its own refusals
+    who = app::authenticate(services_, secret);  // audits its own refusals
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::invalid_input) throw;
     refuse(address, action, e.what(), false);
@@ -84,7 +85,7 @@ identity::Identity Gatekeeper::authenticate(const httplib::Request& req,
 void Gatekeeper::require_role(const identity::Identity& who, models::Role needed,
                               const std::string& action) {
   try {
-    principals_.require_role(who, needed, action);
+    app::require_role(services_, who, needed, action);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::conflict) throw;
     throw HttpError(403, "forbidden", e.what(), "role",

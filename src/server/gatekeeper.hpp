@@ -1,7 +1,7 @@
 #pragma once
 // Authentication and authorization of API requests (spec 07, 12). Tokens are resolved by the
-// same code as the CLI's (store::PgPrincipals::authenticate: sha256 lookup, revoked/expired/
-// disabled refused at once, refusals audited); roles are checked by PgPrincipals::require_role.
+// same use case as the CLI's (app::authenticate over store::PgPrincipals: sha256 lookup,
+// revoked/expired/disabled refused at once, refusals audited); roles by app::require_role.
 // Budgets: each token has N requests a minute (its own limit, else the server's default), and
 // a client address that keeps failing authentication is refused before any lookup, so tokens
 // cannot be guessed at speed.
@@ -9,16 +9,17 @@
 
 #include <string>
 
+#include "app/services.hpp"
 #include "identity/token.hpp"
+#include "models/model.hpp"
 #include "server/api_config.hpp"
 #include "server/rate_limiter.hpp"
-#include "store/pg_principals.hpp"
 
 namespace usdcop::server {
 
 class Gatekeeper {
  public:
-  Gatekeeper(store::ConnectionPool& pool, const ApiConfig& config);
+  Gatekeeper(app::Services& services, const ApiConfig& config);
 
   // The identity of the request's bearer token. Throws HttpError 401 (no, malformed, unknown,
   // revoked or expired token) or 429 (address over its failure budget, token over its budget).
@@ -30,7 +31,7 @@ class Gatekeeper {
   [[noreturn]] void refuse(const std::string& address, const std::string& action,
                            const std::string& why, bool audit);
 
-  store::PgPrincipals principals_;
+  app::Services& services_;
   RateLimiter token_budget_, failure_budget_;
   int default_per_minute_, failures_per_minute_;
 };

@@ -1,5 +1,7 @@
 // Models (spec 05, 07): list, one model, card, lineage, rollback targets and rollback (admin).
-// The same store::PgModelRegistry calls as `usdcop models ...`.
+// The same app:: use cases as `usdcop models ...`.
+#include "app/model_changes.hpp"
+#include "app/model_queries.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
 #include "features/contract.hpp"
@@ -8,24 +10,8 @@
 #include "server/query.hpp"
 #include "server/routes.hpp"
 #include "store/pg_model_registry.hpp"
-#include "store/pg_principals.hpp"
 
 namespace usdcop::server {
-
-void audit_refusal(store::ConnectionPool& pool, const std::string& actor, const std::string& action,
-                   const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::unavailable || e.kind() == ErrorKind::internal) throw;
-    try {
-      store::PgPrincipals(pool).record_denied(actor, action, e.what(), "command.refused");
-    } catch (const std::exception&) {
-      // The refusal itself is what the caller must see.
-    }
-    throw;
-  }
-}
 
 namespace {
 
@@ -44,19 +30,17 @@ void list_models(ApiContext& api, const httplib::Request& req, httplib::Response
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& m : store::PgModelRegistry(api.pool).list(status))
-    out.push_back(models::to_json(m));
+  for (const auto& m : app::list_models(api.services, {status})) out.push_back(models::to_json(m));
   send_json(res, {{"models", out}, {"count", out.size()}});
 }
 
 void get_model(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
   reject_unknown_params(req, {});
-  store::PgModelRegistry registry(api.pool);
-  const auto m = registry.get(model_id_param(req));
-  nlohmann::json j = models::to_json(m);
-  j["config"] = m.config;
+  const auto details = app::show_model(api.services, model_id_param(req));
+  nlohmann::json j = models::to_json(details.model);
+  j["config"] = details.model.config;
   j["backtests"] = nlohmann::json::array();
-  for (const auto& b : registry.backtests(m.model_id)) j["backtests"].push_back(models::to_json(b));
+  for (const auto& b : details.backtests) j["backtests"].push_back(models::to_json(b));
   send_json(res, j);
 }
 
@@ -70,7 +54,7 @@ nlohmann::json target_json(const store::RollbackTarget& t) {
 void rollback_targets(ApiContext& api, httplib::Response& res) {
   nlohmann::json current = nullptr, targets = nlohmann::json::array();
   std::string recommended;
-  for (const auto& t : store::PgModelRegistry(api.pool).rollback_targets()) {
+  for (const auto& t : app::rollback_targets(api.services)) {
     if (t.current) {
       current = target_json(t);
     } else {
@@ -86,16 +70,19 @@ void rollback_targets(ApiContext& api, httplib::Response& res) {
 
 void rollback(ApiContext& api, const httplib::Request& req, httplib::Response& res,
               RequestContext& ctx) {
-  const JsonBody body(req.body, {"target_model_id", "reason", "initiated_by"});
-  const auto target = body.optional_string("target_model_id", kMaxNameChars);
-  const auto reason = body.required_string("reason", kMaxReasonChars);
-  (void)body.optional_string("initiated_by", kMaxNameChars);  // checked; the actor is the token's
-  const auto r = store::PgModelRegistry(api.pool).rollback(target, reason, ctx.actor(),
-                                                           std::string(features::kBuilderVersion));
+  app::RollbackRequest r{ctx.caller(), std::nullopt, {}};
+  // Bad bodies are refusals too (audited); the use case audits its own.
+  app::audit_refusals(api.services, ctx.actor().name, "POST /models/rollback", [&] {
+    const JsonBody body(req.body, {"target_model_id", "reason", "initiated_by"});
+    r.target_model = body.optional_string("target_model_id", kMaxNameChars);
+    r.reason = body.required_string("reason", kMaxReasonChars);
+    (void)body.optional_string("initiated_by", kMaxNameChars);  // the actor is the token's
+  });
+  const auto out = app::rollback_model(api.services, r);
   send_json(res, {{"success", true},
-                  {"previous_model", r.previous_model},
-                  {"new_model", r.new_model},
-                  {"rollback_time_ms", r.rollback_time_ms},
+                  {"previous_model", out.result.previous_model},
+                  {"new_model", out.result.new_model},
+                  {"rollback_time_ms", out.result.rollback_time_ms},
                   {"request_id", ctx.request_id}});
 }
 
@@ -115,8 +102,7 @@ void add_models_routes(Router& router, ApiContext& api) {
              });
   router.post(p + "/rollback", Access::admin,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-                audit_refusal(api.pool, ctx.actor().name, "POST /models/rollback",
-                              [&] { rollback(api, req, res, ctx); });
+                rollback(api, req, res, ctx);
               });
   router.get(p + "/{id}", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
@@ -125,13 +111,13 @@ void add_models_routes(Router& router, ApiContext& api) {
   router.get(p + "/{id}/card", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
                reject_unknown_params(req, {});
-               const auto card = store::PgModelRegistry(api.pool).card_data(model_id_param(req));
+               const auto card = app::model_card(api.services, model_id_param(req));
                res.set_content(models::render_model_card(card), "text/markdown; charset=utf-8");
              });
   router.get(p + "/{id}/lineage", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
                reject_unknown_params(req, {});
-               send_json(res, store::PgModelRegistry(api.pool).lineage(model_id_param(req)));
+               send_json(res, app::model_lineage(api.services, model_id_param(req)));
              });
 }
 

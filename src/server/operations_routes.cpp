@@ -3,6 +3,8 @@
 // audit row, NOTIFY operations_mode) the monitor and the CLI use.
 #include <algorithm>
 
+#include "app/caller.hpp"
+#include "app/operations.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
 #include "server/json_body.hpp"
@@ -133,7 +135,7 @@ void add_operations_routes(Router& router, ApiContext& api) {
   router.get(p + "/status", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
                reject_unknown_params(req, {});
-               send_json(res, status_json(store::PgOperationsControl(api.pool).mode()));
+               send_json(res, status_json(app::operations_mode(api.services)));
              });
   router.get(p + "/history", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
@@ -141,18 +143,18 @@ void add_operations_routes(Router& router, ApiContext& api) {
              });
   router.post(p + "/kill-switch", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-                audit_refusal(api.pool, ctx.actor().name, "POST /operations/kill-switch",
-                              [&] { kill_switch(api, req, res, ctx); });
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/kill-switch",
+                                    [&] { kill_switch(api, req, res, ctx); });
               });
   router.post(p + "/pause", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-                audit_refusal(api.pool, ctx.actor().name, "POST /operations/pause",
-                              [&] { pause(api, req, res, ctx); });
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/pause",
+                                    [&] { pause(api, req, res, ctx); });
               });
   router.post(p + "/resume", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-                audit_refusal(api.pool, ctx.actor().name, "POST /operations/resume",
-                              [&] { resume(api, req, res, ctx); });
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/resume",
+                                    [&] { resume(api, req, res, ctx); });
               });
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "app/caller.hpp"
 #include "identity/token.hpp"
 #include "store/pg_model_registry.hpp"
 
@@ -20,6 +21,8 @@ struct RequestContext {
     return {who ? who->principal : "anonymous", who ? models::to_string(who->role) : "",
             request_id};
   }
+  // The caller of app:: use cases (authenticated routes only).
+  app::Caller caller() const { return {*who, request_id}; }
 };
 
 // The request's X-Request-Id when it is 1-128 characters of [A-Za-z0-9._:-], else a new one

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "app/services.hpp"
 #include "server/api_config.hpp"
 #include "server/router.hpp"
 #include "store/connection_pool.hpp"
@@ -12,7 +13,12 @@ namespace usdcop::server {
 
 class ProductionPredictor;
 
+// The routes call the same app:: use cases as the CLI (services); the reads without a use case
+// yet (risk events, bars, features, operations history) and the mode changes (their claimed
+// actor goes to the audit details, which app::ModeChangeRequest cannot carry yet) use the
+// store's repositories on the same pool.
 struct ApiContext {
+  app::Services& services;
   store::ConnectionPool& pool;
   const ApiConfig& config;
   ProductionPredictor& predictor;
@@ -25,12 +31,6 @@ void add_promotion_routes(Router& router, ApiContext& api);   // /promotions* /p
 void add_market_routes(Router& router, ApiContext& api);      // /market/* /features/latest
 void add_predict_routes(Router& router, ApiContext& api);     // /predict
 void add_audit_routes(Router& router, ApiContext& api);       // /audit /risk-events
-
-// Runs a governance action for `actor`; when a rule refuses it (invalid_input, not_found,
-// conflict, integrity) the refusal is audited as `command.refused` (as the CLI does) and
-// rethrown.
-void audit_refusal(store::ConnectionPool& pool, const std::string& actor, const std::string& action,
-                   const std::function<void()>& run);
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 

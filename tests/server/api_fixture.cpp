@@ -33,8 +33,8 @@ ApiTest::ApiTest(server::ApiConfig config) {
   config.port = 0;
   config.request_threads = 4;
   config.max_streams = 2;
-  config.db_connections = 6;
-  api = std::make_unique<server::ApiServer>(config, db.pool());
+  services = std::make_unique<app::Services>(db.url());
+  api = std::make_unique<server::ApiServer>(config, *services);
   const int port = api->start();
   client = std::make_unique<httplib::Client>("127.0.0.1", port);
   client->set_keep_alive(true);
@@ -45,6 +45,7 @@ ApiTest::ApiTest(server::ApiConfig config) {
 ApiTest::~ApiTest() {
   client.reset();
   api.reset();
+  services.reset();
 }
 
 namespace {

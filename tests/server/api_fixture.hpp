@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/services.hpp"
 #include "server/api_config.hpp"
 #include "server/api_server.hpp"
 #include "support/test_database.hpp"
@@ -42,6 +43,7 @@ class ApiTest : public ::testing::Test {
 
   TestDatabase db{8};
   std::string viewer, operator_, admin;
+  std::unique_ptr<app::Services> services;
   std::unique_ptr<server::ApiServer> api;
   std::unique_ptr<httplib::Client> client;
 };
