@@ -35,6 +35,45 @@ double percentile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
+// The default actor, through the file format live uses.
+trading::MlpPolicy default_actor() {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("usdcop_bench_actor_" + std::to_string(::getpid()));
+  trading::MlpPolicy::random({256, 256}, 42, 3.0).save(dir);  // gain 3: it trades
+  auto policy = trading::MlpPolicy::load(dir);
+  std::filesystem::remove_all(dir);
+  return policy;
+}
+
+// Per-decision latency through the session, and the policy alone (microseconds).
+std::pair<std::vector<double>, std::vector<double>> decision_latencies(
+    const std::vector<market::Bar>& bars, const std::vector<features::FeatureRow>& rows,
+    trading::MlpPolicy& policy, const features::NormStats& stats,
+    const backtest::BacktestConfig& config) {
+  using clock = std::chrono::steady_clock;
+  trading::PaperBroker broker(config.trading.initial_capital, config.trading.cost_bps);
+  trading::FixedOperationsMode mode;
+  trading::TradingSession session(policy, stats, config.trading, config.risk, mode, broker);
+  std::vector<double> decision_us, policy_us;
+  decision_us.reserve(bars.size());
+  policy_us.reserve(bars.size());
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const bool usable = rows[i].complete;
+    const auto s = clock::now();
+    session.on_bar(bars[i], &rows[i]);
+    const auto e = clock::now();
+    if (!usable) continue;
+    decision_us.push_back(std::chrono::duration<double, std::micro>(e - s).count());
+    const auto obs =
+        features::normalize_observation(stats, rows[i].market, 0, rows[i].time_normalized);
+    const auto p0 = clock::now();
+    volatile double a = policy.act(trading::Observation(obs));
+    (void)a;
+    policy_us.push_back(std::chrono::duration<double, std::micro>(clock::now() - p0).count());
+  }
+  return {decision_us, policy_us};
+}
+
 void add_bench_backtest(CLI::App& app) {
   auto* bench = app.get_subcommand("bench");
   struct Opts {
@@ -64,15 +103,9 @@ void add_bench_backtest(CLI::App& app) {
     for (const auto& v : features::build_features(bars, macro)) rows.push_back(v.to_row());
     const double prepare_s = std::chrono::duration<double>(clock::now() - t0).count();
 
-    // The default actor, through the file format live uses.
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("usdcop_bench_actor_" + std::to_string(::getpid()));
-    trading::MlpPolicy::random({256, 256}, 42, 3.0).save(dir);  // gain 3: it trades
-    auto policy = trading::MlpPolicy::load(dir);
-    std::filesystem::remove_all(dir);
+    auto policy = default_actor();
     const auto stats =
         features::compute_norm_stats(rows, *parse_date("2020-01-02"), *parse_date("2024-12-30"));
-
     backtest::BacktestConfig config;
     config.trading = trading::load_trading_config();
     config.risk = trading::load_risk_profile();
@@ -86,27 +119,7 @@ void add_bench_backtest(CLI::App& app) {
       best = std::min(best, std::chrono::duration<double>(clock::now() - s).count());
     }
 
-    // Per-decision latency through the session, and the policy alone.
-    trading::PaperBroker broker(config.trading.initial_capital, config.trading.cost_bps);
-    trading::FixedOperationsMode mode;
-    trading::TradingSession session(policy, stats, config.trading, config.risk, mode, broker);
-    std::vector<double> decision_us, policy_us;
-    decision_us.reserve(bars.size());
-    policy_us.reserve(bars.size());
-    for (std::size_t i = 0; i < bars.size(); ++i) {
-      const bool usable = rows[i].complete;
-      const auto s = clock::now();
-      session.on_bar(bars[i], &rows[i]);
-      const auto e = clock::now();
-      if (!usable) continue;
-      decision_us.push_back(std::chrono::duration<double, std::micro>(e - s).count());
-      const auto obs =
-          features::normalize_observation(stats, rows[i].market, 0, rows[i].time_normalized);
-      const auto p0 = clock::now();
-      volatile double a = policy.act(trading::Observation(obs));
-      (void)a;
-      policy_us.push_back(std::chrono::duration<double, std::micro>(clock::now() - p0).count());
-    }
+    const auto [decision_us, policy_us] = decision_latencies(bars, rows, policy, stats, config);
     const double bars_per_s = static_cast<double>(bars.size()) / best;
     nlohmann::json j = {{"bars", bars.size()},
                         {"decisions", result.decisions},

@@ -1,18 +1,17 @@
 // usdcop backtest: replay stored bars and features through the trading stack for one model;
-// usdcop backtest verify UUID: recompute a stored result's signature.
+// usdcop backtest verify UUID: recompute a stored result's signature. Parsing and rendering
+// only; the use cases are in src/app/backtest_run.hpp.
 #include <cstdio>
 #include <iostream>
 
-#include "backtest/backtest_runner.hpp"
-#include "backtest/report.hpp"
+#include "app/backtest_run.hpp"
 #include "backtest/signature.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/canonical_json.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "model_source.hpp"
-#include "store/pg_backtest_store.hpp"
+#include "replay_progress.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -53,43 +52,40 @@ void print_summary(const backtest::BacktestResult& r, const nlohmann::json& run)
   line("signature", run["signature"].get<std::string>());
 }
 
-backtest::StoredBacktest load_stored(const std::string& uuid) {
-  auto& db = services();
-  store::PgBacktestStore results(db.pool());
-  auto stored = results.load(uuid);
-  if (!stored) throw Error(ErrorKind::not_found, "backtest " + uuid + " does not exist");
-  return std::move(*stored);
+void render_text(std::ostream& out, const app::BacktestVerification& v) {
+  const auto& r = v.stored.record;
+  const std::string covers =
+      r.signature_version == 1 ? "trades only" : "inputs, trades, metrics, equity curve";
+  if (v.valid) {
+    out << "OK: backtest " << v.stored.backtest_uuid << " (" << r.trades.size()
+        << " trades) matches its v" << r.signature_version << " signature (" << covers << ") "
+        << v.recomputed_signature << "\n";
+  } else {
+    out << "MISMATCH: backtest " << v.stored.backtest_uuid << " was modified (v"
+        << r.signature_version << " signature covers " << covers << "): stored " << r.signature
+        << ", recomputed " << v.recomputed_signature << "\n";
+  }
+}
+
+nlohmann::json render_json(const app::BacktestVerification& v) {
+  const auto& r = v.stored.record;
+  return {{"backtest_uuid", v.stored.backtest_uuid},
+          {"model_id", r.model_id},
+          {"valid", v.valid},
+          {"signature_version", r.signature_version},
+          {"stored_signature", r.signature},
+          {"recomputed_signature", v.recomputed_signature},
+          {"trades", r.trades.size()}};
 }
 
 void verify_stored(const std::string& uuid, bool json) {
-  const auto stored = load_stored(uuid);
-  const auto& r = stored.record;
-  const std::string actual = backtest::recompute_signature(r);
-  const bool ok = actual == r.signature;
-  const std::string covers =
-      r.signature_version == 1 ? "trades only" : "inputs, trades, metrics, equity curve";
-  if (json) {
-    print_json({{"backtest_uuid", stored.backtest_uuid},
-                {"model_id", r.model_id},
-                {"valid", ok},
-                {"signature_version", r.signature_version},
-                {"stored_signature", r.signature},
-                {"recomputed_signature", actual},
-                {"trades", r.trades.size()}});
-  } else if (ok) {
-    std::cout << "OK: backtest " << stored.backtest_uuid << " (" << r.trades.size()
-              << " trades) matches its v" << r.signature_version << " signature (" << covers << ") "
-              << actual << "\n";
-  } else {
-    std::cout << "MISMATCH: backtest " << stored.backtest_uuid << " was modified (v"
-              << r.signature_version << " signature covers " << covers << "): stored "
-              << r.signature << ", recomputed " << actual << "\n";
-  }
-  if (!ok) throw ExitRequest{kIntegrity};
+  const auto v = app::verify_backtest(services(), uuid);
+  print_result(v, json, render_json, render_text);
+  if (!v.valid) throw ExitRequest{kIntegrity};
 }
 
 void show_stored(const std::string& uuid, bool json) {
-  const auto stored = load_stored(uuid);
+  const auto stored = app::load_backtest(services(), uuid);
   const auto& r = stored.record;
   nlohmann::json out = {{"backtest_uuid", stored.backtest_uuid},
                         {"model_id", r.model_id},
@@ -125,71 +121,31 @@ void show_stored(const std::string& uuid, bool json) {
             << "\n  metrics " << r.metrics.dump() << "\n";
 }
 
-// Every metric plus the counts of the run: what is stored (and signed) in metrics.
-nlohmann::json stored_metrics(const backtest::BacktestResult& result) {
-  nlohmann::json m = backtest::to_json(result.metrics, false);
-  m["bars_without_decision"] = result.bars_without_decision;
-  m["risk_events"] = result.risk_events.size();
-  m["blocked_decisions"] = result.blocked.to_json();
-  return m;
+nlohmann::json render_json(const app::BacktestOutcome& b, const std::string& report_dir) {
+  nlohmann::json out = b.run;
+  out["metrics"] = backtest::to_json(b.result.metrics, false);
+  out["bars"] = b.result.bars;
+  out["bars_without_decision"] = b.result.bars_without_decision;
+  out["blocked_decisions"] = b.result.blocked.to_json();
+  out["risk_events"] = b.result.risk_events.size();
+  out["stored"] = b.stored;
+  if (!report_dir.empty()) out["report"] = report_dir;
+  return out;
 }
 
-// The replayed range: COT days (inclusive) and the exact bounds [from, to).
-struct Period {
-  Date from_day{}, to_day{};
-  Timestamp from{}, to{};
-};
-
-Period resolve_period(const std::string& from_text, const std::string& to_text,
-                      const std::string& period_type, const ModelSource& model) {
-  Period p;
-  if (from_text.empty() || to_text.empty()) {
-    if (period_type == "custom")
-      throw Error(ErrorKind::invalid_input, "--from and --to are required for --period custom");
-    std::tie(p.from_day, p.to_day) = split_dates(model.bundle.run, period_type);
-    std::tie(p.from, p.to) = cot_day_range(p.from_day, p.to_day);
+void render_text(std::ostream& out, const app::BacktestOutcome& b, const std::string& model_arg,
+                 const std::string& report_dir) {
+  print_summary(b.result, b.run);
+  if (b.stored) {
+    out << "stored: ml.backtest_results " << b.backtest_uuid
+        << " (verify with `usdcop backtest verify " << b.backtest_uuid << "`)\n";
   } else {
-    p.from = from_flag(from_text);
-    p.to = to_flag(to_text);
-    p.from_day = cot_date(p.from);
-    p.to_day = cot_date(p.to - std::chrono::microseconds(1));
+    out << "not stored: " << model_arg
+        << " is a bare run directory and ml.backtest_results needs a "
+        << "registered model; register it with `usdcop models register " << model_arg
+        << "` and run `usdcop backtest --model MODEL_ID`\n";
   }
-  return p;
-}
-
-// The row of ml.backtest_results with its v2 signature (inputs and the whole result); `policies`
-// (the risk/trading versions and hashes in force) is recorded in its config.
-backtest::BacktestRecord signed_record(const ModelSource& model,
-                                       const backtest::BacktestConfig& config,
-                                       const nlohmann::json& policies,
-                                       const backtest::BacktestResult& result,
-                                       const MarketSlice& slice, const Period& period,
-                                       const std::string& period_type) {
-  backtest::BacktestRecord rec;
-  rec.model_id = model.model_id;
-  rec.model_version = model.model_version;
-  rec.start_date = period.from_day;
-  rec.end_date = period.to_day;
-  rec.period_type = period_type;
-  rec.is_out_of_sample = backtest::is_out_of_sample(period.from_day, period.to_day,
-                                                    model.training_start, model.training_end);
-  rec.metrics = stored_metrics(result);
-  rec.trades = backtest::trades_to_json(result.trades);
-  rec.equity_curve = backtest::equity_to_json(result.equity);
-  rec.daily_returns = backtest::to_json(result.metrics)["daily_returns"];
-  rec.config = backtest::to_json(config);
-  rec.config["policies"] = policies;  // the risk/trading versions and hashes it ran with
-  rec.model_hash = model.bundle.run.model_hash;
-  rec.builder_version = model.bundle.norm_stats.builder_version;
-  rec.feature_order_hash = model.bundle.norm_stats.feature_order_hash;
-  rec.bar_range = {{"from", format_rfc3339(period.from)},
-                   {"to", format_rfc3339(period.to)},
-                   {"first_bar", format_rfc3339(slice.bars.front().time)},
-                   {"last_bar", format_rfc3339(slice.bars.back().time)},
-                   {"bars", slice.bars.size()}};
-  rec.signature_version = backtest::kSignatureVersion;
-  rec.signature = backtest::recompute_signature(rec);
-  return rec;
+  if (!report_dir.empty()) out << "report: " << report_dir << "/report.html\n";
 }
 
 void add_backtest(CLI::App& app) {
@@ -236,68 +192,22 @@ void add_backtest(CLI::App& app) {
     if (o->model.empty())
       throw Error(ErrorKind::invalid_input, "--model is required (MODEL_ID or RUN_DIR)");
     auto& db = services();
-    store::PgBacktestStore results(db.pool());
-    ModelSource model = resolve_model(o->model, &results);
-
-    const Period period = resolve_period(o->from, o->to, o->period, model);
-    const auto slice = load_market_slice(period.from, period.to);
-
-    backtest::BacktestConfig config;
-    const ProfilesInForce profiles = profiles_for(model);
-    config.trading = profiles.trading;
-    config.risk = profiles.risk;
-    config.rules = position_rules_for(model);
-    config.flags = open_flag_attribution();
-    if (o->cost_bps >= 0) config.trading.cost_bps = o->cost_bps;
+    app::BacktestRequest request;
+    request.model = o->model;
+    if (!o->from.empty() && !o->to.empty()) {
+      request.from = from_flag(o->from);
+      request.to = to_flag(o->to);
+    }
+    request.period_type = o->period;
+    if (o->cost_bps >= 0) request.cost_bps = o->cost_bps;
+    request.report_dir = o->report;
+    request.created_by = o->created_by.empty() ? env_or("USER", "") : o->created_by;
     ProgressReporter progress("backtest");
-    auto result = backtest::run_backtest(
-        slice.bars, slice.rows, *model.bundle.policy, model.bundle.norm_stats, config,
-        o->json ? backtest::ProgressFn{} : backtest::ProgressFn(std::ref(progress)));
-
-    auto rec = signed_record(model, config, profiles.policies, result, slice, period, o->period);
-    nlohmann::json run = {{"model_id", model.model_id},
-                          {"model_version", model.model_version},
-                          {"run_id", model.bundle.run.run_id},
-                          {"model_hash", model.bundle.run.model_hash},
-                          {"from", format_date(rec.start_date)},
-                          {"to", format_date(rec.end_date)},
-                          {"bar_range", rec.bar_range},
-                          {"period_type", o->period},
-                          {"is_out_of_sample", rec.is_out_of_sample},
-                          {"signature_version", rec.signature_version},
-                          {"signature", rec.signature},
-                          {"config", rec.config}};
-    std::string uuid;
-    if (model.registered) {
-      rec.created_by = o->created_by.empty() ? env_or("USER", "") : o->created_by;
-      uuid = results.save(rec, result.risk_events);
-      run["backtest_uuid"] = uuid;
-    }
-    if (!o->report.empty()) backtest::write_report(o->report, result, run);
-
-    if (o->json) {
-      nlohmann::json out = run;
-      out["metrics"] = backtest::to_json(result.metrics, false);
-      out["bars"] = result.bars;
-      out["bars_without_decision"] = result.bars_without_decision;
-      out["blocked_decisions"] = result.blocked.to_json();
-      out["risk_events"] = result.risk_events.size();
-      out["stored"] = model.registered;
-      if (!o->report.empty()) out["report"] = o->report;
-      print_json(out);
-      return;
-    }
-    print_summary(result, run);
-    if (model.registered) {
-      std::cout << "stored: ml.backtest_results " << uuid
-                << " (verify with `usdcop backtest verify " << uuid << "`)\n";
-    } else {
-      std::cout << "not stored: " << o->model
-                << " is a bare run directory and ml.backtest_results needs a "
-                << "registered model; register it with `usdcop models register " << o->model
-                << "` and run `usdcop backtest --model MODEL_ID`\n";
-    }
-    if (!o->report.empty()) std::cout << "report: " << o->report << "/report.html\n";
+    const auto outcome = app::run_backtest(db, request, o->json ? nullptr : &progress);
+    if (o->json)
+      print_json(render_json(outcome, o->report));
+    else
+      render_text(std::cout, outcome, o->model, o->report);
   });
 }
 

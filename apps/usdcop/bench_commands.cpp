@@ -5,11 +5,11 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "app/ingest.hpp"
 #include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
-#include "ingest_pipeline.hpp"
 #include "market/csv_source.hpp"
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
@@ -29,7 +29,7 @@ struct Pass {
 Pass import_once(store::PgBarStore& bars, const std::string& file) {
   using clock = std::chrono::steady_clock;
   Pass p;
-  market::BarImporter importer(bars, {"bench", false, configured_jump_bound()});
+  market::BarImporter importer(bars, {"bench", false, app::configured_jump_bound()});
   const auto t0 = clock::now();
   market::read_bar_csv(file, importer);
   const auto t1 = clock::now();

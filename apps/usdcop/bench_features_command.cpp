@@ -8,13 +8,14 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "app/feature_build.hpp"
+#include "app/ingest.hpp"
 #include "bench_support.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "feature_render.hpp"
 #include "features/csv_inputs.hpp"
 #include "features/feature_builder.hpp"
-#include "features_build.hpp"
-#include "ingest_pipeline.hpp"
 #include "market/csv_source.hpp"
 #include "market/macro_catalog.hpp"
 #include "store/connection_pool.hpp"
@@ -52,6 +53,55 @@ double fold_once(const std::vector<market::Bar>& bars, const features::MacroInpu
 }
 
 }  // namespace
+
+// One live bar: restore the state before the last 1000 bars, then time each update with a
+// fresh (uncached) macro snapshot, as the live engine does for a new bar. Sorted nanoseconds.
+std::vector<double> live_bar_ns(const std::vector<market::Bar>& bars,
+                                const features::MacroInputs& macro, double& checksum) {
+  std::vector<double> live_ns;
+  features::FeatureBuilder builder;
+  features::MacroCursor cursor(macro);
+  const std::size_t tail = std::min<std::size_t>(1000, bars.size());
+  for (std::size_t i = 0; i + tail < bars.size(); ++i)
+    builder.update(bars[i], cursor.at(bars[i].time));
+  for (std::size_t i = bars.size() - tail; i < bars.size(); ++i) {
+    const auto t0 = clock_type::now();
+    const auto v = builder.update(bars[i], features::compute_macro_snapshot(macro, bars[i].time));
+    live_ns.push_back(seconds(clock_type::now() - t0) * 1e9);
+    checksum += v.values[features::kAtrPct];
+  }
+  std::sort(live_ns.begin(), live_ns.end());
+  return live_ns;
+}
+
+// A full build with write on a fresh scratch database, then a resume with nothing new (best of
+// up to 3 runs).
+void add_full_build(nlohmann::json& j, const std::string& bars_file, const std::string& macro_file,
+                    const market::MacroCatalog& catalog, int repeat) {
+  double best_build = 1e300;
+  app::FeatureBuildReport best, resume;
+  for (int i = 0; i < std::min(repeat, 3); ++i) {
+    store::ConnectionPool pool(fresh_bench_database(kBenchDatabase), 3);
+    store::PgBarStore bar_store(pool);
+    store::PgMacroStore macro_store(pool);
+    market::BarImporter bi(bar_store, {"bench", false, app::configured_jump_bound()});
+    market::read_bar_csv(bars_file, bi);
+    bi.finish();
+    market::MacroImporter mi(macro_store, catalog, "bench");
+    market::read_macro_csv(macro_file, catalog, mi);
+    mi.finish();
+    const auto r = app::build_features(pool, {});
+    const auto again = app::build_features(pool, {});  // resume: nothing new
+    if (r.total_s < best_build) {
+      best_build = r.total_s;
+      best = r;
+      resume = again;
+    }
+  }
+  j["full_build"] = render_json(best);
+  j["full_build_bars_per_s"] = static_cast<double>(best.bars_folded) / best.total_s;
+  j["resume_noop_s"] = resume.total_s;
+}
 
 void add_bench_features(CLI::App& bench) {
   struct Opts {
@@ -93,24 +143,7 @@ void add_bench_features(CLI::App& bench) {
       best_batch = std::min(best_batch, seconds(clock_type::now() - t0));
       checksum += v.back().values[features::kRsi9];
     }
-    // One live bar: restore the state before the last 1000 bars, then time each update with a
-    // fresh (uncached) macro snapshot, as the live engine does for a new bar.
-    std::vector<double> live_ns;
-    {
-      features::FeatureBuilder builder;
-      features::MacroCursor cursor(macro);
-      const std::size_t tail = std::min<std::size_t>(1000, bars.size());
-      for (std::size_t i = 0; i + tail < bars.size(); ++i)
-        builder.update(bars[i], cursor.at(bars[i].time));
-      for (std::size_t i = bars.size() - tail; i < bars.size(); ++i) {
-        const auto t0 = clock_type::now();
-        const auto v =
-            builder.update(bars[i], features::compute_macro_snapshot(macro, bars[i].time));
-        live_ns.push_back(seconds(clock_type::now() - t0) * 1e9);
-        checksum += v.values[features::kAtrPct];
-      }
-      std::sort(live_ns.begin(), live_ns.end());
-    }
+    const std::vector<double> live_ns = live_bar_ns(bars, macro, checksum);
     const auto pct = [&](double p) {
       return live_ns[static_cast<std::size_t>(p * static_cast<double>(live_ns.size() - 1))];
     };
@@ -125,31 +158,7 @@ void add_bench_features(CLI::App& bench) {
                         {"live_bar_ns_p99", pct(0.99)},
                         {"live_bar_ns_max", live_ns.back()},
                         {"checksum", checksum}};
-    if (!o->skip_db) {
-      double best_build = 1e300;
-      FeatureBuildReport best, resume;
-      for (int i = 0; i < std::min(o->repeat, 3); ++i) {
-        store::ConnectionPool pool(fresh_bench_database(kBenchDatabase), 3);
-        store::PgBarStore bar_store(pool);
-        store::PgMacroStore macro_store(pool);
-        market::BarImporter bi(bar_store, {"bench", false, configured_jump_bound()});
-        market::read_bar_csv(o->bars, bi);
-        bi.finish();
-        market::MacroImporter mi(macro_store, catalog, "bench");
-        market::read_macro_csv(o->macro, catalog, mi);
-        mi.finish();
-        const auto r = run_features_build(pool, {});
-        const auto again = run_features_build(pool, {});  // resume: nothing new
-        if (r.total_s < best_build) {
-          best_build = r.total_s;
-          best = r;
-          resume = again;
-        }
-      }
-      j["full_build"] = best.to_json();
-      j["full_build_bars_per_s"] = static_cast<double>(best.bars_folded) / best.total_s;
-      j["resume_noop_s"] = resume.total_s;
-    }
+    if (!o->skip_db) add_full_build(j, o->bars, o->macro, catalog, o->repeat);
     if (o->json) {
       print_json(j);
       return;

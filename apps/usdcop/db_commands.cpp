@@ -40,16 +40,9 @@ std::string external_note(const std::string& url) {
          "); usdcop does not start or stop it";
 }
 
-}  // namespace
-
-void add_db_commands(CLI::App& app) {
-  auto* db = app.add_subcommand(
-      "db",
-      "The PostgreSQL database: the managed local cluster under $USDCOP_HOME/pg, or DATABASE_URL");
-  db->require_subcommand(1);
-
-  // db start
-  auto* start = db->add_subcommand(
+// usdcop db start
+void add_db_start(CLI::App& db) {
+  auto* start = db.add_subcommand(
       "start", "Start the managed cluster (initdb on first use) and apply migrations");
   auto fresh = std::make_shared<bool>(false);
   auto start_json = std::make_shared<bool>(false);
@@ -93,9 +86,11 @@ void add_db_commands(CLI::App& app) {
               << " (only you can read it)\n";
     print_migration_report(report);
   });
+}
 
-  // db stop
-  auto* stop = db->add_subcommand("stop", "Stop the managed cluster (fast shutdown)");
+// usdcop db stop
+void add_db_stop(CLI::App& db) {
+  auto* stop = db.add_subcommand("stop", "Stop the managed cluster (fast shutdown)");
   stop->callback([=] {
     if (auto ext = store::external_database_url()) {
       std::cout << external_note(*ext) << "\n";
@@ -105,11 +100,13 @@ void add_db_commands(CLI::App& app) {
     std::cout << (cluster.stop() ? "stopped" : "not running") << ": " << cluster.data_dir().string()
               << "\n";
   });
+}
 
-  // db status
-  auto* status = db->add_subcommand("status",
-                                    "Is the database running? Data directory, socket, URL and "
-                                    "schema version (exit 4 when not running)");
+// usdcop db status
+void add_db_status(CLI::App& db) {
+  auto* status = db.add_subcommand("status",
+                                   "Is the database running? Data directory, socket, URL and "
+                                   "schema version (exit 4 when not running)");
   auto status_json = std::make_shared<bool>(false);
   status->add_flag("--json", *status_json, "Machine-readable output");
   status->callback([=] {
@@ -176,9 +173,11 @@ void add_db_commands(CLI::App& app) {
     }
     if (!running) throw ExitRequest{kUnavailable};
   });
+}
 
-  // db psql
-  auto* psql = db->add_subcommand(
+// usdcop db psql
+void add_db_psql(CLI::App& db) {
+  auto* psql = db.add_subcommand(
       "psql", "Open psql on the database as the application role; arguments after -- go to psql");
   auto psql_args = std::make_shared<std::vector<std::string>>();
   auto psql_owner = std::make_shared<bool>(false);
@@ -199,12 +198,14 @@ void add_db_commands(CLI::App& app) {
     throw Error(ErrorKind::unavailable,
                 std::string("cannot run /usr/bin/psql: ") + std::strerror(errno));
   });
+}
 
-  // db migrate
-  auto* mig = db->add_subcommand("migrate",
-                                 "Apply pending schema migrations as the owner role (starts the "
-                                 "managed cluster if needed; USDCOP_OWNER_URL for an external "
-                                 "database)");
+// usdcop db migrate
+void add_db_migrate(CLI::App& db) {
+  auto* mig = db.add_subcommand("migrate",
+                                "Apply pending schema migrations as the owner role (starts the "
+                                "managed cluster if needed; USDCOP_OWNER_URL for an external "
+                                "database)");
   auto mig_json = std::make_shared<bool>(false);
   mig->add_flag("--json", *mig_json, "Machine-readable output");
   mig->callback([=] {
@@ -221,6 +222,20 @@ void add_db_commands(CLI::App& app) {
     }
     print_migration_report(report);
   });
+}
+
+}  // namespace
+
+void add_db_commands(CLI::App& app) {
+  auto* db = app.add_subcommand(
+      "db",
+      "The PostgreSQL database: the managed local cluster under $USDCOP_HOME/pg, or DATABASE_URL");
+  db->require_subcommand(1);
+  add_db_start(*db);
+  add_db_stop(*db);
+  add_db_status(*db);
+  add_db_psql(*db);
+  add_db_migrate(*db);
 }
 
 }  // namespace usdcop::cli

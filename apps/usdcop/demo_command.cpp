@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/ingest.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/calendar.hpp"
@@ -15,8 +16,7 @@
 #include "core/error.hpp"
 #include "demo_identities.hpp"
 #include "demo_steps.hpp"
-#include "ingest_pipeline.hpp"
-#include "market/csv_source.hpp"
+#include "ingest_render.hpp"
 #include "market/data_check.hpp"
 #include "store/database.hpp"
 
@@ -130,6 +130,24 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
   required_step({"models", "list"}, false);
 }
 
+// Stage 2: the given bars (and macro file), or the synthetic market; returns the range to check.
+std::pair<Timestamp, Timestamp> import_demo_market(app::Services& db, const std::string& data,
+                                                   const std::string& macro, uint64_t seed,
+                                                   const std::string& from_text,
+                                                   const std::string& to_text) {
+  if (data.empty()) {
+    const Date f = parse_date_or_throw(from_text, "--from");
+    const Date t = parse_date_or_throw(to_text, "--to");
+    render_text(std::cout, app::ingest_synthetic(db, {f, t, seed}));
+    return {cot_midnight(f), cot_midnight(t + std::chrono::days{1})};
+  }
+  render_text(std::cout, app::ingest_bar_file(db, {data, false}));
+  if (!macro.empty()) render_text(std::cout, app::ingest_macro_file(db, macro));
+  const auto bars = db.bars().load_bars(Timestamp{}, Timestamp::max());
+  if (bars.empty()) throw Error(ErrorKind::invalid_input, "--data: no bars were imported");
+  return {bars.front().time, bars.back().time + kBarLength};
+}
+
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
@@ -166,32 +184,7 @@ void add_demo_command(CLI::App& app) {
     std::cout << "PostgreSQL ready at " << store::mask_password(store::database_url()) << "\n\n";
 
     std::cout << "== 2/" << kStages << " market data\n";
-    Timestamp from, to;
-    if (!o->data.empty()) {
-      market::BarImporter importer(
-          db.bars(), configured_bar_import(
-                         "csv:" + std::filesystem::path(o->data).filename().string(), false));
-      market::read_bar_csv(o->data, importer);
-      const auto report = importer.finish();
-      std::cout << report.summary();
-      if (!o->macro.empty()) {
-        const auto catalog = market::MacroCatalog::load();
-        market::MacroImporter macro(db.macro(), catalog,
-                                    "csv:" + std::filesystem::path(o->macro).filename().string());
-        market::read_macro_csv(o->macro, catalog, macro);
-        std::cout << macro.finish().summary();
-      }
-      const auto bars = db.bars().load_bars(Timestamp{}, Timestamp::max());
-      if (bars.empty()) throw Error(ErrorKind::invalid_input, "--data: no bars were imported");
-      from = bars.front().time;
-      to = bars.back().time + kBarLength;
-    } else {
-      const Date f = parse_date_or_throw(o->from, "--from"), t = parse_date_or_throw(o->to, "--to");
-      import_synthetic(f, t, o->seed, false);
-      from = cot_midnight(f);
-      to = cot_midnight(t + std::chrono::days{1});
-    }
-
+    const auto [from, to] = import_demo_market(db, o->data, o->macro, o->seed, o->from, o->to);
     std::cout << "\n== 3/" << kStages << " data quality\n";
     market::DataCheckOptions opts{from, to, 0.95};
     std::cout << market::run_data_check(db.quality(), db.macro(), market::MacroCatalog::load(),

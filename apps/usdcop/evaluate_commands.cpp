@@ -6,11 +6,12 @@
 #include <iostream>
 #include <set>
 
+#include "app/model_source.hpp"
 #include "backtest/evaluation.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
-#include "model_source.hpp"
+#include "replay_progress.hpp"
 #include "store/pg_backtest_store.hpp"
 
 namespace usdcop::cli {
@@ -69,6 +70,75 @@ void print_table(const backtest::Evaluation& e, int requested, const std::string
   std::cout << "verdict: " << e.verdict << "\n";
 }
 
+// The models evaluated: the given ones, then other seeds of the same experiment recorded in
+// ml.experiment_runs, up to `seeds`.
+std::vector<app::ModelSource> models_under_evaluation(app::Services& db,
+                                                      const std::vector<std::string>& args,
+                                                      int seeds) {
+  auto& results = db.backtests();
+  std::vector<app::ModelSource> models;
+  models.push_back(app::resolve_model(args.front(), &results));
+  std::set<std::string> seen{models.front().bundle.run.run_id};
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    models.push_back(app::resolve_model(args[i], &results));
+    seen.insert(models.back().bundle.run.run_id);
+  }
+  const std::string experiment = models.front().bundle.run.experiment;
+  if (seeds > static_cast<int>(models.size()) && !experiment.empty()) {
+    for (const auto& dir : results.experiment_run_dirs(experiment)) {
+      if (static_cast<int>(models.size()) >= seeds) break;
+      std::string path = dir.rfind("file://", 0) == 0 ? dir.substr(7) : dir;
+      try {
+        auto run = trading::verify_run_directory(path);
+        if (seen.count(run.run_id)) continue;
+        models.push_back(app::resolve_model(path, nullptr));
+        seen.insert(run.run_id);
+      } catch (const Error& e) {
+        std::cerr << "skipping run " << path << ": " << e.what() << "\n";
+      }
+    }
+  }
+  if (static_cast<int>(models.size()) > seeds)
+    models.resize(static_cast<std::size_t>(std::max(seeds, 1)));
+
+  return models;
+}
+
+struct EvaluationPeriod {
+  Date from_day{}, to_day{};
+  Timestamp from{}, to{};
+};
+
+EvaluationPeriod evaluation_period(const std::string& split, const std::string& from_text,
+                                   const std::string& to_text, const app::ModelSource& model) {
+  EvaluationPeriod p;
+  auto& [from_day, to_day, from, to] = p;
+  if (split == "custom") {
+    if (from_text.empty() || to_text.empty())
+      throw Error(ErrorKind::invalid_input, "--split custom needs --from and --to");
+    from = from_flag(from_text);
+    to = to_flag(to_text);
+    from_day = cot_date(from);
+    to_day = cot_date(to - std::chrono::microseconds(1));
+  } else {
+    std::tie(from_day, to_day) = app::split_dates(model.bundle.run, split);
+    std::tie(from, to) = app::cot_day_range(from_day, to_day);
+  }
+  return p;
+}
+
+// Training keeps the checkpoint with the best validation Sharpe, so the validation split took
+// part in choosing the model: its result is optimistic, whatever the p-value says.
+bool chosen_on(const app::ModelSource& model, const std::string& split) {
+  const auto& run = model.bundle.run.run_json;
+  return (split == "val" || split == "validation") && run.contains("best_at_step") &&
+         !run["best_at_step"].is_null();
+}
+constexpr const char* kSelectionBiasWarning =
+    "this model's checkpoint was selected by its Sharpe on this validation split, so the "
+    "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
+    "later period (--split custom)";
+
 void add_evaluate(CLI::App& app) {
   struct Opts {
     std::vector<std::string> models;
@@ -98,73 +168,28 @@ void add_evaluate(CLI::App& app) {
   c->add_flag("--json", o->json, "Print the JSON instead of the table");
   c->callback([o] {
     auto& db = services();
-    store::PgBacktestStore results(db.pool());
-    std::vector<ModelSource> models;
-    models.push_back(resolve_model(o->models.front(), &results));
-    std::set<std::string> seen{models.front().bundle.run.run_id};
-    for (std::size_t i = 1; i < o->models.size(); ++i) {
-      models.push_back(resolve_model(o->models[i], &results));
-      seen.insert(models.back().bundle.run.run_id);
-    }
-    // Other seeds of the same experiment recorded in ml.experiment_runs.
-    const std::string experiment = models.front().bundle.run.experiment;
-    if (o->seeds > static_cast<int>(models.size()) && !experiment.empty()) {
-      for (const auto& dir : results.experiment_run_dirs(experiment)) {
-        if (static_cast<int>(models.size()) >= o->seeds) break;
-        std::string path = dir.rfind("file://", 0) == 0 ? dir.substr(7) : dir;
-        try {
-          auto run = trading::verify_run_directory(path);
-          if (seen.count(run.run_id)) continue;
-          models.push_back(resolve_model(path, nullptr));
-          seen.insert(run.run_id);
-        } catch (const Error& e) {
-          std::cerr << "skipping run " << path << ": " << e.what() << "\n";
-        }
-      }
-    }
-    if (static_cast<int>(models.size()) > o->seeds)
-      models.resize(static_cast<std::size_t>(std::max(o->seeds, 1)));
+    auto models = models_under_evaluation(db, o->models, o->seeds);
 
-    Date from_day{}, to_day{};
-    Timestamp from{}, to{};
-    if (o->split == "custom") {
-      if (o->from.empty() || o->to.empty())
-        throw Error(ErrorKind::invalid_input, "--split custom needs --from and --to");
-      from = from_flag(o->from);
-      to = to_flag(o->to);
-      from_day = cot_date(from);
-      to_day = cot_date(to - std::chrono::microseconds(1));
-    } else {
-      std::tie(from_day, to_day) = split_dates(models.front().bundle.run, o->split);
-      std::tie(from, to) = cot_day_range(from_day, to_day);
-    }
-    const auto slice = load_market_slice(from, to);
-
+    const auto [from_day, to_day, from, to] =
+        evaluation_period(o->split, o->from, o->to, models.front());
+    const auto slice = app::load_market_slice(db, from, to);
     std::vector<backtest::ModelUnderTest> under_test;
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
     backtest::BacktestConfig config;
-    const ProfilesInForce profiles = profiles_for(models.front());
+    const app::ProfilesInForce profiles = app::profiles_for(db, models.front());
     config.trading = profiles.trading;
     config.risk = profiles.risk;
-    config.rules = position_rules_for(models.front());
-    config.flags = open_flag_attribution();
+    config.rules = app::position_rules_for(models.front());
+    config.flags = app::open_flag_attribution(db);
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;
     options.bootstrap_resamples = o->resamples;
     const auto e = backtest::evaluate(slice.bars, slice.rows, under_test, config, options);
 
     nlohmann::json j = backtest::to_json(e);
-    // Training keeps the checkpoint with the best validation Sharpe, so the validation split
-    // took part in choosing the model: its result is optimistic, whatever the p-value says.
-    const auto& run = models.front().bundle.run.run_json;
-    const bool chosen_on_split = (o->split == "val" || o->split == "validation") &&
-                                 run.contains("best_at_step") && !run["best_at_step"].is_null();
-    if (chosen_on_split)
-      j["selection_bias_warning"] =
-          "this model's checkpoint was selected by its Sharpe on this validation split, so the "
-          "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
-          "later period (--split custom)";
+    const bool chosen_on_split = chosen_on(models.front(), o->split);
+    if (chosen_on_split) j["selection_bias_warning"] = kSelectionBiasWarning;
     j["split"] = o->split;
     j["from"] = format_date(from_day);
     j["to"] = format_date(to_day);

@@ -6,12 +6,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/feature_build.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/file_error.hpp"
+#include "feature_render.hpp"
 #include "features/norm_stats.hpp"
-#include "features_build.hpp"
 #include "market/csv_source.hpp"
 #include "store/pg_feature_store.hpp"
 
@@ -67,27 +68,12 @@ void add_build(CLI::App& features) {
       "exit 5\n"
       "when another features build is running.");
   c->callback([o] {
-    FeatureBuildOptions opts;
-    if (!o->from.empty()) opts.from = parse_time_or_date(o->from, "--from");
-    if (!o->to.empty()) opts.to = parse_end_bound(o->to, "--to");
-    if (opts.from && opts.to && *opts.to <= *opts.from)
+    app::FeatureBuildRequest request;
+    if (!o->from.empty()) request.from = parse_time_or_date(o->from, "--from");
+    if (!o->to.empty()) request.to = parse_end_bound(o->to, "--to");
+    if (request.from && request.to && *request.to <= *request.from)
       throw Error(ErrorKind::invalid_input, "--to is not after --from");
-    auto& db = services();
-    const auto r = run_features_build(db.pool(), opts);
-    if (o->json) {
-      print_json(r.to_json());
-    } else {
-      std::cout << "mode:          " << r.mode << (r.reason.empty() ? "" : " (" + r.reason + ")")
-                << "\n"
-                << "bars folded:   " << r.bars_folded << "\n"
-                << "rows written:  " << r.rows_written << " (" << r.inserted << " new, "
-                << r.updated << " changed, " << r.unchanged << " unchanged; " << r.complete_rows
-                << " complete)\n"
-                << "last bar:      "
-                << (r.last_bar ? format_rfc3339(*r.last_bar) : std::string("-")) << "\n"
-                << "time:          " << r.total_s << " s (compute " << r.compute_s << " s, write "
-                << r.write_s << " s)\n";
-    }
+    print_result(app::build_features(services(), request), o->json, render_json, render_text);
   });
 }
 

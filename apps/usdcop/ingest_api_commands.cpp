@@ -1,5 +1,5 @@
 // usdcop ingest twelvedata|fred: fetch from the provider's REST API (retry, circuit breaker),
-// then hand the textual records to the common import pipeline (ingest_pipeline.hpp), which
+// then hand the textual records to the common import pipeline (src/app/ingest.hpp), which
 // validates, writes and reports exactly as for CSV files.
 #include <functional>
 #include <iostream>
@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "app/ingest.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
-#include "ingest_pipeline.hpp"
+#include "ingest_render.hpp"
 #include "market/fred_client.hpp"
 #include "market/macro_catalog.hpp"
 #include "market/twelvedata_client.hpp"
@@ -63,8 +65,8 @@ FredSeriesRef resolve_fred_series(const std::string& name) {
   return {name, name};
 }
 
-void add_ingest_api_commands(CLI::App& ingest) {
-  // usdcop ingest twelvedata --from --to [--json] [--replace]
+// usdcop ingest twelvedata --from --to [--json] [--replace]
+void add_twelvedata(CLI::App& ingest) {
   auto* td = ingest.add_subcommand(
       "twelvedata",
       "Fetch USD/COP 5-min bars from TwelveData (TWELVEDATA_API_KEY, TWELVEDATA_BASE_URL) and "
@@ -94,17 +96,21 @@ void add_ingest_api_commands(CLI::App& ingest) {
       if (fetched.duplicates) std::cerr << ", " << fetched.duplicates << " repeats dropped";
       std::cerr << "\n";
     }
-    std::vector<TextBarRecord> records;
+    std::vector<app::TextBarRecord> records;
     records.reserve(fetched.records.size());
     for (auto& r : fetched.records) {
-      records.push_back(TextBarRecord{r.line, std::move(r.raw), std::move(r.time),
-                                      std::move(r.open), std::move(r.high), std::move(r.low),
-                                      std::move(r.close), std::move(r.volume)});
+      records.push_back(app::TextBarRecord{r.line, std::move(r.raw), std::move(r.time),
+                                           std::move(r.open), std::move(r.high), std::move(r.low),
+                                           std::move(r.close), std::move(r.volume)});
     }
-    exit_with(import_text_bars(records, market::TwelveDataClient::kSource, *td_replace, *td_json));
+    exit_with(finish_bar_report(
+        app::ingest_text_bars(services(), records, market::TwelveDataClient::kSource, *td_replace),
+        *td_json));
   });
+}
 
-  // usdcop ingest fred --series NAME[,NAME] --from --to [--json]
+// usdcop ingest fred --series NAME[,NAME] --from --to [--json]
+void add_fred(CLI::App& ingest) {
   auto* fr = ingest.add_subcommand(
       "fred", "Fetch macro observations from FRED (FRED_API_KEY, FRED_BASE_URL) and import them");
   auto fr_series = std::make_shared<std::vector<std::string>>();
@@ -132,7 +138,7 @@ void add_ingest_api_commands(CLI::App& ingest) {
     deps.log = progress_log(*fr_json);
     market::FredClient client(std::move(options), std::move(deps));
 
-    std::vector<MacroPoint> points;
+    std::vector<app::MacroPoint> points;
     for (const auto& ref : refs) {
       market::FredSeries s = client.fetch(ref.fred_id, from, to);
       if (!*fr_json) {
@@ -146,17 +152,23 @@ void add_ingest_api_commands(CLI::App& ingest) {
       }
       for (auto& o : s.observations) {
         points.push_back(
-            MacroPoint{ref.variable, std::move(o.date), std::move(o.value), std::move(o.raw)});
+            app::MacroPoint{ref.variable, std::move(o.date), std::move(o.value), std::move(o.raw)});
       }
       // Invalid values go to the importer too, which rejects them with a reason: nothing lost.
       for (auto& bad : s.invalid) {
-        points.push_back(MacroPoint{ref.variable, std::move(bad.observation.date),
-                                    std::move(bad.observation.value),
-                                    std::move(bad.observation.raw)});
+        points.push_back(app::MacroPoint{ref.variable, std::move(bad.observation.date),
+                                         std::move(bad.observation.value),
+                                         std::move(bad.observation.raw)});
       }
     }
-    exit_with(import_macro_points(points, market::FredClient::kSource, *fr_json));
+    exit_with(finish_macro_report(
+        app::ingest_macro_points(services(), points, market::FredClient::kSource), *fr_json));
   });
+}
+
+void add_ingest_api_commands(CLI::App& ingest) {
+  add_twelvedata(ingest);
+  add_fred(ingest);
 }
 
 }  // namespace usdcop::cli

@@ -1,14 +1,13 @@
-// usdcop ingest csv|macro-csv|synthetic (twelvedata and fred: ingest_api_commands.cpp)
+// usdcop ingest csv|macro-csv|synthetic (twelvedata and fred: ingest_api_commands.cpp):
+// parsing and rendering only; the use cases are in src/app/ingest.hpp.
 #include <filesystem>
 #include <iostream>
 
+#include "app/ingest.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
-#include "core/calendar.hpp"
 #include "core/error.hpp"
-#include "ingest_pipeline.hpp"
-#include "market/csv_source.hpp"
-#include "market/synthetic.hpp"
+#include "ingest_render.hpp"
 
 namespace usdcop::cli {
 
@@ -38,12 +37,8 @@ void add_csv(CLI::App& ingest) {
   c->callback([o] {
     if (!std::filesystem::exists(o->file))
       throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
-    auto& db = services();
-    market::BarImporter importer(
-        db.bars(), configured_bar_import(
-                       "csv:" + std::filesystem::path(o->file).filename().string(), o->replace));
-    market::read_bar_csv(o->file, importer);
-    throw ExitRequest{finish_bar_report(importer.finish(), o->json)};
+    const auto report = app::ingest_bar_file(services(), {o->file, o->replace});
+    throw ExitRequest{finish_bar_report(report, o->json)};
   });
 }
 
@@ -60,12 +55,8 @@ void add_macro_csv(CLI::App& ingest) {
   c->callback([o] {
     if (!std::filesystem::exists(o->file))
       throw Error(ErrorKind::not_found, "FILE: " + o->file + " does not exist");
-    auto& db = services();
-    const auto catalog = market::MacroCatalog::load();
-    market::MacroImporter importer(db.macro(), catalog,
-                                   "csv:" + std::filesystem::path(o->file).filename().string());
-    market::read_macro_csv(o->file, catalog, importer);
-    throw ExitRequest{finish_macro_report(importer.finish(), o->json)};
+    const auto report = app::ingest_macro_file(services(), o->file);
+    throw ExitRequest{finish_macro_report(report, o->json)};
   });
 }
 
@@ -86,32 +77,12 @@ void add_synthetic(CLI::App& ingest) {
     const Date from = parse_date_or_throw(o->from, "--from");
     const Date to = parse_date_or_throw(o->to, "--to");
     if (to < from) throw Error(ErrorKind::invalid_input, "--to is before --from");
-    throw ExitRequest{import_synthetic(from, to, o->seed, o->json)};
+    const auto report = app::ingest_synthetic(services(), {from, to, o->seed});
+    throw ExitRequest{finish_synthetic_report(report, o->json)};
   });
 }
 
 }  // namespace
-
-int import_synthetic(Date from, Date to, uint64_t seed, bool json) {
-  auto& db = services();
-  const auto data = market::generate_synthetic(from, to, seed);
-  market::BarImporter bars(db.bars(), configured_bar_import("synthetic", false));
-  long line = 0;
-  for (const auto& b : data.bars) bars.add_bar(b, ++line, "");
-  const auto bar_report = bars.finish();
-  const auto catalog = market::MacroCatalog::load();
-  market::MacroImporter macro(db.macro(), catalog, "synthetic");
-  for (const auto& m : data.macro) macro.add_observation(m.variable, m.observation_date, m.value);
-  const auto macro_report = macro.finish();
-  if (json) {
-    print_json({{"seed", seed}, {"bars", bar_report.to_json()}, {"macro", macro_report.to_json()}});
-  } else {
-    std::cout << "synthetic market, seed " << seed << "\n-- bars\n"
-              << bar_report.summary() << "-- macro\n"
-              << macro_report.summary();
-  }
-  return bar_report.rejected + macro_report.rejected > 0 ? kPartial : kOk;
-}
 
 void add_ingest_commands(CLI::App& app) {
   auto* ingest = app.add_subcommand("ingest", "Import bars and macro data into the database");

@@ -5,8 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include "app/feature_build.hpp"
 #include "feature_test_support.hpp"
-#include "features_build.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_feature_store.hpp"
 #include "support/test_database.hpp"
@@ -44,21 +44,21 @@ TEST(FeatureCheckpoint, BarsCommittedDuringABuildAreBuiltByTheNextOne) {
   bars.write_bars(bars_between(300, 600), "test", false);  // weeks 2-3 first
 
   // While the build folds weeks 2-3, the earlier week 1 is committed by another writer.
-  cli::FeatureBuildOptions options;
+  app::FeatureBuildRequest options;
   options.after_load = [&] {
     store::PgBarStore(db.pool()).write_bars(bars_between(0, 300), "test", false);
   };
-  const auto first = cli::run_features_build(db.pool(), options);
+  const auto first = app::build_features(db.pool(), options);
   EXPECT_EQ(first.bars_folded, 300);
 
-  const auto second = cli::run_features_build(db.pool(), {});
+  const auto second = app::build_features(db.pool(), {});
   EXPECT_EQ(second.mode, "rebuild") << second.reason;
   EXPECT_EQ(second.bars_folded, 600);
 
   // Equal to a clean build over all the bars.
   usdcop::testing::TestDatabase clean;
   store::PgBarStore(clean.pool()).write_bars(bars_between(0, 600), "test", false);
-  (void)cli::run_features_build(clean.pool(), {});
+  (void)app::build_features(clean.pool(), {});
   const auto got = stored_rows(db);
   EXPECT_EQ(got.size(), 600u);
   EXPECT_EQ(got, stored_rows(clean));

@@ -13,7 +13,9 @@
 #include "trading/run_artifacts.hpp"
 #include "trading/trading_config.hpp"
 
-namespace usdcop::cli {
+namespace usdcop::app {
+
+class Services;
 
 struct ModelSource {
   trading::PolicyBundle bundle;
@@ -45,7 +47,7 @@ struct ProfilesInForce {
   trading::RiskProfile risk;
   nlohmann::json policies;
 };
-ProfilesInForce profiles_for(const ModelSource& model);
+ProfilesInForce profiles_for(Services& services, const ModelSource& model);
 
 // The position rules of the run's config.yaml (environment.min_hold_bars and
 // environment.flat_at_session_end; absent keys: 0 and false): the backtest trades under the
@@ -56,33 +58,17 @@ trading::PositionRuleConfig position_rules_for(const ModelSource& model);
 // Error(invalid_input) naming the field when run.json lacks it.
 std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::string& split);
 
-// --from/--to flags (spec 12): a date is the COT calendar day [00:00, 24:00) COT, inclusive in
-// --to; an RFC 3339 time is exact and exclusive in --to.
-Timestamp from_flag(const std::string& text);
-Timestamp to_flag(const std::string& text);
 // [00:00 COT of `from`, 00:00 COT of the day after `to`): dates inclusive.
 std::pair<Timestamp, Timestamp> cot_day_range(Date from, Date to);
 
 // The open macro flags of the database, to attribute bars without a decision to their flag.
-std::shared_ptr<const features::FlagAttribution> open_flag_attribution();
+std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services& services);
 
 struct MarketSlice {
   std::vector<market::Bar> bars;
   std::vector<features::FeatureRow> rows;
 };
-// Stored bars and feature rows with from <= time < to from the application database.
-MarketSlice load_market_slice(Timestamp from, Timestamp to);
+// Stored bars and feature rows with from <= time < to.
+MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to);
 
-// Progress on stderr: a redrawn bar on a terminal, a plain line every 10 % otherwise.
-class ProgressReporter {
- public:
-  explicit ProgressReporter(std::string label);
-  void operator()(long done, long total);
-
- private:
-  std::string label_;
-  bool tty_;
-  int last_decile_ = -1;
-};
-
-}  // namespace usdcop::cli
+}  // namespace usdcop::app

@@ -1,18 +1,16 @@
-#include "model_source.hpp"
+#include "app/model_source.hpp"
 
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
-#include <iostream>
 
-#include "cli_services.hpp"
+#include "app/services.hpp"
 #include "core/error.hpp"
 #include "store/pg_feature_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "store/pg_policies.hpp"
 
-namespace usdcop::cli {
+namespace usdcop::app {
 
 ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore* store) {
   ModelSource s;
@@ -56,11 +54,11 @@ trading::TradingConfig trading_config_for(const ModelSource& model) {
   return trading_config_for(model, trading::load_trading_config());
 }
 
-ProfilesInForce profiles_for(const ModelSource& model) {
+ProfilesInForce profiles_for(Services& services, const ModelSource& model) {
   ProfilesInForce p;
   nlohmann::json risk_source, trading_source;
   if (model.registered) {
-    auto& pool = services().pool();
+    auto& pool = services.pool();
     p.risk = store::active_risk_profile(pool, &risk_source);
     p.trading = trading_config_for(model, store::active_trading_config(pool, &trading_source));
   } else {
@@ -115,44 +113,34 @@ std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::s
   if (split == "val") prefix = "validation";
   if (prefix != "validation" && prefix != "test" && prefix != "train" && prefix != "training")
     throw Error(ErrorKind::invalid_input,
-                "--split: '" + split + "' is not one of val, validation, test, train");
+                "--split: '" + split + "' is not one of val, validation, test, train", "split");
   if (prefix == "train") prefix = "training";
   const std::string k0 = prefix + "_start", k1 = prefix + "_end";
   const auto& j = run.run_json;
   if (!j.contains(k0) || !j.contains(k1) || !j[k0].is_string() || !j[k1].is_string())
-    throw Error(ErrorKind::invalid_input, (run.dir / "run.json").string() + ": no '" + k0 + "'/'" +
-                                              k1 + "' for the " + split +
-                                              " split; give --from and --to");
+    throw Error(ErrorKind::invalid_input,
+                (run.dir / "run.json").string() + ": no '" + k0 + "'/'" + k1 + "' for the " +
+                    split + " split; give --from and --to",
+                "from");
   return {parse_date_or_throw(j[k0].get<std::string>(), k0),
           parse_date_or_throw(j[k1].get<std::string>(), k1)};
-}
-
-Timestamp from_flag(const std::string& text) {
-  return parse_time_or_date(text, "--from");
-}
-
-Timestamp to_flag(const std::string& text) {
-  return parse_end_bound(text, "--to");
 }
 
 std::pair<Timestamp, Timestamp> cot_day_range(Date from, Date to) {
   return {cot_midnight(from), cot_midnight(to + std::chrono::days(1))};
 }
 
-std::shared_ptr<const features::FlagAttribution> open_flag_attribution() {
-  auto& db = services();
-  store::PgMacroStore macro(db.pool());
+std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services& services) {
+  store::PgMacroStore macro(services.pool());
   return std::make_shared<const features::FlagAttribution>(macro.load_flags(false),
                                                            market::MacroCatalog::load());
 }
 
-MarketSlice load_market_slice(Timestamp from, Timestamp to) {
-  if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
-  auto& db = services();
+MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to) {
+  if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to", "from");
   MarketSlice s;
-  s.bars = db.bars().load_bars(from, to);
-  store::PgFeatureStore features(db.pool());
-  s.rows = features.load(from, to);
+  s.bars = services.bars().load_bars(from, to);
+  s.rows = services.feature_rows().load(from, to);
   if (s.bars.empty())
     throw Error(ErrorKind::not_found, "no stored bars between " + format_rfc3339(from) + " and " +
                                           format_rfc3339(to) +
@@ -160,26 +148,4 @@ MarketSlice load_market_slice(Timestamp from, Timestamp to) {
   return s;
 }
 
-ProgressReporter::ProgressReporter(std::string label)
-    : label_(std::move(label)), tty_(::isatty(2) != 0) {}
-
-void ProgressReporter::operator()(long done, long total) {
-  if (total <= 0) return;
-  const double f = static_cast<double>(done) / static_cast<double>(total);
-  if (tty_) {
-    const int width = 40;
-    const int filled = static_cast<int>(f * width);
-    std::cerr << '\r' << label_ << " [" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), ' ') << "] "
-              << static_cast<int>(f * 100) << "% " << done << '/' << total << " bars" << std::flush;
-    if (done == total) std::cerr << '\n';
-    return;
-  }
-  const int decile = static_cast<int>(f * 10);
-  if (decile != last_decile_) {
-    last_decile_ = decile;
-    std::cerr << label_ << ": " << done << '/' << total << " bars (" << decile * 10 << "%)\n";
-  }
-}
-
-}  // namespace usdcop::cli
+}  // namespace usdcop::app
