@@ -46,9 +46,8 @@ TEST(ResearchUseCases, TheServicesClockDecidesWhichBarsAreInTheFuture) {
   // "Now" is the morning of 2024-01-03: the later synthetic bars have not happened yet.
   SimulatedClock clock{parse_timestamp_or_throw("2024-01-03T15:00:00Z", "now")};
   app::Services services{db.url(), clock};
-  const auto report = app::ingest_synthetic(
-      services,
-      {parse_date_or_throw("2024-01-02", "from"), parse_date_or_throw("2024-01-05", "to"), 7});
+  const auto report = app::ingest_synthetic(services, {parse_date_or_throw("2024-01-02", "from"),
+                                                       parse_date_or_throw("2024-01-05", "to"), 7});
   EXPECT_GT(report.bars.inserted, 0);
   EXPECT_GT(report.bars.rejected_by_reason.at("future_bar"), 0);
   EXPECT_TRUE(report.rejected_any());
