@@ -7,7 +7,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql libpqxx-dev libpq-dev
-  libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev
   libyaml-cpp-dev libspdlog-dev libssl-dev zlib1g-dev libicu-dev
   python3-pandas
   libtorch-dev libopenblas0-openmp libopenblas-openmp-dev

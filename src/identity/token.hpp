@@ -31,6 +31,8 @@ struct Identity {
   std::string principal;  // canonical name: the actor of audit rows
   models::Role role = models::Role::viewer;
   std::vector<std::string> scopes;
+  // The token's own API request rate (requests a minute); 0: the server's default.
+  int rate_limit_per_minute = 0;
 };
 
 // Scopes a token of `role` gets besides the explicit ones (admin: oracle.admin, viewer:

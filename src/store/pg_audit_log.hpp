@@ -10,12 +10,24 @@
 
 namespace usdcop::store {
 
+// A filtered read (the API's GET /audit and GET /operations/history): from <= at < to, an
+// exact actor, an action or an action prefix ("operations." matches every operations action).
+struct AuditQuery {
+  Timestamp from{}, to{};
+  std::string actor;
+  std::string action;         // exact; empty: any
+  std::string action_prefix;  // empty: any
+  long limit = 1000;
+  bool newest_first = false;
+};
+
 class PgAuditLog {
  public:
   explicit PgAuditLog(ConnectionPool& pool) : pool_(pool) {}
 
   // Rows with from <= at < to, oldest first.
   std::vector<models::AuditEntry> range(Timestamp from, Timestamp to);
+  std::vector<models::AuditEntry> query(const AuditQuery& q);
   std::vector<models::AuditEntry> for_object(const std::string& object_type,
                                              const std::string& object_id);
   // Recomputes the hash chain (store/audit_chain.hpp) in one snapshot.

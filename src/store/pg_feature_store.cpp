@@ -215,6 +215,18 @@ std::optional<FeatureRow> PgFeatureStore::at(Timestamp t) const {
   return rows.front();
 }
 
+std::optional<FeatureRow> PgFeatureStore::latest() const {
+  const auto newest = guard_connection("reading the newest feature row", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    const auto r =
+        tx.exec("SELECT " + sql_micros_of("max(time)") + " FROM features.inference_features_5m");
+    return r[0][0].is_null() ? std::optional<int64_t>() : r[0][0].as<int64_t>();
+  });
+  if (!newest) return std::nullopt;
+  return at(from_micros(*newest));
+}
+
 long PgFeatureStore::count(Timestamp from, Timestamp to) const {
   return guard_connection("counting features", [&] {
     auto conn = pool_.acquire();

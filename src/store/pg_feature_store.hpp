@@ -29,6 +29,8 @@ class PgFeatureStore final : public features::FeatureStore {
   FeatureWriteResult write(std::span<const features::FeatureRow> rows);
   std::vector<features::FeatureRow> load(Timestamp from, Timestamp to) const override;
   std::optional<features::FeatureRow> at(Timestamp t) const;
+  // The newest stored row (complete or not), if any.
+  std::optional<features::FeatureRow> latest() const;
   long count(Timestamp from, Timestamp to) const;
 
   std::optional<features::BuilderCheckpoint> load_checkpoint() const override;

@@ -94,6 +94,9 @@ IssuedToken insert_token(pqxx::work& tx, const PrincipalRecord& p, const TokenRe
     throw Error(ErrorKind::conflict, "principal '" + p.name + "' is disabled");
   if (request.days < 1 || request.days > 3650)
     throw Error(ErrorKind::invalid_input, "1 to 3650", "days");
+  if (request.rate_limit_per_minute < 0 || request.rate_limit_per_minute > 10'000'000)
+    throw Error(ErrorKind::invalid_input, "rate limit: 0 (the default) to 10,000,000 a minute",
+                "rate_limit_per_minute");
   const auto scopes = identity::token_scopes(p.role, request.scopes);
   const auto token = identity::generate_token();
   std::string scope_array = "{";
@@ -101,10 +104,11 @@ IssuedToken insert_token(pqxx::work& tx, const PrincipalRecord& p, const TokenRe
   scope_array += "}";
   const auto id = tx.exec_params1(
                         "INSERT INTO system.api_tokens (principal_id, name, token_sha256, scopes, "
-                        "created_by, expires_at) VALUES ($1, $2, $3, $4::text[], $5, now() + "
-                        "make_interval(days => $6)) RETURNING id",
+                        "created_by, expires_at, rate_limit_per_minute) VALUES ($1, $2, $3, "
+                        "$4::text[], $5, now() + make_interval(days => $6), nullif($7, 0)) "
+                        "RETURNING id",
                         p.id, checked_label(request.name), token.sha256, scope_array, created_by,
-                        request.days)[0]
+                        request.days, request.rate_limit_per_minute)[0]
                       .as<long>();
   auto e = audit(created_by, models::Role::admin, "token.create", "api_token", std::to_string(id));
   e.details = {
@@ -143,7 +147,9 @@ identity::Identity PgPrincipals::authenticate(const std::string& secret) {
     pqxx::work tx(*conn, "authenticate");
     const auto r = tx.exec_params(
         "SELECT t.id, p.id, p.name, p.role, array_to_string(t.scopes, ','), t.revoked_at IS NOT "
-        "NULL, t.expires_at <= now(), p.disabled_at IS NOT NULL FROM system.api_tokens t JOIN "
+        "NULL, t.expires_at <= now(), p.disabled_at IS NOT NULL, coalesce(t.rate_limit_per_minute, "
+        "0) "
+        "FROM system.api_tokens t JOIN "
         "system.principals p ON p.id = t.principal_id WHERE t.token_sha256 = $1",
         hash);
     if (r.empty()) {
@@ -161,6 +167,7 @@ identity::Identity PgPrincipals::authenticate(const std::string& secret) {
     id.principal_id = r[0][1].as<long>();
     id.role = role_of(r[0][3].as<std::string>());
     id.scopes = split_scopes(r[0][4].as<std::string>());
+    id.rate_limit_per_minute = r[0][8].as<int>();
     tx.exec_params(
         "UPDATE system.api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS "
         "NULL OR last_used_at < now() - interval '1 minute')",

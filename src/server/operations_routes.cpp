@@ -1,0 +1,161 @@
+// Operations (spec 07): status, kill switch, pause, resume (CONFIRM_RESUME after a kill),
+// history. Mode changes go through store::PgOperationsControl, the same transaction (mode,
+// audit row, NOTIFY operations_mode) the monitor and the CLI use.
+#include <algorithm>
+
+#include "app/caller.hpp"
+#include "app/operations.hpp"
+#include "core/error.hpp"
+#include "core/text_hygiene.hpp"
+#include "server/json_body.hpp"
+#include "server/query.hpp"
+#include "server/routes.hpp"
+#include "store/pg_audit_log.hpp"
+#include "store/pg_operations_control.hpp"
+
+namespace usdcop::server {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+nlohmann::json status_json(const store::OperationsState& s) {
+  return {{"mode", lower(s.mode)},
+          {"kill_switch_active", s.kill_switch_active},
+          {"reason", s.reason},
+          {"changed_by", s.changed_by},
+          {"changed_at", format_rfc3339(s.changed_at)},
+          {"timestamp", format_rfc3339(now_utc())}};
+}
+
+// Spec 12: a claimed actor in the body is kept as details.claimed_by, never as the actor.
+nlohmann::json claimed(const JsonBody& body, const std::string& field) {
+  nlohmann::json d = {{"via", "api"}};
+  if (auto who = body.optional_string(field, kMaxNameChars)) d["claimed_by"] = *who;
+  return d;
+}
+
+std::string reason_of(const JsonBody& body) {
+  const auto reason = body.required_string("reason", kMaxReasonChars);
+  try {
+    require_reason(reason, "reason", 1);
+  } catch (const Error& e) {
+    throw Error(e.kind(), e.what(), "reason");
+  }
+  return reason;
+}
+
+void kill_switch(ApiContext& api, const httplib::Request& req, httplib::Response& res,
+                 RequestContext& ctx) {
+  const JsonBody body(req.body, {"reason", "activated_by", "close_positions", "notify_team"});
+  const auto reason = reason_of(body);
+  auto details = claimed(body, "activated_by");
+  details["close_positions"] = body.boolean("close_positions", true);
+  details["notify_team"] = body.boolean("notify_team", true);
+  store::PgOperationsControl ops(api.pool);
+  const auto change = ops.kill(reason, ctx.actor(), details);
+  const auto state = ops.mode();
+  send_json(res, {{"success", true},
+                  {"mode", "killed"},
+                  {"activated_at", format_rfc3339(state.changed_at)},
+                  // No position is held outside the live engine's own ledger yet (issue 13);
+                  // the engine flattens on the operations_mode notification.
+                  {"positions_closed", 0},
+                  {"previous_mode", lower(change.previous)},
+                  {"message", "kill switch active: no new orders; resume needs CONFIRM_RESUME"},
+                  {"request_id", ctx.request_id}});
+}
+
+void pause(ApiContext& api, const httplib::Request& req, httplib::Response& res,
+           RequestContext& ctx) {
+  const JsonBody body(req.body, {"reason", "paused_by"});
+  const auto reason = reason_of(body);
+  store::PgOperationsControl ops(api.pool);
+  const auto change = ops.pause(reason, ctx.actor(), claimed(body, "paused_by"));
+  send_json(res, {{"success", true},
+                  {"mode", "paused"},
+                  {"previous_mode", lower(change.previous)},
+                  {"changed", change.changed},
+                  {"request_id", ctx.request_id}});
+}
+
+// Fields come from the body or, for the original platform's clients, the query string.
+JsonBody resume_body(const httplib::Request& req) {
+  const std::set<std::string> allowed{"resumed_by", "confirmation_code", "reason"};
+  const JsonBody from_body(req.body, allowed);
+  nlohmann::json merged = nlohmann::json::object();
+  for (const auto& [key, value] : req.params) merged[key] = value;
+  for (const auto& [key, value] : from_body.raw().items()) merged[key] = value;
+  return JsonBody::from_object(std::move(merged), allowed);
+}
+
+void resume(ApiContext& api, const httplib::Request& req, httplib::Response& res,
+            RequestContext& ctx) {
+  const auto body = resume_body(req);
+  const auto code = body.optional_string("confirmation_code", 64).value_or("");
+  std::string reason = body.optional_string("reason", kMaxReasonChars).value_or("");
+  if (reason.empty()) reason = "resumed through the API";
+  store::PgOperationsControl ops(api.pool);
+  store::ModeChange change;
+  try {
+    change = ops.resume(reason, ctx.actor(), code);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::invalid_input || !e.field().empty()) throw;
+    throw Error(e.kind(), e.what(), "confirmation_code");
+  }
+  send_json(res, {{"success", true},
+                  {"mode", "normal"},
+                  {"previous_mode", lower(change.previous)},
+                  {"message", change.changed ? "trading resumed" : "already normal"},
+                  {"request_id", ctx.request_id}});
+}
+
+void history(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
+  reject_unknown_params(req, {"from", "to", "limit"});
+  const auto range = query_range(req, Timestamp{}, now_utc() + std::chrono::hours(24));
+  store::AuditQuery q;
+  q.from = range.from;
+  q.to = range.to;
+  q.action_prefix = "operations.";
+  q.limit = query_long(req, "limit", 100, 1, 10000);
+  q.newest_first = true;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : store::PgAuditLog(api.pool).query(q)) rows.push_back(models::to_json(e));
+  send_json(res, {{"history", rows}, {"count", rows.size()}});
+}
+
+}  // namespace
+
+void add_operations_routes(Router& router, ApiContext& api) {
+  const std::string p = std::string(kApiPrefix) + "/operations";
+  router.get(p + "/status", Access::viewer,
+             [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
+               reject_unknown_params(req, {});
+               send_json(res, status_json(app::operations_mode(api.services)));
+             });
+  router.get(p + "/history", Access::viewer,
+             [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
+               history(api, req, res);
+             });
+  router.post(p + "/kill-switch", Access::operator_,
+              [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/kill-switch",
+                                    [&] { kill_switch(api, req, res, ctx); });
+              });
+  router.post(p + "/pause", Access::operator_,
+              [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/pause",
+                                    [&] { pause(api, req, res, ctx); });
+              });
+  router.post(p + "/resume", Access::operator_,
+              [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/resume",
+                                    [&] { resume(api, req, res, ctx); });
+              });
+}
+
+}  // namespace usdcop::server
