@@ -1,0 +1,218 @@
+// usdcop engine: the live engine alone (spec 06): L1 and L5 over the stored bars after the
+// durable watermarks, woken by the periodic tick; with --replay FILE it plays a bar file
+// through the import path on a simulated clock and exits once every row is handled.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "app_database.hpp"
+#include "cli_context.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "live/engine.hpp"
+#include "live/replay_feed.hpp"
+#include "model_source.hpp"
+#include "store/pg_backtest_store.hpp"
+#include "store/pg_live_store.hpp"
+#include "store/pg_model_registry.hpp"
+#include "store/pg_registry_rows.hpp"
+
+namespace usdcop::cli {
+namespace {
+
+std::atomic<bool> g_engine_stop{false};
+extern "C" void on_engine_signal(int) {
+  g_engine_stop.store(true);
+}
+
+struct EngineOpts {
+  std::string replay, speed = "max", model, account = "paper";
+  double tick_s = 30;
+  bool json = false;
+};
+
+// The production model from the registry (hash-verified), or in a replay on a database without
+// a deployed model the one chosen (spec 12), audited.
+live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
+  store::PgModelRegistry registry(pool);
+  const auto deployed = registry.deployed();
+  std::string id;
+  if (!o.model.empty()) {
+    if (o.replay.empty())
+      throw Error(ErrorKind::invalid_input,
+                  "model: choosing the model is allowed only in a replay; live trading uses the "
+                  "deployed model",
+                  "model");
+    if (deployed)
+      throw Error(ErrorKind::conflict,
+                  "model: " + deployed->model_id + " is deployed; the engine trades the deployed "
+                  "model (a replay may choose one only on a database without a deployed model)",
+                  "model");
+    id = o.model;
+  } else {
+    if (!deployed)
+      throw Error(ErrorKind::not_found,
+                  "model: no model is deployed (promote one to production, or replay with a "
+                  "chosen model)",
+                  "model");
+    id = deployed->model_id;
+  }
+  store::PgBacktestStore results(pool);
+  ModelSource m = resolve_model(id, &results);
+  if (!m.registered)
+    throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
+  if (!o.model.empty()) {
+    auto conn = pool.acquire();
+    pqxx::work tx(*conn, "engine_model_override");
+    store::append_audit(tx, {0, {}, "engine", "system", "engine.model_override", "model",
+                             m.model_id, "", "", "replay with a chosen model (no deployed model)",
+                             {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
+                             ""});
+    tx.commit();
+  }
+  const ProfilesInForce profiles = profiles_for(m);
+  live::TradingModel t;
+  t.model_id = m.model_id;
+  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
+  t.norm_stats = m.bundle.norm_stats;
+  t.trading = profiles.trading;
+  t.risk = profiles.risk;
+  t.rules = position_rules_for(m);
+  return t;
+}
+
+std::optional<double> parse_speed(const std::string& text) {
+  if (text == "max") return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::invalid_input, "speed: '" + text + "' is not a positive number or max",
+              "speed");
+}
+
+nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* replay,
+                       double seconds) {
+  const auto& c = engine.counters();
+  const auto& session = engine.decisions().session();
+  nlohmann::json j = {{"epoch", engine.epoch()},
+                      {"account", engine.decisions().account()},
+                      {"model_id", engine.decisions().model().model_id},
+                      {"features", c.features},
+                      {"decisions", c.decisions},
+                      {"duplicates", c.duplicates},
+                      {"equity", session.broker().account().equity()},
+                      {"position", session.position()},
+                      {"entries_held", engine.decisions().entries_held()},
+                      {"seconds", seconds}};
+  auto wm = [](std::optional<Timestamp> t) {
+    return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+  };
+  j["l1_watermark"] = wm(engine.l1_watermark());
+  j["l5_watermark"] = wm(engine.l5_watermark());
+  if (replay != nullptr) {
+    j["replay"] = {{"rows", replay->rows},
+                   {"inserted", replay->inserted},
+                   {"identical", replay->identical},
+                   {"rejected", replay->rejected},
+                   {"rejected_by_reason", replay->rejected_by_reason},
+                   {"flagged", replay->flagged}};
+    j["bars_per_second"] = seconds > 0 ? static_cast<double>(replay->rows) / seconds : 0.0;
+  }
+  return j;
+}
+
+void run_engine(const EngineOpts& o) {
+  auto& db = open_app_database();
+  auto& pool = db.pool();
+  live::TradingModel model = load_trading_model(o, pool);
+  const std::optional<double> speed = parse_speed(o.speed);
+  store::PgLiveStore live_store(pool);
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  live::EngineOptions options;
+  options.account = o.account;
+  options.holder = std::string(host) + ":" + std::to_string(::getpid());
+  live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
+                      options);
+  engine.on_reconciliation([](const live::Reconciliation& r) {
+    std::cerr << "P1 reconciliation: the stored account differs from its fills; new entries are "
+                 "held\n";
+    for (const auto& d : r.differences) std::cerr << "  " << d << "\n";
+  });
+  g_engine_stop = false;
+  auto* previous_int = std::signal(SIGINT, on_engine_signal);
+  auto* previous_term = std::signal(SIGTERM, on_engine_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.start();
+  std::optional<live::ReplayReport> report;
+  if (!o.replay.empty()) {
+    SimulatedClock clock(Timestamp{});
+    live::ReplayFeed feed(db.bars(), clock, {o.replay, speed, ""},
+                          [&] { return engine.l1_watermark(); });
+    report = feed.run([&] { engine.catch_up(); }, &g_engine_stop);
+    engine.catch_up();
+  } else {
+    std::cerr << "engine: leader epoch " << engine.epoch() << ", polling every " << o.tick_s
+              << " s (Ctrl-C stops)\n";
+    while (!g_engine_stop.load()) {
+      engine.catch_up();
+      const auto until = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(o.tick_s));
+      while (!g_engine_stop.load() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::signal(SIGINT, previous_int);
+  std::signal(SIGTERM, previous_term);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto j = summary(engine, report ? &*report : nullptr, seconds);
+  if (o.json) {
+    print_json(j);
+    return;
+  }
+  std::cout << "engine " << j["model_id"].get<std::string>() << " account "
+            << j["account"].get<std::string>() << " (leader epoch " << engine.epoch() << ")\n"
+            << "  features " << j["features"] << ", decisions " << j["decisions"]
+            << ", duplicates " << j["duplicates"] << "\n"
+            << "  watermarks L1 " << j["l1_watermark"] << ", L5 " << j["l5_watermark"] << "\n"
+            << "  equity " << j["equity"] << ", position " << j["position"] << "\n";
+  if (report) {
+    std::cout << "  replay rows " << report->rows << ": inserted " << report->inserted
+              << ", identical " << report->identical << ", rejected " << report->rejected;
+    for (const auto& [reason, n] : report->rejected_by_reason)
+      std::cout << " (" << reason << " " << n << ")";
+    std::cout << "\n  " << j["bars_per_second"].get<double>() << " rows/s\n";
+  }
+}
+
+void add_engine(CLI::App& app) {
+  auto o = std::make_shared<EngineOpts>();
+  auto* c = app.add_subcommand("engine", "Run the live engine (spec 06): L1 features and L5 "
+                                         "decisions for every new bar, exactly once");
+  c->add_option("--replay", o->replay,
+                "Play this bar file (time,open,high,low,close[,volume]; .csv or .csv.gz) as if "
+                "live, each bar inserted at its simulated close time; exit when done");
+  c->add_option("--speed", o->speed,
+                "Replay speed: simulated seconds per real second, or max (default)");
+  c->add_option("--model", o->model,
+                "MODEL_ID to trade in a replay on a database without a deployed model (audited)");
+  c->add_option("--account", o->account, "Paper account name (default paper)");
+  c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
+      ->check(CLI::Range(0.01, 3600.0));
+  c->add_flag("--json", o->json, "Machine-readable summary");
+  c->callback([o] { run_engine(*o); });
+}
+
+const CommandRegistration reg{65, add_engine};
+
+}  // namespace
+}  // namespace usdcop::cli

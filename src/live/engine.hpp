@@ -1,0 +1,78 @@
+#pragma once
+// The live engine (spec 06, 12): runs L1 then L5 for every stored bar after the durable
+// watermarks, strictly in time order, each bar's handlers exactly once. Notifications
+// (new_ohlcv_bar) and the periodic tick only wake it up: the work is always "everything after
+// the watermark" (catch_up), so a lost or repeated notification changes nothing.
+//
+// First start on a database: L1 resumes from the `features build` checkpoint when it still
+// matches the stored bars (else from an empty builder when no bar is stored; else it refuses),
+// and L5 starts after the newest stored bar: the engine trades bars that arrive, not history.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "live/decision_stage.hpp"
+#include "live/feature_stage.hpp"
+#include "live/live_store.hpp"
+
+namespace usdcop::live {
+
+struct EngineOptions {
+  std::string account = "paper";
+  std::string holder;         // recorded with the leader epoch (host:pid)
+  std::size_t batch = 512;    // bars loaded per catch-up query
+};
+
+struct EngineCounters {
+  long features = 0;   // L1 rows committed
+  long decisions = 0;  // L5 bars committed (with or without a policy decision)
+  long duplicates = 0; // events found already processed
+  long catch_ups = 0;
+};
+
+// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
+using ReconciliationSink = std::function<void(const Reconciliation&)>;
+
+class Engine {
+ public:
+  Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
+         TradingModel model, EngineOptions options);
+
+  // Takes the leadership (a new epoch), initializes or loads the watermarks, restores L1 and
+  // rebuilds L5 from the stored account.
+  void start();
+  // Processes every stored bar after the watermarks; returns how many bars it handled.
+  long catch_up();
+  // The L1 and L5 handlers for one bar event (a notification's bar time). Events at or
+  // before the watermark are duplicates: nothing happens; newer ones run the catch-up.
+  long on_bar_event(Timestamp bar_time);
+
+  void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
+
+  long epoch() const { return epoch_; }
+  std::optional<Timestamp> l1_watermark() const { return features_.last_bar(); }
+  std::optional<Timestamp> l5_watermark() const { return l5_; }
+  const EngineCounters& counters() const { return counters_; }
+  const DecisionStage& decisions() const { return decisions_; }
+  const Reconciliation& last_reconciliation() const { return reconciliation_; }
+
+ private:
+  void load_state();
+  bool decide(const market::Bar& bar, const features::FeatureRow* row);
+  long decide_pending();
+
+  LiveStore& store_;
+  EngineOptions options_;
+  FeatureStage features_;
+  DecisionStage decisions_;
+  long epoch_ = 0;
+  bool started_ = false;
+  bool state_loaded_ = false;
+  std::optional<Timestamp> l5_;
+  EngineCounters counters_;
+  Reconciliation reconciliation_;
+  ReconciliationSink reconciliation_sink_;
+};
+
+}  // namespace usdcop::live

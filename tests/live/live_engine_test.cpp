@@ -1,0 +1,172 @@
+// The live engine in process on the test database (issue 13): exactly-once delivery, catch-up
+// of events nobody announced, leader fencing, restart rebuilt from fills, reconciliation.
+#include <gtest/gtest.h>
+
+#include "backtest/backtest_runner.hpp"
+#include "live/engine.hpp"
+#include "live_fixture.hpp"
+#include "store/pg_live_store.hpp"
+#include "store/pg_macro_store.hpp"
+#include "trading/run_artifacts.hpp"
+
+using namespace usdcop;
+using namespace usdcop::live_testing;
+using usdcop::testing::TestDatabase;
+
+namespace {
+
+constexpr const char* kHistoryFrom = "2025-01-02T00:00:00Z";
+constexpr const char* kLiveFrom = "2025-02-03T00:00:00Z";
+
+live::TradingModel model_from(const std::filesystem::path& dir, const std::string& id) {
+  auto bundle = trading::load_policy_bundle(dir);
+  live::TradingModel m;
+  m.model_id = id;
+  m.policy = std::shared_ptr<trading::Policy>(std::move(bundle.policy));
+  m.norm_stats = bundle.norm_stats;
+  return m;
+}
+
+// Real bars from kLiveFrom on, n of them.
+std::vector<market::Bar> live_bars(std::size_t n) {
+  const Timestamp from = parse_timestamp_or_throw(kLiveFrom, "from");
+  std::vector<market::Bar> out;
+  for (const auto& b : test_fixture::real_market().bars) {
+    if (b.time < from) continue;
+    if (out.size() == n) break;
+    out.push_back(b);
+  }
+  return out;
+}
+
+void insert(TestDatabase& db, const std::vector<market::Bar>& bars) {
+  store::PgBarStore(db.pool()).write_bars(bars, "test", false);
+}
+
+struct Rig {
+  TestDatabase db;
+  std::filesystem::path dir;
+  store::PgLiveStore live{db.pool()};
+  store::PgMacroStore macro{db.pool()};
+  explicit Rig(const std::string& model_id) {
+    dir = prepare_database(db, kHistoryFrom, kLiveFrom, model_id, false);
+  }
+  std::unique_ptr<live::Engine> engine(const std::string& model_id, const std::string& holder) {
+    live::EngineOptions o;
+    o.holder = holder;
+    return std::make_unique<live::Engine>(live, macro, market::MacroCatalog::load(),
+                                          model_from(dir, model_id), o);
+  }
+};
+
+}  // namespace
+
+TEST(LiveEngine, TheSameEventDeliveredFiveTimesIsProcessedOnce) {
+  Rig rig("m_once");
+  auto engine = rig.engine("m_once", "a");
+  engine->start();
+  const auto bars = live_bars(4);
+  insert(rig.db, {bars[0]});
+  for (int i = 0; i < 5; ++i) engine->on_bar_event(bars[0].time);
+  EXPECT_EQ(engine->counters().features, 1);
+  EXPECT_EQ(engine->counters().decisions, 1);
+  EXPECT_EQ(engine->counters().duplicates, 4);
+  // The handlers themselves refuse a second delivery, whoever sends it.
+  for (int i = 0; i < 5; ++i) {
+    live::FeatureCommit again{live::bar_event_id(bars[0].time), {}, ""};
+    again.row.time = bars[0].time;
+    EXPECT_FALSE(rig.live.commit_features(again, engine->epoch()));
+    EXPECT_TRUE(rig.live.begin_decision(live::decision_event_id(bars[0].time), engine->epoch())
+                    ->already_processed());
+  }
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 2);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots"), 1);
+
+  // Bars nobody announced (NOTIFY lost while LISTEN was down) are found by the catch-up.
+  insert(rig.db, {bars[1], bars[2], bars[3]});
+  EXPECT_EQ(engine->catch_up(), 3);
+  EXPECT_EQ(engine->l5_watermark(), bars[3].time);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots"), 4);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 8);
+}
+
+TEST(LiveEngine, ADeposedLeadersLateWriteIsRefusedByTheEpoch) {
+  Rig rig("m_leader");
+  auto first = rig.engine("m_leader", "first");
+  first->start();
+  auto second = rig.engine("m_leader", "second");
+  second->start();  // takes the leadership: a newer epoch
+  EXPECT_EQ(second->epoch(), first->epoch() + 1);
+  const auto bars = live_bars(2);
+  insert(rig.db, bars);
+  EXPECT_THROW(first->catch_up(), live::DeposedLeader);
+  live::FeatureCommit late{live::bar_event_id(bars[0].time), {}, ""};
+  late.row.time = bars[0].time;
+  EXPECT_THROW(rig.live.commit_features(late, first->epoch()), live::DeposedLeader);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 0);
+  EXPECT_EQ(second->catch_up(), 2);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events WHERE epoch = " +
+                              std::to_string(second->epoch())),
+            4);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 4);
+}
+
+TEST(LiveEngine, ARestartRebuildsTheStateFromFillsAndMatchesAnUninterruptedRun) {
+  Rig rig("m_restart");
+  const auto bars = live_bars(600);
+  {
+    auto engine = rig.engine("m_restart", "before");
+    engine->start();
+    insert(rig.db, std::vector<market::Bar>(bars.begin(), bars.begin() + 300));
+    EXPECT_EQ(engine->catch_up(), 300);
+  }
+  auto engine = rig.engine("m_restart", "after");
+  engine->start();
+  EXPECT_TRUE(engine->last_reconciliation().consistent);
+  EXPECT_EQ(engine->last_reconciliation().bars, 300);
+  insert(rig.db, std::vector<market::Bar>(bars.begin() + 300, bars.end()));
+  EXPECT_EQ(engine->catch_up(), 300);
+
+  // The uninterrupted reference: the backtest runner over the same bars and stored rows.
+  store::PgFeatureStore features(rig.db.pool());
+  const auto rows = features.load(bars.front().time, bars.back().time + std::chrono::minutes(5));
+  ASSERT_EQ(rows.size(), bars.size());
+  auto reference_model = model_from(rig.dir, "m_restart");
+  backtest::BacktestConfig config;
+  config.close_at_end = false;
+  const auto expected = backtest::run_backtest(bars, rows, *reference_model.policy,
+                                               reference_model.norm_stats, config);
+  const auto stored = rig.live.fills("paper");
+  ASSERT_GE(expected.fills.size(), 4u);
+  ASSERT_EQ(stored.size(), expected.fills.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(stored[i].time, expected.fills[i].time) << i;
+    EXPECT_EQ(stored[i].quantity, expected.fills[i].quantity) << i;
+    EXPECT_EQ(stored[i].price, expected.fills[i].price) << i;
+    EXPECT_EQ(stored[i].cost, expected.fills[i].cost) << i;
+  }
+  EXPECT_EQ(engine->decisions().session().broker().account().equity(),
+            expected.equity.back().equity);
+}
+
+TEST(LiveEngine, APositionEditedBehindTheEnginesBackHoldsNewEntries) {
+  Rig rig("m_recon");
+  const auto bars = live_bars(200);
+  {
+    auto engine = rig.engine("m_recon", "a");
+    engine->start();
+    insert(rig.db, bars);
+    engine->catch_up();
+    EXPECT_FALSE(engine->decisions().entries_held());
+  }
+  sql(rig.db, "UPDATE trading.positions SET quantity = quantity + 1");
+  auto engine = rig.engine("m_recon", "b");
+  bool alerted = false;
+  engine->on_reconciliation([&](const live::Reconciliation&) { alerted = true; });
+  engine->start();
+  EXPECT_TRUE(alerted);
+  EXPECT_FALSE(engine->last_reconciliation().consistent);
+  ASSERT_FALSE(engine->last_reconciliation().differences.empty());
+  EXPECT_NE(engine->last_reconciliation().differences[0].find("position"), std::string::npos);
+  EXPECT_TRUE(engine->decisions().entries_held());
+}
