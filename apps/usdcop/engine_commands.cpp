@@ -152,11 +152,19 @@ void run_engine(const EngineOpts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   engine.start();
   std::optional<live::ReplayReport> report;
+  double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
     SimulatedClock clock(Timestamp{});
     live::ReplayFeed feed(db.bars(), clock, {o.replay, speed, ""},
                           [&] { return engine.l1_watermark(); });
-    report = feed.run([&] { engine.catch_up(); }, &g_engine_stop);
+    report = feed.run(
+        [&] {
+          const auto e0 = std::chrono::steady_clock::now();
+          engine.catch_up();
+          engine_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0)
+                                .count();
+        },
+        &g_engine_stop);
     engine.catch_up();
   } else {
     std::cerr << "engine: leader epoch " << engine.epoch() << ", polling every " << o.tick_s
@@ -174,7 +182,8 @@ void run_engine(const EngineOpts& o) {
   std::signal(SIGTERM, previous_term);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto j = summary(engine, report ? &*report : nullptr, seconds);
+  auto j = summary(engine, report ? &*report : nullptr, seconds);
+  if (report) j["engine_seconds"] = engine_seconds;
   if (o.json) {
     print_json(j);
     return;

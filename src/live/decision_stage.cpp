@@ -128,14 +128,31 @@ Reconciliation DecisionStage::rebuild() {
   return rec;
 }
 
+bool DecisionStage::matches_stored(const std::optional<StoredPosition>& stored) const {
+  const auto& acc = broker_->account();
+  if (!stored) return acc.position == 0 && broker_->fills().empty();
+  return stored->quantity == acc.position && stored->cash == acc.cash;
+}
+
 DecisionResult DecisionStage::process(const market::Bar& bar, const features::FeatureRow* row,
                                       long epoch) {
   if (stale_) rebuild();
   const std::string event_id = decision_event_id(bar.time);
-  auto tx = store_.begin_decision(event_id, epoch);
+  auto tx = store_.begin_decision(event_id, account_, epoch);
   if (tx->already_processed()) {
     stale_ = true;  // another engine decided it: our session does not know that bar
     return DecisionResult::already_processed;
+  }
+  if (!hold_entries_ && !matches_stored(tx->stored_position())) {
+    // A kill or flatten closed the position since our last decision: rebuild from the fills
+    // (theirs included), then decide in a fresh transaction.
+    tx.reset();
+    rebuild();
+    tx = store_.begin_decision(event_id, account_, epoch);
+    if (tx->already_processed()) {
+      stale_ = true;
+      return DecisionResult::already_processed;
+    }
   }
   const trading::OperationsMode read = tx->mode();
   mode_.set(hold_entries_ ? at_least_paused(read) : read);

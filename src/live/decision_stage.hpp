@@ -63,6 +63,7 @@ class DecisionStage {
 
  private:
   void reset_session();
+  bool matches_stored(const std::optional<StoredPosition>& stored) const;
   DecisionRecord record_of(const market::Bar& bar, const features::FeatureRow* row,
                            const trading::BarOutcome& out, double latency_us) const;
 

@@ -78,7 +78,11 @@ long Engine::catch_up() {
   long n = 0;
   try {
     if (!state_loaded_) load_state();
-    features_.refresh_macro();
+    const auto now = std::chrono::steady_clock::now();
+    if (!macro_checked_ || now - *macro_checked_ >= options_.macro_check) {
+      features_.refresh_macro();
+      macro_checked_ = now;
+    }
     n += decide_pending();
     if (!state_loaded_) return n;
     for (;;) {

@@ -7,6 +7,7 @@
 // First start on a database: L1 resumes from the `features build` checkpoint when it still
 // matches the stored bars (else from an empty builder when no bar is stored; else it refuses),
 // and L5 starts after the newest stored bar: the engine trades bars that arrive, not history.
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,8 @@ struct EngineOptions {
   std::string account = "paper";
   std::string holder;         // recorded with the leader epoch (host:pid)
   std::size_t batch = 512;    // bars loaded per catch-up query
+  // How often a catch-up checks whether the macro data changed (a query over the macro tables).
+  std::chrono::milliseconds macro_check{10'000};
 };
 
 struct EngineCounters {
@@ -70,6 +73,7 @@ class Engine {
   bool started_ = false;
   bool state_loaded_ = false;
   std::optional<Timestamp> l5_;
+  std::optional<std::chrono::steady_clock::time_point> macro_checked_;
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;

@@ -75,6 +75,11 @@ struct DecisionRecord {
   std::vector<trading::RiskEvent> risk_events;
 };
 
+struct StoredPosition {
+  double quantity = 0, units = 0, avg_price = 0, cash = 0;
+  std::optional<Timestamp> last_bar;
+};
+
 // The L5 transaction: opened before the decision so that the decision reads the operations
 // mode FOR SHARE inside it (a kill waits for it and no order commits after a kill).
 class DecisionTransaction {
@@ -84,6 +89,9 @@ class DecisionTransaction {
   virtual bool already_processed() const = 0;
   // The mode read FOR SHARE (KILLED when unreadable).
   virtual trading::OperationsMode mode() const = 0;
+  // The account's stored position as this transaction sees it (after any kill or flatten that
+  // committed before it): the engine compares it with its own.
+  virtual std::optional<StoredPosition> stored_position() const = 0;
   // Writes the record, the processed_events row and the L5 watermark, then commits.
   virtual void commit(const DecisionRecord& record) = 0;
 };
@@ -105,10 +113,6 @@ struct StoredFill {
   double quantity = 0, price = 0, cost = 0, position_after = 0;
 };
 
-struct StoredPosition {
-  double quantity = 0, units = 0, avg_price = 0, cash = 0;
-  std::optional<Timestamp> last_bar;
-};
 
 // The feature builder checkpoint of `features build`, usable when the stored bars and macro
 // data it was built from are unchanged.
@@ -142,6 +146,7 @@ class LiveStore {
   virtual bool commit_features(const FeatureCommit& commit, long epoch) = 0;
   // L5: the transaction for one event.
   virtual std::unique_ptr<DecisionTransaction> begin_decision(const std::string& event_id,
+                                                              const std::string& account,
                                                               long epoch) = 0;
 
   // Restart: what the engine did for `account`, oldest first.

@@ -25,7 +25,8 @@ std::string num(double v) {
 
 class PgDecisionTransaction final : public live::DecisionTransaction {
  public:
-  PgDecisionTransaction(ConnectionPool& pool, std::string event_id, long epoch)
+  PgDecisionTransaction(ConnectionPool& pool, std::string event_id, const std::string& account,
+                        long epoch)
       : lease_(pool.acquire()), tx_(*lease_, "l5_decision"), event_id_(std::move(event_id)),
         epoch_(epoch) {
     fence_leader_epoch(tx_, epoch_);
@@ -40,6 +41,20 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         "ON CONFLICT DO NOTHING",
         event_id_, epoch_);
     already_ = fresh.affected_rows() == 0;
+    const auto p = tx_.exec_params("SELECT quantity, units, avg_price, cash, " +
+                                       sql_micros_of("last_bar") +
+                                       " FROM trading.positions WHERE account = $1 AND symbol = "
+                                       "'USD/COP'",
+                                   account);
+    if (!p.empty()) {
+      live::StoredPosition s;
+      s.quantity = parse_double(p[0][0].c_str());
+      s.units = parse_double(p[0][1].c_str());
+      s.avg_price = parse_double(p[0][2].c_str());
+      s.cash = parse_double(p[0][3].c_str());
+      if (!p[0][4].is_null()) s.last_bar = from_micros(p[0][4].as<int64_t>());
+      position_ = s;
+    }
   }
   ~PgDecisionTransaction() override {
     try {
@@ -51,6 +66,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
 
   bool already_processed() const override { return already_; }
   trading::OperationsMode mode() const override { return mode_; }
+  std::optional<live::StoredPosition> stored_position() const override { return position_; }
 
   void commit(const live::DecisionRecord& r) override {
     if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
@@ -140,6 +156,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
   std::string event_id_;
   long epoch_;
   trading::OperationsMode mode_ = trading::OperationsMode::kKilled;
+  std::optional<live::StoredPosition> position_;
   bool already_ = false;
   bool done_ = false;
 };
@@ -147,10 +164,11 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
 }  // namespace
 
 std::unique_ptr<live::DecisionTransaction> PgLiveStore::begin_decision(const std::string& event_id,
+                                                                       const std::string& account,
                                                                        long epoch) {
   return guard_connection("opening a decision transaction", [&] {
     return std::unique_ptr<live::DecisionTransaction>(
-        std::make_unique<PgDecisionTransaction>(pool_, event_id, epoch));
+        std::make_unique<PgDecisionTransaction>(pool_, event_id, account, epoch));
   });
 }
 

@@ -30,6 +30,7 @@ class PgLiveStore final : public live::LiveStore {
 
   bool commit_features(const live::FeatureCommit& commit, long epoch) override;
   std::unique_ptr<live::DecisionTransaction> begin_decision(const std::string& event_id,
+                                                            const std::string& account,
                                                             long epoch) override;
 
   std::vector<live::StoredBar> decided_bars(const std::string& account) override;

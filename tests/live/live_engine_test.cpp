@@ -5,6 +5,7 @@
 #include "backtest/backtest_runner.hpp"
 #include "live/engine.hpp"
 #include "live_fixture.hpp"
+#include "support/test_tokens.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "trading/run_artifacts.hpp"
@@ -76,7 +77,7 @@ TEST(LiveEngine, TheSameEventDeliveredFiveTimesIsProcessedOnce) {
     live::FeatureCommit again{live::bar_event_id(bars[0].time), {}, ""};
     again.row.time = bars[0].time;
     EXPECT_FALSE(rig.live.commit_features(again, engine->epoch()));
-    EXPECT_TRUE(rig.live.begin_decision(live::decision_event_id(bars[0].time), engine->epoch())
+    EXPECT_TRUE(rig.live.begin_decision(live::decision_event_id(bars[0].time), "paper", engine->epoch())
                     ->already_processed());
   }
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 2);
@@ -169,4 +170,61 @@ TEST(LiveEngine, APositionEditedBehindTheEnginesBackHoldsNewEntries) {
   ASSERT_FALSE(engine->last_reconciliation().differences.empty());
   EXPECT_NE(engine->last_reconciliation().differences[0].find("position"), std::string::npos);
   EXPECT_TRUE(engine->decisions().entries_held());
+}
+
+TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
+  Rig rig("m_kill");
+  auto engine = rig.engine("m_kill", "a");
+  engine->start();
+  // Bars arrive one by one until the engine holds a position.
+  const auto bars = live_bars(1200);
+  std::size_t i = 0;
+  for (; i < bars.size() && engine->decisions().session().position() == 0; ++i) {
+    insert(rig.db, {bars[i]});
+    engine->catch_up();
+  }
+  ASSERT_LT(i, bars.size()) << "the model never opened a position";
+  const std::string secret = usdcop::testing::make_token(rig.db, "ops_kill", "operator");
+  auto r = usdcop::testing::run_usdcop("ops kill --reason 'desk test of the kill switch' --json",
+                                       usdcop::testing::token_env(secret) + " " +
+                                           env_for(rig.db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["positions_closed"], 1);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.fills WHERE reason = 'kill_switch'"), 1);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.positions WHERE quantity <> 0"), 0);
+  const long kill_order = count(rig.db, "SELECT max(id) FROM trading.orders");
+
+  // More bars after the kill: decided under KILLED, no order.
+  for (std::size_t k = i; k < i + 100 && k < bars.size(); ++k) {
+    insert(rig.db, {bars[k]});
+    engine->catch_up();
+  }
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.orders WHERE id > " +
+                              std::to_string(kill_order)),
+            0);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots WHERE mode = 'KILLED'"),
+            100);
+  EXPECT_EQ(engine->decisions().session().position(), 0.0);
+  EXPECT_FALSE(engine->decisions().entries_held());  // the rebuilt state matches the kill's fill
+
+  // Pause while killed is refused; resume needs the confirmation code.
+  r = usdcop::testing::run_usdcop("ops pause --reason 'pause while killed'",
+                                  usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  EXPECT_EQ(r.status, 5) << r.err;
+  r = usdcop::testing::run_usdcop("ops resume --reason 'resume without the code'",
+                                  usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = usdcop::testing::run_usdcop(
+      "ops resume --reason 'resume after the test' --confirm CONFIRM_RESUME --json",
+      usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["mode"], "NORMAL");
+
+  // A restart rebuilds the same account, the kill's fill included.
+  auto restarted = rig.engine("m_kill", "b");
+  restarted->start();
+  EXPECT_TRUE(restarted->last_reconciliation().consistent)
+      << (restarted->last_reconciliation().differences.empty()
+              ? ""
+              : restarted->last_reconciliation().differences[0]);
 }

@@ -146,7 +146,8 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()));
   EXPECT_EQ(j["replay"]["rejected"], 0);
   EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()));
-  std::cout << "replay of " << lines.size() << " bars: " << j["bars_per_second"] << " bars/s\n";
+  std::cout << "replay of " << lines.size() << " bars: " << j["bars_per_second"] << " bars/s, "
+            << j["seconds"] << " s in all, " << j["engine_seconds"] << " s in the engine\n";
   expect_one_row_per_bar(db, static_cast<long>(lines.size()));
   expect_parity_with_backtest(db, "m_live");
 }
