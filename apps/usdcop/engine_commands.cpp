@@ -17,6 +17,8 @@
 #include "live/replay_feed.hpp"
 #include "model_source.hpp"
 #include "store/pg_backtest_store.hpp"
+#include "store/notify.hpp"
+#include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_model_registry.hpp"
 #include "store/pg_registry_rows.hpp"
@@ -27,6 +29,19 @@ namespace {
 std::atomic<bool> g_engine_stop{false};
 extern "C" void on_engine_signal(int) {
   g_engine_stop.store(true);
+}
+
+// system_heartbeat every 60 s (spec 06), on a short-lived connection of its own.
+void send_heartbeat(const std::string& url, const std::string& holder, int64_t sequence,
+                    bool leader) {
+  try {
+    pqxx::connection c(url);
+    pqxx::work tx(c, "heartbeat");
+    store::notify(tx, events::SystemHeartbeat{holder, sequence, now_utc(), leader});
+    tx.commit();
+  } catch (const std::exception& e) {
+    std::cerr << "engine: heartbeat not sent: " << e.what() << "\n";
+  }
 }
 
 struct EngineOpts {
@@ -128,6 +143,71 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
   return j;
 }
 
+// Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
+// vanishes with that session; a standby retries it on every tick. The leader catches up on
+// start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
+void run_live(live::Engine& engine, const std::string& url, double tick_s,
+              const std::string& holder) {
+  store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
+                                   events::Channel::model_changed});
+  bool leader = false, due = true;
+  std::optional<Timestamp> announced;
+  listener.on_event([&](const events::Event& e) {
+    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
+  });
+  listener.on_reconnect([&](store::PgListener&) {
+    leader = false;  // the lock died with the old session
+    due = true;
+  });
+  auto try_lead = [&] {
+    leader = listener.with_session([](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
+          .as<bool>();
+    });
+    if (leader) {
+      engine.start();  // a new epoch: a deposed engine's writes are refused from now on
+      std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
+    }
+  };
+  const auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(tick_s));
+  auto next_tick = std::chrono::steady_clock::now();
+  int64_t heartbeat = 0;
+  auto next_heartbeat = std::chrono::steady_clock::now();
+  while (!g_engine_stop.load()) {
+    try {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_tick) {
+        due = true;
+        next_tick = now + tick;
+      }
+      if (!leader && due) try_lead();
+      if (leader && (due || announced)) {
+        if (announced && !due) {
+          engine.on_bar_event(*announced);
+        } else {
+          engine.catch_up();
+        }
+        announced.reset();
+      }
+      due = false;
+      if (now >= next_heartbeat) {
+        send_heartbeat(url, holder, heartbeat++, leader);
+        next_heartbeat = now + std::chrono::seconds(60);
+      }
+      listener.wait(std::min(tick, std::chrono::milliseconds(200)));
+    } catch (const live::DeposedLeader& e) {
+      std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
+      leader = false;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::unavailable) throw;
+      std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
 void run_engine(const EngineOpts& o) {
   auto& db = open_app_database();
   auto& pool = db.pool();
@@ -150,8 +230,8 @@ void run_engine(const EngineOpts& o) {
   auto* previous_int = std::signal(SIGINT, on_engine_signal);
   auto* previous_term = std::signal(SIGTERM, on_engine_signal);
   const auto t0 = std::chrono::steady_clock::now();
-  engine.start();
   std::optional<live::ReplayReport> report;
+  if (!o.replay.empty()) engine.start();
   double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
     SimulatedClock clock(Timestamp{});
@@ -167,16 +247,7 @@ void run_engine(const EngineOpts& o) {
         &g_engine_stop);
     engine.catch_up();
   } else {
-    std::cerr << "engine: leader epoch " << engine.epoch() << ", polling every " << o.tick_s
-              << " s (Ctrl-C stops)\n";
-    while (!g_engine_stop.load()) {
-      engine.catch_up();
-      const auto until = std::chrono::steady_clock::now() +
-                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double>(o.tick_s));
-      while (!g_engine_stop.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    run_live(engine, pool.url(), o.tick_s, options.holder);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);

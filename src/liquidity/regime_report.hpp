@@ -24,10 +24,9 @@ struct SleeveHint {
 std::vector<SleeveHint> hints_for(Regime state);
 nlohmann::json hints_json(const RegimeDay& day);
 
-// The payload sent on NOTIFY usdcop_alerts for a GREEN -> RED candidate while GREEN is
-// published (spec 12). One encoder so that the future alerts system decodes the same fields.
+// The facts of a GREEN -> RED candidate alert while GREEN is published (spec 12): recorded in
+// liq.regime_alerts and sent on usdcop_alerts as the alert's own fields (docs/EVENTS.md).
 nlohmann::json flip_alert_payload(const RegimeDay& day);
-inline constexpr const char* kAlertsChannel = "usdcop_alerts";
 
 // Spec 10's gauges for one regime day: liquidity_score{block=total|gl|cn|mp} (the smoothed score
 // and the components), liquidity_regime_state{state} (1 for the published state, 0 for the

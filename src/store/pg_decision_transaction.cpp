@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "core/sha256.hpp"
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_live_store.hpp"
 
@@ -81,14 +82,9 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
                         r.model_id, e.rule, e.action, e.details.dump(), r.account, event_id_);
       }
       advance_watermark(tx_, "L5", r.bar_time, epoch_);
-      if (r.decided) {
-        const nlohmann::json payload{{"time", format_rfc3339(r.bar_time)},
-                                     {"model_id", r.model_id},
-                                     {"role", "production"},
-                                     {"signal", r.signal},
-                                     {"position", r.position_after}};
-        tx_.exec_params("SELECT pg_notify('new_signal', $1)", payload.dump());
-      }
+      if (r.decided)
+        notify(tx_, events::NewSignal{r.bar_time, r.model_id,
+                                      static_cast<trading::Signal>(r.signal), false});
       tx_.commit();
       done_ = true;
     });

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "features/contract.hpp"
+#include "store/notify.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
 
@@ -177,12 +178,10 @@ FeatureWriteResult PgFeatureStore::write(std::span<const FeatureRow> rows) {
       const auto newest = tx.exec("SELECT " + sql_micros_of("time") +
                                   ", complete FROM features.inference_features_5m WHERE time = "
                                   "(SELECT max(s.time) FROM usdcop_feature_in s)");
-      nlohmann::json payload{{"rows", result.inserted + result.updated}};
       if (!newest.empty()) {
-        payload["time"] = format_rfc3339(from_micros(newest[0][0].as<int64_t>()));
-        payload["complete"] = newest[0][1].as<bool>();
+        notify(tx, events::NewFeatures{from_micros(newest[0][0].as<int64_t>()),
+                                       newest[0][1].as<bool>(), result.inserted + result.updated});
       }
-      tx.exec_params("SELECT pg_notify('new_features', $1)", payload.dump());
     }
     tx.commit();
     return result;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "store/notify.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_feature_store.hpp"
@@ -168,9 +169,7 @@ bool PgLiveStore::commit_features(const live::FeatureCommit& c, long epoch) {
     if (fresh.affected_rows() == 0) return false;  // another delivery already did it
     upsert_feature_row_in(tx, c.row);
     advance_watermark(tx, "L1", c.row.time, epoch, &c.builder_state);
-    const nlohmann::json payload{
-        {"time", format_rfc3339(c.row.time)}, {"complete", c.row.complete}, {"rows", 1}};
-    tx.exec_params("SELECT pg_notify('new_features', $1)", payload.dump());
+    notify(tx, events::NewFeatures{c.row.time, c.row.complete, 1});
     tx.commit();
     return true;
   });

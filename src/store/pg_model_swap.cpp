@@ -1,6 +1,7 @@
 #include "store/pg_model_swap.hpp"
 
 #include "core/error.hpp"
+#include "store/notify.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::store {
@@ -58,19 +59,10 @@ std::string swap_production_model(pqxx::transaction_base& tx, const std::string&
                     ctx.reason,
                     details,
                     ctx.request_id});
-  const nlohmann::json payload{
-      {"event", ctx.event},
-      {"previous_model", previous.empty() ? nlohmann::json(nullptr) : nlohmann::json(previous)},
-      {"new_model", new_model_id},
-      {"model_hash", next.model_hash},
-      {"actor", ctx.actor},
-      {"request_id", ctx.request_id}};
-  tx.exec_params("SELECT ml.notify_model_changed($1::jsonb)", payload.dump());
+  notify(tx,
+         events::ModelChanged{ctx.event, previous.empty() ? std::nullopt : std::optional(previous),
+                              new_model_id, next.model_hash, ctx.actor, ctx.request_id});
   return previous;
-}
-
-void notify_alert(pqxx::transaction_base& tx, const nlohmann::json& alert) {
-  tx.exec_params("SELECT pg_notify('usdcop_alerts', $1)", alert.dump());
 }
 
 }  // namespace usdcop::store

@@ -2,7 +2,7 @@
 // The production swap shared by promotion and rollback (spec 05): under the model-change
 // advisory lock, in the caller's transaction, the deployed model becomes archived, the new
 // one deployed (was_production = true), both transitions are audited and NOTIFY model_changed
-// is queued (delivered at commit).
+// is queued through store::notify (delivered at commit).
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string>
@@ -24,8 +24,5 @@ struct SwapContext {
 // The deployed model before the swap ("" when there was none).
 std::string swap_production_model(pqxx::transaction_base& tx, const std::string& new_model_id,
                                   const SwapContext& ctx);
-
-// Publishes an alert (override promotions, automatic actions) on channel usdcop_alerts.
-void notify_alert(pqxx::transaction_base& tx, const nlohmann::json& alert);
 
 }  // namespace usdcop::store

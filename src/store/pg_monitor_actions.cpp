@@ -2,8 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
-#include "store/pg_model_swap.hpp"
 
 namespace usdcop::store {
 
@@ -20,8 +20,9 @@ void PgMonitorActions::notify(const models::Alert& alert) {
   guard_connection("sending an alert", [&] {
     auto conn = pool_.acquire();
     pqxx::work tx(*conn, "alert");
-    notify_alert(
-        tx, {{"severity", alert.severity}, {"title", alert.title}, {"details", alert.details}});
+    store::notify(
+        tx,
+        events::Alert{"model_monitor", alert.severity, alert.title, {{"details", alert.details}}});
     tx.commit();
   });
 }

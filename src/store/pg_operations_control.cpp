@@ -3,11 +3,21 @@
 #include <pqxx/pqxx>
 
 #include "core/error.hpp"
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_position_close.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::store {
+namespace {
+
+trading::OperationsMode stored_mode(const std::string& text) {
+  const auto mode = trading::parse_operations_mode(text);
+  if (!mode) throw Error(ErrorKind::integrity, "trading.operations_state: unknown mode " + text);
+  return *mode;
+}
+
+}  // namespace
 
 OperationsState PgOperationsControl::mode() {
   return guard_connection("reading the operations mode", [&] {
@@ -94,13 +104,8 @@ ModeChange PgOperationsControl::change(const std::string& action, const std::str
                       reason,
                       d,
                       actor.request_id});
-    const nlohmann::json payload{{"mode", to},
-                                 {"previous", from},
-                                 {"reason", stored_reason},
-                                 {"changed_by", actor.name},
-                                 {"kill_switch_active", to == "KILLED"},
-                                 {"positions_closed", result.positions_closed}};
-    tx.exec_params("SELECT pg_notify('operations_mode', $1)", payload.dump());
+    notify(tx, events::OperationsModeChanged{stored_mode(to), stored_mode(from), stored_reason,
+                                             actor.name});
     tx.commit();
     return result;
   });

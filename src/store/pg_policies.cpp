@@ -6,6 +6,7 @@
 #include "core/sha256.hpp"
 #include "models/run_directory.hpp"
 #include "store/audit_chain.hpp"
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_registry_rows.hpp"
 #include "store/policy_reference.hpp"
@@ -127,13 +128,11 @@ PolicyVersion PgPolicies::insert(const std::string& kind, const std::string& yam
                  {"previous_sha256",
                   cur.empty() ? nlohmann::json() : nlohmann::json(cur[0][2].as<std::string>())}};
     append_audit(tx, e);
-    tx.exec_params("SELECT pg_notify('usdcop_alerts', $1)",
-                   nlohmann::json{{"event", "policy_applied"},
-                                  {"kind", kind},
-                                  {"version", version},
-                                  {"sha256", hash},
-                                  {"actor", actor}}
-                       .dump());
+    notify(tx, events::Alert{
+                   "policy_applied",
+                   "info",
+                   "policy " + kind + " v" + std::to_string(version) + " applied by " + actor,
+                   {{"kind", kind}, {"version", version}, {"sha256", hash}, {"actor", actor}}});
     const auto row = tx.exec_params1(
         "SELECT " + kPolicyColumns + " FROM system.policies WHERE kind = $1 AND version = $2", kind,
         version);

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "models/run_directory.hpp"
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_model_swap.hpp"
 #include "store/pg_registry_rows.hpp"
@@ -367,11 +368,11 @@ models::PromotionRequest PgPromotions::vote(const std::string& request_id,
            nlohmann::json{{"request_id", request_id}, {"decision", models::to_string(decision)}}});
     }
     if (override_vote) {
-      notify_alert(
-          tx, {{"severity", "P1"},
-               {"title", "override promotion of " + q.model_id + " to production by " + vote.voter},
-               {"request_id", request_id},
-               {"failed_gates", q.auto_vote_details}});
+      notify(tx, events::Alert{
+                     "promotion_override",
+                     "P1",
+                     "override promotion of " + q.model_id + " to production by " + vote.voter,
+                     {{"request_id", request_id}, {"failed_gates", q.auto_vote_details}}});
     }
     auto out = load_request(tx, request_id, false);
     tx.commit();

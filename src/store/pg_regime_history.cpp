@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "liquidity/regime_report.hpp"
+#include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 
 namespace usdcop::store {
@@ -51,6 +52,14 @@ void copy_day(CopyIn& copy, const RegimeDay& d) {
   copy.end_row();
 }
 
+// The flip alert as it travels on usdcop_alerts: its own keys stay at the top level.
+events::Alert flip_alert(const nlohmann::json& payload) {
+  events::Alert alert{liquidity::kFlipAlertKind, payload.at("severity").get<std::string>(),
+                      payload.at("message").get<std::string>(), payload};
+  alert.fields.erase("severity");
+  return alert;
+}
+
 std::optional<double> opt_field(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<double>();
@@ -76,13 +85,13 @@ liquidity::HistoryWriteResult PgRegimeHistory::replace(const std::vector<RegimeD
     result.written = static_cast<long>(days.size());
     for (const auto& d : days) {
       if (!d.flip_alert) continue;
-      const auto payload = liquidity::flip_alert_payload(d).dump();
+      const auto alert = liquidity::flip_alert_payload(d);
       const auto r = tx.exec_params(
           "INSERT INTO liq.regime_alerts (grid_date, kind, payload) VALUES ($1::date, $2, "
           "$3::jsonb) ON CONFLICT (grid_date) DO NOTHING RETURNING grid_date",
-          format_date(d.date), liquidity::kFlipAlertKind, payload);
+          format_date(d.date), liquidity::kFlipAlertKind, alert.dump());
       if (r.empty()) continue;
-      tx.exec_params("SELECT pg_notify($1, $2)", liquidity::kAlertsChannel, payload);
+      notify(tx, flip_alert(alert));
       result.new_alerts.push_back(d.date);
     }
     tx.commit();

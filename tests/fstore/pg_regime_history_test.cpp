@@ -2,6 +2,7 @@
 // history table, and the flip alert recorded once and sent on NOTIFY usdcop_alerts.
 #include <gtest/gtest.h>
 
+#include "events/codec.hpp"
 #include "fs_db_support.hpp"
 #include "liquidity/feed_generator.hpp"
 #include "liquidity/regime_pipeline.hpp"
@@ -82,7 +83,7 @@ TEST(PgRegime, FlipAlertIsRecordedOnceAndNotified) {
   auto listener = store::open_connection(f.db.url());
   struct Receiver : pqxx::notification_receiver {
     std::vector<std::string> payloads;
-    explicit Receiver(pqxx::connection_base& c) : pqxx::notification_receiver(c, kAlertsChannel) {}
+    explicit Receiver(pqxx::connection_base& c) : pqxx::notification_receiver(c, "usdcop_alerts") {}
     void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
   } receiver(*listener);
   listener->get_notifs();
@@ -96,6 +97,10 @@ TEST(PgRegime, FlipAlertIsRecordedOnceAndNotified) {
   EXPECT_EQ(payload["date"], "2025-03-02");
   EXPECT_EQ(payload["published"], "GREEN");
   EXPECT_EQ(payload["candidate"], "RED");
+  const auto alert =
+      std::get<events::Alert>(events::decode(events::Channel::usdcop_alerts, receiver.payloads[0]));
+  EXPECT_EQ(alert.event, kFlipAlertKind);
+  EXPECT_EQ(alert.severity, "warning");
   EXPECT_EQ(f.count("SELECT count(*) FROM liq.regime_alerts"), 1);
   // Recomputing the same history does not alert again.
   EXPECT_TRUE(history.replace({green, flip}).new_alerts.empty());
