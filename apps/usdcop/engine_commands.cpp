@@ -16,8 +16,8 @@
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "model_source.hpp"
-#include "store/pg_backtest_store.hpp"
 #include "store/notify.hpp"
+#include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_model_registry.hpp"
@@ -64,8 +64,9 @@ live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool
                   "model");
     if (deployed)
       throw Error(ErrorKind::conflict,
-                  "model: " + deployed->model_id + " is deployed; the engine trades the deployed "
-                  "model (a replay may choose one only on a database without a deployed model)",
+                  "model: " + deployed->model_id +
+                      " is deployed; the engine trades the deployed "
+                      "model (a replay may choose one only on a database without a deployed model)",
                   "model");
     id = o.model;
   } else {
@@ -83,8 +84,16 @@ live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool
   if (!o.model.empty()) {
     auto conn = pool.acquire();
     pqxx::work tx(*conn, "engine_model_override");
-    store::append_audit(tx, {0, {}, "engine", "system", "engine.model_override", "model",
-                             m.model_id, "", "", "replay with a chosen model (no deployed model)",
+    store::append_audit(tx, {0,
+                             {},
+                             "engine",
+                             "system",
+                             "engine.model_override",
+                             "model",
+                             m.model_id,
+                             "",
+                             "",
+                             "replay with a chosen model (no deployed model)",
                              {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
                              ""});
     tx.commit();
@@ -170,8 +179,8 @@ void run_live(live::Engine& engine, const std::string& url, double tick_s,
       std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
     }
   };
-  const auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(tick_s));
+  const auto tick =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(tick_s));
   auto next_tick = std::chrono::steady_clock::now();
   int64_t heartbeat = 0;
   auto next_heartbeat = std::chrono::steady_clock::now();
@@ -241,8 +250,8 @@ void run_engine(const EngineOpts& o) {
         [&] {
           const auto e0 = std::chrono::steady_clock::now();
           engine.catch_up();
-          engine_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - e0)
-                                .count();
+          engine_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
         },
         &g_engine_stop);
     engine.catch_up();
@@ -261,8 +270,8 @@ void run_engine(const EngineOpts& o) {
   }
   std::cout << "engine " << j["model_id"].get<std::string>() << " account "
             << j["account"].get<std::string>() << " (leader epoch " << engine.epoch() << ")\n"
-            << "  features " << j["features"] << ", decisions " << j["decisions"]
-            << ", duplicates " << j["duplicates"] << "\n"
+            << "  features " << j["features"] << ", decisions " << j["decisions"] << ", duplicates "
+            << j["duplicates"] << "\n"
             << "  watermarks L1 " << j["l1_watermark"] << ", L5 " << j["l5_watermark"] << "\n"
             << "  equity " << j["equity"] << ", position " << j["position"] << "\n";
   if (report) {
@@ -276,8 +285,9 @@ void run_engine(const EngineOpts& o) {
 
 void add_engine(CLI::App& app) {
   auto o = std::make_shared<EngineOpts>();
-  auto* c = app.add_subcommand("engine", "Run the live engine (spec 06): L1 features and L5 "
-                                         "decisions for every new bar, exactly once");
+  auto* c = app.add_subcommand("engine",
+                               "Run the live engine (spec 06): L1 features and L5 "
+                               "decisions for every new bar, exactly once");
   c->add_option("--replay", o->replay,
                 "Play this bar file (time,open,high,low,close[,volume]; .csv or .csv.gz) as if "
                 "live, each bar inserted at its simulated close time; exit when done");

@@ -29,8 +29,8 @@ nlohmann::json engine_status(store::ConnectionPool& pool) {
     j["watermarks"][r[0].c_str()] = {
         {"value", r[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[1].c_str())},
         {"epoch", r[2].as<long>()}};
-    if (std::string(r[0].c_str()) == "leader") j["leader"] = {{"epoch", r[2].as<long>()},
-                                                              {"holder", r[3].c_str()}};
+    if (std::string(r[0].c_str()) == "leader")
+      j["leader"] = {{"epoch", r[2].as<long>()}, {"holder", r[3].c_str()}};
   }
   auto positions = nlohmann::json::array();
   for (const auto& r : tx.exec("SELECT account, quantity, units, avg_price, cash, last_price "
@@ -79,11 +79,11 @@ void add_change(CLI::App& ops, const std::string& action, const std::string& hel
     c->add_flag("--keep-positions", o->keep_positions, "Do not close the open positions");
   if (action == "resume")
     c->add_option("--confirm", o->confirm, "CONFIRM_RESUME, required to resume after a kill");
-  c->footer("Exit status: 0 done (or nothing to do); 2 bad input or missing confirmation; 5 not "
-            "allowed in the current mode (e.g. pause while KILLED).");
+  c->footer(
+      "Exit status: 0 done (or nothing to do); 2 bad input or missing confirmation; 5 not "
+      "allowed in the current mode (e.g. pause while KILLED).");
   c->callback([o, action] {
-    const auto actor =
-        authenticated_actor(o->token_file, models::Role::operator_, "ops " + action);
+    const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "ops " + action);
     store::PgOperationsControl control(open_app_database().pool());
     store::ModeChange change;
     audit_refusals(actor.name, "ops " + action, [&] {
@@ -97,8 +97,8 @@ void add_change(CLI::App& ops, const std::string& action, const std::string& hel
 }
 
 void add_ops_commands(CLI::App& app) {
-  auto* ops = app.add_subcommand(
-      "ops", "Operations mode (spec 06): status, pause, kill, resume, flatten");
+  auto* ops =
+      app.add_subcommand("ops", "Operations mode (spec 06): status, pause, kill, resume, flatten");
   ops->require_subcommand(1);
   auto json = std::make_shared<bool>(false);
   auto* status = ops->add_subcommand("status", "The mode, the engine's watermarks and positions");

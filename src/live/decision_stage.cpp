@@ -65,9 +65,9 @@ void DecisionStage::reset_session() {
   session_.reset();
   broker_ = std::make_unique<trading::PaperBroker>(model_.trading.initial_capital,
                                                    model_.trading.cost_bps);
-  session_ = std::make_unique<trading::TradingSession>(*model_.policy, model_.norm_stats,
-                                                       model_.trading, model_.risk, mode_,
-                                                       *broker_, model_.rules);
+  session_ =
+      std::make_unique<trading::TradingSession>(*model_.policy, model_.norm_stats, model_.trading,
+                                                model_.risk, mode_, *broker_, model_.rules);
 }
 
 Reconciliation DecisionStage::rebuild() {
@@ -194,8 +194,8 @@ DecisionRecord DecisionStage::record_of(const market::Bar& bar, const features::
     OrderRecord o;
     o.fill = *out.fill;
     o.target_units = out.position_after;
-    o.reason = out.closed_trade ? trading::exit_reason_name(out.closed_trade->exit_reason)
-                                : "signal";
+    o.reason =
+        out.closed_trade ? trading::exit_reason_name(out.closed_trade->exit_reason) : "signal";
     r.order = o;
   }
   r.after.account = broker_->account();

@@ -21,16 +21,16 @@ namespace usdcop::live {
 
 struct EngineOptions {
   std::string account = "paper";
-  std::string holder;         // recorded with the leader epoch (host:pid)
-  std::size_t batch = 512;    // bars loaded per catch-up query
+  std::string holder;       // recorded with the leader epoch (host:pid)
+  std::size_t batch = 512;  // bars loaded per catch-up query
   // How often a catch-up checks whether the macro data changed (a query over the macro tables).
   std::chrono::milliseconds macro_check{10'000};
 };
 
 struct EngineCounters {
-  long features = 0;   // L1 rows committed
-  long decisions = 0;  // L5 bars committed (with or without a policy decision)
-  long duplicates = 0; // events found already processed
+  long features = 0;    // L1 rows committed
+  long decisions = 0;   // L5 bars committed (with or without a policy decision)
+  long duplicates = 0;  // events found already processed
   long catch_ups = 0;
 };
 

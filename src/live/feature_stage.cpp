@@ -25,8 +25,8 @@ void FeatureStage::restore(std::optional<Timestamp> last_bar, const std::string&
 void FeatureStage::refresh_macro() {
   const std::string version = store_.macro_version();
   if (macro_ && version == macro_version_) return;
-  macro_ = std::make_unique<features::MacroInputs>(
-      features::MacroInputs::load(macro_store_, catalog_));
+  macro_ =
+      std::make_unique<features::MacroInputs>(features::MacroInputs::load(macro_store_, catalog_));
   cursor_ = std::make_unique<features::MacroCursor>(*macro_);
   macro_version_ = version;
 }

@@ -113,7 +113,6 @@ struct StoredFill {
   double quantity = 0, price = 0, cost = 0, position_after = 0;
 };
 
-
 // The feature builder checkpoint of `features build`, usable when the stored bars and macro
 // data it was built from are unchanged.
 struct FeatureBootstrap {

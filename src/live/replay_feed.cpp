@@ -50,9 +50,8 @@ void ReplayFeed::pace(Timestamp close, const std::atomic<bool>* stop) {
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(real);
   while (std::chrono::steady_clock::now() < until) {
     if (stop != nullptr && stop->load()) return;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(until - std::chrono::steady_clock::now(),
-                                                      std::chrono::milliseconds(100)));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        until - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
   }
 }
 
@@ -93,21 +92,21 @@ ReplayReport ReplayFeed::run(const std::function<void()>& after_row,
                              const std::atomic<bool>* stop) {
   const std::string text = market::read_text_file(options_.file);
   ReplayReport report;
-  market::for_each_csv_line(text, [&](long line_no, std::string_view line,
-                                      const std::vector<std::string_view>& fields) {
-    if (stop != nullptr && stop->load()) return;
-    if (!columns_) {
-      columns_ = std::make_shared<Columns>(
-          Columns{market::bar_csv_columns(fields, options_.file.string(), line_no)});
-      return;
-    }
-    if (fields.size() == columns_->bar.count) {
-      if (auto t = parse_timestamp(std::string(trim(fields[columns_->bar.time]))))
-        pace(*t + std::chrono::minutes(5), stop);
-    }
-    play_row(line_no, line, fields, report);
-    if (after_row) after_row();
-  });
+  market::for_each_csv_line(
+      text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& fields) {
+        if (stop != nullptr && stop->load()) return;
+        if (!columns_) {
+          columns_ = std::make_shared<Columns>(
+              Columns{market::bar_csv_columns(fields, options_.file.string(), line_no)});
+          return;
+        }
+        if (fields.size() == columns_->bar.count) {
+          if (auto t = parse_timestamp(std::string(trim(fields[columns_->bar.time]))))
+            pace(*t + std::chrono::minutes(5), stop);
+        }
+        play_row(line_no, line, fields, report);
+        if (after_row) after_row();
+      });
   if (!columns_)
     throw Error(ErrorKind::invalid_input, options_.file.string() + ": empty file (no header)",
                 "replay_file");

@@ -115,8 +115,8 @@ void for_each_csv_line(
   }
 }
 
-BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header,
-                              const std::string& where, long line_no) {
+BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header, const std::string& where,
+                              long line_no) {
   const auto idx = header_index(header);
   BarCsvColumns c;
   std::vector<std::string> missing;
@@ -135,9 +135,9 @@ BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header,
   if (!missing.empty()) {
     std::string m;
     for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
-    throw Error(ErrorKind::invalid_input,
-                where + ": header (line " + std::to_string(line_no) + ") lacks column(s) " + m +
-                    "; expected time,open,high,low,close[,volume]");
+    throw Error(ErrorKind::invalid_input, where + ": header (line " + std::to_string(line_no) +
+                                              ") lacks column(s) " + m +
+                                              "; expected time,open,high,low,close[,volume]");
   }
   if (auto it = idx.find("volume"); it != idx.end()) c.volume = it->second;
   c.count = header.size();
@@ -147,9 +147,9 @@ BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header,
 void add_bar_csv_line(BarImporter& importer, const BarCsvColumns& c, long line_no,
                       std::string_view line, const std::vector<std::string_view>& f) {
   if (f.size() != c.count) {
-    importer.reject(line_no, line, reject_reason::kMalformed,
-                    "expected " + std::to_string(c.count) + " fields, found " +
-                        std::to_string(f.size()));
+    importer.reject(
+        line_no, line, reject_reason::kMalformed,
+        "expected " + std::to_string(c.count) + " fields, found " + std::to_string(f.size()));
     return;
   }
   importer.add_text(line_no, line, f[c.time], f[c.open], f[c.high], f[c.low], f[c.close],
@@ -159,16 +159,15 @@ void add_bar_csv_line(BarImporter& importer, const BarCsvColumns& c, long line_n
 void read_bar_csv(const std::filesystem::path& path, BarImporter& importer) {
   const std::string text = read_text_file(path);
   std::optional<BarCsvColumns> columns;
-  for_each_csv_line(text, [&](long line_no, std::string_view line,
-                              const std::vector<std::string_view>& f) {
-    if (!columns) {
-      columns = bar_csv_columns(f, path.string(), line_no);
-      return;
-    }
-    add_bar_csv_line(importer, *columns, line_no, line, f);
-  });
-  if (!columns)
-    throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
+  for_each_csv_line(
+      text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& f) {
+        if (!columns) {
+          columns = bar_csv_columns(f, path.string(), line_no);
+          return;
+        }
+        add_bar_csv_line(importer, *columns, line_no, line, f);
+      });
+  if (!columns) throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
 }
 
 void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog,

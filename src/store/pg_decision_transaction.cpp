@@ -18,7 +18,8 @@ std::string time_sql(Timestamp t) {
 }
 
 std::string num(double v) {
-  if (!std::isfinite(v)) return v != v ? "'NaN'::float8" : (v > 0 ? "'Infinity'::float8" : "'-Infinity'::float8");
+  if (!std::isfinite(v))
+    return v != v ? "'NaN'::float8" : (v > 0 ? "'Infinity'::float8" : "'-Infinity'::float8");
   std::string s;
   append_double(s, v);
   return s;
@@ -28,7 +29,9 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
  public:
   PgDecisionTransaction(ConnectionPool& pool, std::string event_id, const std::string& account,
                         long epoch)
-      : lease_(pool.acquire()), tx_(*lease_, "l5_decision"), event_id_(std::move(event_id)),
+      : lease_(pool.acquire()),
+        tx_(*lease_, "l5_decision"),
+        event_id_(std::move(event_id)),
         epoch_(epoch) {
     fence_leader_epoch(tx_, epoch_);
     // FOR SHARE: a kill (UPDATE of this row) waits for this decision to commit, and every
@@ -42,11 +45,11 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         "ON CONFLICT DO NOTHING",
         event_id_, epoch_);
     already_ = fresh.affected_rows() == 0;
-    const auto p = tx_.exec_params("SELECT quantity, units, avg_price, cash, " +
-                                       sql_micros_of("last_bar") +
-                                       " FROM trading.positions WHERE account = $1 AND symbol = "
-                                       "'USD/COP'",
-                                   account);
+    const auto p =
+        tx_.exec_params("SELECT quantity, units, avg_price, cash, " + sql_micros_of("last_bar") +
+                            " FROM trading.positions WHERE account = $1 AND symbol = "
+                            "'USD/COP'",
+                        account);
     if (!p.empty()) {
       live::StoredPosition s;
       s.quantity = parse_double(p[0][0].c_str());
@@ -76,10 +79,11 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
       if (r.order) write_order(r);
       write_account(r);
       for (const auto& e : r.risk_events) {
-        tx_.exec_params("INSERT INTO trading.risk_events (time, model_id, rule, action, details, "
-                        "source, account, event_id) VALUES (" +
-                            time_sql(e.time) + ", $1, $2, $3, $4::jsonb, 'live', $5, $6)",
-                        r.model_id, e.rule, e.action, e.details.dump(), r.account, event_id_);
+        tx_.exec_params(
+            "INSERT INTO trading.risk_events (time, model_id, rule, action, details, "
+            "source, account, event_id) VALUES (" +
+                time_sql(e.time) + ", $1, $2, $3, $4::jsonb, 'live', $5, $6)",
+            r.model_id, e.rule, e.action, e.details.dump(), r.account, event_id_);
       }
       advance_watermark(tx_, "L5", r.bar_time, epoch_);
       if (r.decided)
@@ -111,14 +115,13 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         "target_units, reason, event_id) VALUES ($1, $2, " +
             time_sql(r.bar_time) + ", $3, $4, " + num(o.fill.quantity) + ", " +
             num(o.target_units) + ", $5, $6) RETURNING id",
-        r.account, r.model_id, o.source, o.fill.quantity > 0 ? "buy" : "sell", o.reason,
-        event_id_);
-    tx_.exec_params("INSERT INTO trading.fills (order_id, account, time, quantity, price, cost, "
-                    "position_after, reason) VALUES ($1, $2, " +
-                        time_sql(o.fill.time) + ", " + num(o.fill.quantity) + ", " +
-                        num(o.fill.price) + ", " + num(o.fill.cost) + ", " +
-                        num(o.fill.position_after) + ", $3)",
-                    id[0][0].as<long>(), r.account, o.reason);
+        r.account, r.model_id, o.source, o.fill.quantity > 0 ? "buy" : "sell", o.reason, event_id_);
+    tx_.exec_params(
+        "INSERT INTO trading.fills (order_id, account, time, quantity, price, cost, "
+        "position_after, reason) VALUES ($1, $2, " +
+            time_sql(o.fill.time) + ", " + num(o.fill.quantity) + ", " + num(o.fill.price) + ", " +
+            num(o.fill.cost) + ", " + num(o.fill.position_after) + ", $3)",
+        id[0][0].as<long>(), r.account, o.reason);
   }
 
   void write_account(const live::DecisionRecord& r) {

@@ -25,8 +25,8 @@ market::Bar bar_of(const pqxx::row& r) {
           parse_double(view(r[3])),           parse_double(view(r[4])), parse_double(view(r[5]))};
 }
 
-const std::string kBarSelect =
-    "SELECT " + sql_micros_of("time") + ", open, high, low, close, volume FROM market.usdcop_m5_ohlcv ";
+const std::string kBarSelect = "SELECT " + sql_micros_of("time") +
+                               ", open, high, low, close, volume FROM market.usdcop_m5_ohlcv ";
 
 }  // namespace
 
@@ -44,7 +44,8 @@ void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Time
   const auto r = tx.exec_params(
       "UPDATE system.watermarks SET value = " + t +
           ", epoch = $2, state = CASE WHEN $3 THEN $4 ELSE state END, updated_at = now() "
-          "WHERE name = $1 AND (value IS NULL OR value < " + t + ") AND epoch <= $2",
+          "WHERE name = $1 AND (value IS NULL OR value < " +
+          t + ") AND epoch <= $2",
       name, epoch, state != nullptr, state != nullptr ? *state : std::string());
   if (r.affected_rows() != 1)
     throw live::DeposedLeader("watermark " + name + " moved past " + format_rfc3339(value) +
@@ -130,11 +131,10 @@ std::vector<market::Bar> PgLiveStore::bars_after(std::optional<Timestamp> after,
   return guard_connection("loading new bars", [&] {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "bars_after");
-    const auto r = tx.exec_params(kBarSelect + "WHERE time > " +
-                                      sql_time_from_micros("$1::bigint") +
-                                      " ORDER BY time LIMIT $2",
-                                  to_pg_micros(after.value_or(Timestamp::min())),
-                                  static_cast<long>(limit));
+    const auto r =
+        tx.exec_params(kBarSelect + "WHERE time > " + sql_time_from_micros("$1::bigint") +
+                           " ORDER BY time LIMIT $2",
+                       to_pg_micros(after.value_or(Timestamp::min())), static_cast<long>(limit));
     std::vector<market::Bar> bars;
     bars.reserve(r.size());
     for (const auto& row : r) bars.push_back(bar_of(row));
@@ -193,8 +193,8 @@ std::vector<live::StoredBar> PgLiveStore::decided_bars(const std::string& accoun
       b.time = from_micros(parse_int(view(row[0])));
       b.model_id = row[1].c_str();
       b.close = parse_double(view(row[2]));
-      b.mode = trading::parse_operations_mode(row[3].c_str())
-                   .value_or(trading::OperationsMode::kKilled);
+      b.mode =
+          trading::parse_operations_mode(row[3].c_str()).value_or(trading::OperationsMode::kKilled);
       b.decided = row[4].as<bool>();
       b.signal = row[5].as<int>();
       out.push_back(std::move(b));
@@ -207,12 +207,12 @@ std::vector<live::StoredFill> PgLiveStore::fills(const std::string& account) {
   return guard_connection("loading the account's fills", [&] {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "fills");
-    const auto r = tx.exec_params(
-        "SELECT " + sql_micros_of("f.time") +
-            ", o.source, f.reason, f.quantity, f.price, f.cost, f.position_after "
-            "FROM trading.fills f JOIN trading.orders o ON o.id = f.order_id "
-            "WHERE f.account = $1 ORDER BY f.time, f.id",
-        account);
+    const auto r =
+        tx.exec_params("SELECT " + sql_micros_of("f.time") +
+                           ", o.source, f.reason, f.quantity, f.price, f.cost, f.position_after "
+                           "FROM trading.fills f JOIN trading.orders o ON o.id = f.order_id "
+                           "WHERE f.account = $1 ORDER BY f.time, f.id",
+                       account);
     std::vector<live::StoredFill> out;
     out.reserve(r.size());
     for (const auto& row : r) {
@@ -228,11 +228,11 @@ std::optional<live::StoredPosition> PgLiveStore::position(const std::string& acc
   return guard_connection("loading the position", [&]() -> std::optional<live::StoredPosition> {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn, "position");
-    const auto r = tx.exec_params("SELECT quantity, units, avg_price, cash, " +
-                                      sql_micros_of("last_bar") +
-                                      " FROM trading.positions WHERE account = $1 AND symbol = "
-                                      "'USD/COP'",
-                                  account);
+    const auto r =
+        tx.exec_params("SELECT quantity, units, avg_price, cash, " + sql_micros_of("last_bar") +
+                           " FROM trading.positions WHERE account = $1 AND symbol = "
+                           "'USD/COP'",
+                       account);
     if (r.empty()) return std::nullopt;
     return live::StoredPosition{parse_double(view(r[0][0])), parse_double(view(r[0][1])),
                                 parse_double(view(r[0][2])), parse_double(view(r[0][3])),

@@ -81,8 +81,7 @@ ModeChange PgOperationsControl::change(const std::string& action, const std::str
     ModeChange result{from, to, from != to || action == "kill" || action == "flatten"};
     nlohmann::json d = details.is_object() ? details : nlohmann::json::object();
     if (close_positions) {
-      const auto closed =
-          close_open_positions(tx, action == "kill" ? "kill_switch" : "flatten");
+      const auto closed = close_open_positions(tx, action == "kill" ? "kill_switch" : "flatten");
       result.positions_closed = static_cast<long>(closed.size());
       d["positions_closed"] = closed;
     }

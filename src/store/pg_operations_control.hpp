@@ -40,8 +40,8 @@ class PgOperationsControl {
                    const nlohmann::json& details = {});
   // Closes the open positions in the kill's own transaction unless close_positions is false
   // (spec 12: fills with exit reason kill_switch at the last stored close).
-  ModeChange kill(const std::string& reason, const Actor& actor,
-                  const nlohmann::json& details = {}, bool close_positions = true);
+  ModeChange kill(const std::string& reason, const Actor& actor, const nlohmann::json& details = {},
+                  bool close_positions = true);
   // Closes the open positions and pauses, without a kill (Error(conflict) while KILLED).
   ModeChange flatten(const std::string& reason, const Actor& actor);
   ModeChange resume(const std::string& reason, const Actor& actor,

@@ -5,9 +5,9 @@
 #include "backtest/backtest_runner.hpp"
 #include "live/engine.hpp"
 #include "live_fixture.hpp"
-#include "support/test_tokens.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
+#include "support/test_tokens.hpp"
 #include "trading/run_artifacts.hpp"
 
 using namespace usdcop;
@@ -77,8 +77,9 @@ TEST(LiveEngine, TheSameEventDeliveredFiveTimesIsProcessedOnce) {
     live::FeatureCommit again{live::bar_event_id(bars[0].time), {}, ""};
     again.row.time = bars[0].time;
     EXPECT_FALSE(rig.live.commit_features(again, engine->epoch()));
-    EXPECT_TRUE(rig.live.begin_decision(live::decision_event_id(bars[0].time), "paper", engine->epoch())
-                    ->already_processed());
+    EXPECT_TRUE(
+        rig.live.begin_decision(live::decision_event_id(bars[0].time), "paper", engine->epoch())
+            ->already_processed());
   }
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM system.processed_events"), 2);
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots"), 1);
@@ -186,8 +187,7 @@ TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
   ASSERT_LT(i, bars.size()) << "the model never opened a position";
   const std::string secret = usdcop::testing::make_token(rig.db, "ops_kill", "operator");
   auto r = usdcop::testing::run_usdcop("ops kill --reason 'desk test of the kill switch' --json",
-                                       usdcop::testing::token_env(secret) + " " +
-                                           env_for(rig.db));
+                                       usdcop::testing::token_env(secret) + " " + env_for(rig.db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["positions_closed"], 1);
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.fills WHERE reason = 'kill_switch'"), 1);
@@ -199,9 +199,9 @@ TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
     insert(rig.db, {bars[k]});
     engine->catch_up();
   }
-  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.orders WHERE id > " +
-                              std::to_string(kill_order)),
-            0);
+  EXPECT_EQ(
+      count(rig.db, "SELECT count(*) FROM trading.orders WHERE id > " + std::to_string(kill_order)),
+      0);
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots WHERE mode = 'KILLED'"),
             100);
   EXPECT_EQ(engine->decisions().session().position(), 0.0);

@@ -71,9 +71,9 @@ inline std::filesystem::path prepare_database(usdcop::testing::TestDatabase& db,
           "' --json",
       env_for(db));
   EXPECT_EQ(r.status, 0) << r.err;
-  const long n = test_fixture::store_real_market(
-      db.pool(), parse_timestamp_or_throw(history_from, "from"),
-      parse_timestamp_or_throw(history_to, "to"));
+  const long n =
+      test_fixture::store_real_market(db.pool(), parse_timestamp_or_throw(history_from, "from"),
+                                      parse_timestamp_or_throw(history_to, "to"));
   EXPECT_GT(n, 100);
   // The engine resumes from the checkpoint of a real features build over the stored history.
   sql(db, "DELETE FROM features.inference_features_5m");
@@ -83,8 +83,10 @@ inline std::filesystem::path prepare_database(usdcop::testing::TestDatabase& db,
                                                "run_" + model_id, 7);
   test_fixture::register_model(db.pool(), model_id, 1, dir);
   if (deploy)
-    sql(db, "UPDATE ml.model_registry SET status = 'deployed', deployed_at = now() WHERE "
-            "model_id = '" + model_id + "'");
+    sql(db,
+        "UPDATE ml.model_registry SET status = 'deployed', deployed_at = now() WHERE "
+        "model_id = '" +
+            model_id + "'");
   return dir;
 }
 

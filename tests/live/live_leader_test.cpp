@@ -54,9 +54,9 @@ TEST(LiveLeader, OneLeaderAndTheStandbyTakesOverWithoutGapOrDuplicate) {
   BackgroundCommand second(args, env);
   const auto bars = bars_from("2025-02-03T00:00:00Z", 200);
   store::PgBarStore(db.pool()).write_bars({bars.begin(), bars.begin() + 100}, "test", false);
-  ASSERT_TRUE(wait_until(
-      [&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") == 100; },
-      std::chrono::seconds(120)))
+  ASSERT_TRUE(
+      wait_until([&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") == 100; },
+                 std::chrono::seconds(120)))
       << first->err() << second.err();
   // The standby never took the leadership while the first engine lived.
   EXPECT_EQ(count(db, "SELECT epoch FROM system.watermarks WHERE name = 'leader'"), 1);
@@ -65,16 +65,17 @@ TEST(LiveLeader, OneLeaderAndTheStandbyTakesOverWithoutGapOrDuplicate) {
   first->signal(SIGKILL);
   first->wait();
   store::PgBarStore(db.pool()).write_bars({bars.begin() + 100, bars.end()}, "test", false);
-  ASSERT_TRUE(wait_until(
-      [&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") == 200; },
-      std::chrono::seconds(120)))
+  ASSERT_TRUE(
+      wait_until([&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") == 200; },
+                 std::chrono::seconds(120)))
       << second.err();
   EXPECT_TRUE(leader_holder(db).ends_with(pid_suffix(second.pid())));
   EXPECT_EQ(count(db, "SELECT epoch FROM system.watermarks WHERE name = 'leader'"), 2);
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE epoch = 2"), 200);
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events"), 400);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM features.inference_features_5m WHERE time >= "
-                      "'2025-02-03'"),
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM features.inference_features_5m WHERE time >= "
+                  "'2025-02-03'"),
             200);
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait(), 0) << second.err();

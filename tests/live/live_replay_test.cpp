@@ -77,9 +77,8 @@ std::vector<Fill> fills_of_trades(const std::vector<std::vector<std::string>>& t
 // fill (spec 06: "Live and backtest must give the same fills").
 void expect_parity_with_backtest(TestDatabase& db, const std::string& model_id) {
   const auto report = test_fixture::fresh_dir("live_parity_report");
-  const auto r = run_usdcop("backtest --model " + model_id + " --from " + kReplayFrom +
-                                " --to " + kReplayTo + " --json --report '" + report.string() +
-                                "'",
+  const auto r = run_usdcop("backtest --model " + model_id + " --from " + kReplayFrom + " --to " +
+                                kReplayTo + " --json --report '" + report.string() + "'",
                             env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto equity = read_csv(report / "equity.csv");
@@ -116,14 +115,14 @@ void expect_parity_with_backtest(TestDatabase& db, const std::string& model_id) 
 // One feature row and one L5 bar per replayed bar; one production decision per complete row;
 // every event recorded once.
 void expect_one_row_per_bar(TestDatabase& db, long bars) {
-  const std::string range = " WHERE time >= '" + std::string(kReplayFrom) + "' AND time < '" +
-                            kReplayTo + "'";
+  const std::string range =
+      " WHERE time >= '" + std::string(kReplayFrom) + "' AND time < '" + kReplayTo + "'";
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.usdcop_m5_ohlcv" + range), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM features.inference_features_5m" + range), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM trading.equity_snapshots" + range), bars);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.model_inferences" + range),
-            count(db, "SELECT count(*) FROM features.inference_features_5m" + range +
-                          " AND complete"));
+  EXPECT_EQ(
+      count(db, "SELECT count(*) FROM trading.model_inferences" + range),
+      count(db, "SELECT count(*) FROM features.inference_features_5m" + range + " AND complete"));
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L5'"), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L1'"), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM trading.fills"),
@@ -137,10 +136,9 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   prepare_database(db, kHistoryFrom, kReplayFrom, "m_live", true);
   const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
   ASSERT_GT(lines.size(), 900u);
-  const auto file =
-      write_replay_file(test_fixture::fresh_dir("live_parity") / "replay.csv", lines);
-  const auto r = run_usdcop("engine --replay '" + file.string() + "' --speed max --json",
-                            env_for(db));
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_parity") / "replay.csv", lines);
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()));
@@ -170,8 +168,8 @@ TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
   }
   const long before = count(db, "SELECT count(*) FROM trading.equity_snapshots");
   EXPECT_LT(before, static_cast<long>(lines.size())) << "the replay ended before the kill";
-  const auto r = run_usdcop("engine --replay '" + file.string() + "' --speed max --json",
-                            env_for(db));
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replay"]["rejected"], 0);  // re-sent bars are identical, not out of order
@@ -188,15 +186,15 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (i != 5) bad.push_back(lines[i]);  // bar 5 comes late
     if (i == 10) bad.push_back("2025-02-03T13:55:00Z,4200.5,not-a-number,4190,4195,0");
-    if (i == 20) bad.push_back(lines[5]);  // older than the watermark, never stored: out of order
-    if (i == 30) bad.push_back(lines[30]);                                 // exact duplicate
+    if (i == 20) bad.push_back(lines[5]);   // older than the watermark, never stored: out of order
+    if (i == 30) bad.push_back(lines[30]);  // exact duplicate
     if (i == 40) bad.push_back(lines[40].substr(0, 21) + "1,1,1,1,0");  // same time, other values
     if (i == 50) bad.push_back("2025-02-04T02:00:00Z,4200,4201,4199,4200,0");  // out of session
-    if (i == 60) bad.push_back("2025-02-04T15:00:00Z,4200,4201");           // too few fields
+    if (i == 60) bad.push_back("2025-02-04T15:00:00Z,4200,4201");              // too few fields
   }
   const auto file = write_replay_file(test_fixture::fresh_dir("live_bad") / "replay.csv", bad);
-  const auto r = run_usdcop("engine --replay '" + file.string() + "' --speed max --json",
-                            env_for(db));
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   const auto& by = j["replay"]["rejected_by_reason"];
@@ -206,8 +204,8 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
   EXPECT_EQ(by.value("out_of_session", 0), 1) << j.dump();
   EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()) - 1);
   EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()) - 1);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM market.rejected_bars WHERE source = 'replay:replay.csv'"),
-            5);
+  EXPECT_EQ(
+      count(db, "SELECT count(*) FROM market.rejected_bars WHERE source = 'replay:replay.csv'"), 5);
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.rejected_bars WHERE reason = 'out_of_order'"),
             1);
 }
