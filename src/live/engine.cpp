@@ -1,8 +1,76 @@
 #include "live/engine.hpp"
 
+#include <thread>
+
 #include "core/error.hpp"
 
 namespace usdcop::live {
+namespace {
+
+// Thrown inside a catch-up when an event went to the dead-letter queue: later bars wait.
+struct HandlerBlocked {};
+
+bool is_infrastructure(const std::exception& e) {
+  if (dynamic_cast<const DeposedLeader*>(&e) != nullptr) return true;
+  const auto* error = dynamic_cast<const Error*>(&e);
+  return error != nullptr && error->kind() == ErrorKind::unavailable;
+}
+
+}  // namespace
+
+template <class F>
+auto Engine::run_handler(const std::string& handler, const std::string& event_id,
+                         Timestamp bar_time, F&& f) -> decltype(f()) {
+  const std::string key = handler + " " + event_id;
+  if (blocked_ && blocked_->retrying && blocked_->key == key) {
+    // The dead letter's scheduled or requested retry: one attempt.
+    try {
+      auto result = f();
+      store_.dead_letter_resolved(blocked_->id, "live-engine", "retried: completed");
+      blocked_.reset();
+      return result;
+    } catch (const std::exception& e) {
+      if (is_infrastructure(e)) throw;
+      ++counters_.failures;
+      store_.dead_letter_retry_failed(blocked_->id, e.what());
+      blocked_->retrying = false;
+      throw HandlerBlocked{};
+    }
+  }
+  std::string error;
+  const std::size_t attempts = std::max<std::size_t>(1, options_.retry_delays.size());
+  for (std::size_t attempt = 1;; ++attempt) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      // A lost database or a lost leadership is not the event's fault: no dead letter.
+      if (is_infrastructure(e)) throw;
+      ++counters_.failures;
+      error = e.what();
+    }
+    if (attempt >= attempts) break;
+    std::this_thread::sleep_for(options_.retry_delays[attempt - 1]);
+  }
+  const long id =
+      store_.dead_letter({event_id, handler, handler == "L1" ? "new_ohlcv_bar" : "new_features",
+                          bar_time, error, static_cast<int>(attempts)});
+  ++counters_.dead_letters;
+  blocked_ = Blocked{id, key, false};
+  throw HandlerBlocked{};
+}
+
+// While a dead letter blocks the bars, a catch-up only checks whether its retry is due (or an
+// operator resolved it).
+bool Engine::unblocked() {
+  if (!blocked_) return true;
+  const auto state = store_.dead_letter_state(blocked_->id);
+  if (!state || state->status == "resolved") {
+    blocked_.reset();
+    return true;
+  }
+  blocked_->retrying = state->due;
+  return state->due;
+}
 
 Engine::Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
                TradingModel model, EngineOptions options)
@@ -46,7 +114,9 @@ void Engine::load_state() {
 }
 
 bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
-  if (decisions_.process(bar, row, epoch_) == DecisionResult::already_processed) {
+  const auto result = run_handler("L5", decision_event_id(bar.time), bar.time,
+                                  [&] { return decisions_.process(bar, row, epoch_); });
+  if (result == DecisionResult::already_processed) {
     ++counters_.duplicates;
     state_loaded_ = false;  // another engine moved on: reload before going further
     return false;
@@ -76,6 +146,7 @@ long Engine::catch_up() {
   if (!started_) throw std::logic_error("Engine::catch_up before start");
   ++counters_.catch_ups;
   long n = 0;
+  if (!unblocked()) return 0;
   try {
     if (!state_loaded_) load_state();
     const auto now = std::chrono::steady_clock::now();
@@ -89,7 +160,8 @@ long Engine::catch_up() {
       const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
       if (bars.empty()) break;
       for (const auto& bar : bars) {
-        const auto row = features_.process(bar, epoch_);
+        const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
+                                     [&] { return features_.process(bar, epoch_); });
         if (!row) {
           ++counters_.duplicates;
           state_loaded_ = false;
@@ -101,6 +173,8 @@ long Engine::catch_up() {
         if (!decide(bar, &*row)) return n;
       }
     }
+  } catch (const HandlerBlocked&) {
+    return n;  // the dead letter holds every later bar until it is handled
   } catch (...) {
     state_loaded_ = false;  // the in-memory state may be ahead of the database
     throw;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "live/decision_stage.hpp"
@@ -23,6 +24,10 @@ struct EngineOptions {
   std::string account = "paper";
   std::string holder;       // recorded with the leader epoch (host:pid)
   std::size_t batch = 512;  // bars loaded per catch-up query
+  // A failing handler is tried retry_delays.size() times, waiting each delay after a failure
+  // but the last; then its event goes to the dead-letter queue (spec 06: 1 s, 2 s, 4 s).
+  std::vector<std::chrono::milliseconds> retry_delays{
+      std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)};
   // How often a catch-up checks whether the macro data changed (a query over the macro tables).
   std::chrono::milliseconds macro_check{10'000};
 };
@@ -32,6 +37,8 @@ struct EngineCounters {
   long decisions = 0;   // L5 bars committed (with or without a policy decision)
   long duplicates = 0;  // events found already processed
   long catch_ups = 0;
+  long failures = 0;      // failed handler attempts
+  long dead_letters = 0;  // events sent to the dead-letter queue
 };
 
 // Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
@@ -59,9 +66,22 @@ class Engine {
   const EngineCounters& counters() const { return counters_; }
   const DecisionStage& decisions() const { return decisions_; }
   const Reconciliation& last_reconciliation() const { return reconciliation_; }
+  // The dead letter every later bar waits for (L1 and L5 keep bar order), if any.
+  std::optional<long> blocked_by() const {
+    return blocked_ ? std::optional<long>(blocked_->id) : std::nullopt;
+  }
 
  private:
+  struct Blocked {
+    long id = 0;
+    std::string key;  // handler + event id
+    bool retrying = false;
+  };
   void load_state();
+  bool unblocked();
+  template <class F>
+  auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
+                   F&& f) -> decltype(f());
   bool decide(const market::Bar& bar, const features::FeatureRow* row);
   long decide_pending();
 
@@ -73,6 +93,7 @@ class Engine {
   bool started_ = false;
   bool state_loaded_ = false;
   std::optional<Timestamp> l5_;
+  std::optional<Blocked> blocked_;
   std::optional<std::chrono::steady_clock::time_point> macro_checked_;
   EngineCounters counters_;
   Reconciliation reconciliation_;

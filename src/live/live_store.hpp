@@ -120,6 +120,21 @@ struct FeatureBootstrap {
   std::string state;
 };
 
+// An event whose handler failed after its retries (system.dead_letter_queue).
+struct DeadLetter {
+  std::string event_id, handler, channel;
+  Timestamp bar_time{};
+  std::string error;
+  int attempts = 0;
+};
+
+struct DeadLetterState {
+  long id = 0;
+  std::string status;  // pending | exhausted | resolved
+  int attempts = 0;
+  bool due = false;  // pending and its next retry time has come
+};
+
 class LiveStore {
  public:
   virtual ~LiveStore() = default;
@@ -147,6 +162,14 @@ class LiveStore {
   virtual std::unique_ptr<DecisionTransaction> begin_decision(const std::string& event_id,
                                                               const std::string& account,
                                                               long epoch) = 0;
+
+  // Dead letters (spec 06): recorded pending with its first retry in 60 s; trading is paused
+  // (audited) and a P1 alert is sent. Returns the row id.
+  virtual long dead_letter(const DeadLetter& letter) = 0;
+  virtual std::optional<DeadLetterState> dead_letter_state(long id) = 0;
+  // A scheduled retry failed: the next one at 300 s, then 900 s, then exhausted.
+  virtual void dead_letter_retry_failed(long id, const std::string& error) = 0;
+  virtual void dead_letter_resolved(long id, const std::string& by, const std::string& how) = 0;
 
   // Restart: what the engine did for `account`, oldest first.
   virtual std::vector<StoredBar> decided_bars(const std::string& account) = 0;

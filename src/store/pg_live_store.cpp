@@ -6,6 +6,7 @@
 #include "store/notify.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
+#include "store/pg_dead_letters.hpp"
 #include "store/pg_feature_store.hpp"
 
 namespace usdcop::store {
@@ -173,6 +174,19 @@ bool PgLiveStore::commit_features(const live::FeatureCommit& c, long epoch) {
     tx.commit();
     return true;
   });
+}
+
+long PgLiveStore::dead_letter(const live::DeadLetter& letter) {
+  return PgDeadLetters(pool_).record(letter);
+}
+std::optional<live::DeadLetterState> PgLiveStore::dead_letter_state(long id) {
+  return PgDeadLetters(pool_).state(id);
+}
+void PgLiveStore::dead_letter_retry_failed(long id, const std::string& error) {
+  PgDeadLetters(pool_).retry_failed(id, error);
+}
+void PgLiveStore::dead_letter_resolved(long id, const std::string& by, const std::string& how) {
+  PgDeadLetters(pool_).resolved(id, by, how);
 }
 
 std::vector<live::StoredBar> PgLiveStore::decided_bars(const std::string& account) {

@@ -33,6 +33,11 @@ class PgLiveStore final : public live::LiveStore {
                                                             const std::string& account,
                                                             long epoch) override;
 
+  long dead_letter(const live::DeadLetter& letter) override;
+  std::optional<live::DeadLetterState> dead_letter_state(long id) override;
+  void dead_letter_retry_failed(long id, const std::string& error) override;
+  void dead_letter_resolved(long id, const std::string& by, const std::string& how) override;
+
   std::vector<live::StoredBar> decided_bars(const std::string& account) override;
   std::vector<live::StoredFill> fills(const std::string& account) override;
   std::optional<live::StoredPosition> position(const std::string& account) override;

@@ -55,6 +55,8 @@ struct Rig {
   std::unique_ptr<live::Engine> engine(const std::string& model_id, const std::string& holder) {
     live::EngineOptions o;
     o.holder = holder;
+    o.retry_delays = {std::chrono::milliseconds(10), std::chrono::milliseconds(20),
+                      std::chrono::milliseconds(40)};
     return std::make_unique<live::Engine>(live, macro, market::MacroCatalog::load(),
                                           model_from(dir, model_id), o);
   }
@@ -227,4 +229,71 @@ TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
       << (restarted->last_reconciliation().differences.empty()
               ? ""
               : restarted->last_reconciliation().differences[0]);
+}
+
+TEST(LiveEngine, AHandlerThatFailsGoesToTheDeadLetterQueuePausesAndDlqRetryCompletesInOrder) {
+  Rig rig("m_dlq");
+  auto engine = rig.engine("m_dlq", "a");
+  engine->start();
+  const auto bars = live_bars(6);
+  // A real fault for one bar: the feature table refuses its row (installed as the owner).
+  {
+    pqxx::connection owner(rig.db.owner_url());
+    pqxx::work tx(owner);
+    tx.exec(
+        "CREATE FUNCTION features.refuse_one_row() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF NEW.time = '" +
+        format_rfc3339(bars[2].time) +
+        "' THEN RAISE EXCEPTION 'disk says no'; END IF; RETURN NEW; END $$");
+    tx.exec(
+        "CREATE TRIGGER refuse_one_row BEFORE INSERT ON features.inference_features_5m "
+        "FOR EACH ROW EXECUTE FUNCTION features.refuse_one_row()");
+    tx.commit();
+  }
+  insert(rig.db, bars);
+  EXPECT_EQ(engine->catch_up(), 2);  // bars 0 and 1; bar 2 fails three times
+  ASSERT_TRUE(engine->blocked_by());
+  EXPECT_EQ(engine->counters().failures, 3);
+  EXPECT_EQ(engine->l1_watermark(), bars[1].time);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.dead_letter_queue WHERE status = "
+                  "'pending' AND attempts = 3 AND handler = 'L1'"),
+            1);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'PAUSED'"),
+            1);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = "
+                  "'operations.pause' AND actor = 'live-engine'"),
+            1);
+  EXPECT_EQ(engine->catch_up(), 0);  // its first retry is 60 s away: later bars wait
+
+  auto r = usdcop::testing::run_usdcop("dlq list --json", env_for(rig.db));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto letters = nlohmann::json::parse(r.out)["dead_letters"];
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_NE(letters[0]["error"].get<std::string>().find("disk says no"), std::string::npos);
+  const long id = letters[0]["id"];
+
+  // The fix, then the operator's retry: the engine completes bar 2 and the rest in order.
+  {
+    pqxx::connection owner(rig.db.owner_url());
+    pqxx::work tx(owner);
+    tx.exec("DROP TRIGGER refuse_one_row ON features.inference_features_5m");
+    tx.commit();
+  }
+  const std::string secret = usdcop::testing::make_token(rig.db, "ops_dlq", "operator");
+  r = usdcop::testing::run_usdcop("dlq retry " + std::to_string(id),
+                                  usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(engine->catch_up(), 4);
+  EXPECT_FALSE(engine->blocked_by());
+  EXPECT_EQ(engine->l5_watermark(), bars[5].time);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.dead_letter_queue WHERE status = "
+                  "'resolved'"),
+            1);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots"), 6);
+  r = usdcop::testing::run_usdcop("dlq resolve " + std::to_string(id) + " --reason 'done twice'",
+                                  usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  EXPECT_EQ(r.status, 5) << r.err;  // already resolved
 }

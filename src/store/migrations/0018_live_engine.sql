@@ -37,7 +37,8 @@ CREATE TABLE system.dead_letter_queue (
   channel text NOT NULL,
   payload jsonb NOT NULL DEFAULT '{}',
   error text NOT NULL,
-  attempts integer NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,  -- every failed attempt, the handler's own retries included
+  retries integer NOT NULL DEFAULT 0,   -- scheduled retries from the queue (60 s, 300 s, 900 s)
   next_retry_at timestamptz,
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'exhausted', 'resolved')),
   created_at timestamptz NOT NULL DEFAULT now(),
