@@ -50,6 +50,18 @@ struct EngineOpts {
   bool json = false;
 };
 
+live::TradingModel trading_model_of(ModelSource& m) {
+  const ProfilesInForce profiles = profiles_for(m);
+  live::TradingModel t;
+  t.model_id = m.model_id;
+  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
+  t.norm_stats = m.bundle.norm_stats;
+  t.trading = profiles.trading;
+  t.risk = profiles.risk;
+  t.rules = position_rules_for(m);
+  return t;
+}
+
 // The production model from the registry (hash-verified), or in a replay on a database without
 // a deployed model the one chosen (spec 12), audited.
 live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
@@ -98,15 +110,19 @@ live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool
                              ""});
     tx.commit();
   }
-  const ProfilesInForce profiles = profiles_for(m);
-  live::TradingModel t;
-  t.model_id = m.model_id;
-  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
-  t.norm_stats = m.bundle.norm_stats;
-  t.trading = profiles.trading;
-  t.risk = profiles.risk;
-  t.rules = position_rules_for(m);
-  return t;
+  return trading_model_of(m);
+}
+
+// Every staging model, each in its own shadow session (spec 12), hash-verified like production.
+std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) {
+  store::PgModelRegistry registry(pool);
+  store::PgBacktestStore results(pool);
+  std::vector<live::TradingModel> out;
+  for (const auto& r : registry.list(models::ModelStatus::staging)) {
+    ModelSource m = resolve_model(r.model_id, &results);
+    out.push_back(trading_model_of(m));
+  }
+  return out;
 }
 
 std::optional<double> parse_speed(const std::string& text) {
@@ -229,7 +245,7 @@ void run_engine(const EngineOpts& o) {
   options.account = o.account;
   options.holder = std::string(host) + ":" + std::to_string(::getpid());
   live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
-                      options);
+                      options, load_shadow_models(pool));
   engine.on_reconciliation([](const live::Reconciliation& r) {
     std::cerr << "P1 reconciliation: the stored account differs from its fills; new entries are "
                  "held\n";
@@ -240,21 +256,27 @@ void run_engine(const EngineOpts& o) {
   auto* previous_term = std::signal(SIGTERM, on_engine_signal);
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<live::ReplayReport> report;
-  if (!o.replay.empty()) engine.start();
   double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
-    SimulatedClock clock(Timestamp{});
-    live::ReplayFeed feed(db.bars(), clock, {o.replay, speed, ""},
-                          [&] { return engine.l1_watermark(); });
-    report = feed.run(
-        [&] {
-          const auto e0 = std::chrono::steady_clock::now();
-          engine.catch_up();
-          engine_seconds +=
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
-        },
-        &g_engine_stop);
-    engine.catch_up();
+    try {
+      engine.start();
+      SimulatedClock clock(Timestamp{});
+      live::ReplayFeed feed(db.bars(), clock, {o.replay, speed, ""},
+                            [&] { return engine.l1_watermark(); });
+      report = feed.run(
+          [&] {
+            const auto e0 = std::chrono::steady_clock::now();
+            engine.catch_up();
+            engine_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+          },
+          &g_engine_stop);
+      engine.catch_up();
+    } catch (const live::DeposedLeader& e) {
+      throw Error(ErrorKind::conflict,
+                  std::string("another engine took the leadership during the replay: ") + e.what(),
+                  "leader_epoch");
+    }
   } else {
     run_live(engine, pool.url(), o.tick_s, options.holder);
   }
@@ -264,8 +286,13 @@ void run_engine(const EngineOpts& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto j = summary(engine, report ? &*report : nullptr, seconds);
   if (report) j["engine_seconds"] = engine_seconds;
+  j["blocked_by_dead_letter"] =
+      engine.blocked_by() ? nlohmann::json(*engine.blocked_by()) : nlohmann::json(nullptr);
+  // Like `ingest csv`: rejected rows make the exit status 3 (the good rows were all handled).
+  const int status = report && report->rejected > 0 ? kPartial : kOk;
   if (o.json) {
     print_json(j);
+    if (status != kOk) throw ExitRequest{status};
     return;
   }
   std::cout << "engine " << j["model_id"].get<std::string>() << " account "
@@ -281,6 +308,7 @@ void run_engine(const EngineOpts& o) {
       std::cout << " (" << reason << " " << n << ")";
     std::cout << "\n  " << j["bars_per_second"].get<double>() << " rows/s\n";
   }
+  if (status != kOk) throw ExitRequest{status};
 }
 
 void add_engine(CLI::App& app) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -19,22 +20,6 @@ const char* rule_name(trading::RuleOverride r) {
       break;
   }
   return "";
-}
-
-std::string observation_json(const std::array<float, features::kObservationSize>& obs) {
-  std::ostringstream s;
-  s.precision(9);
-  s << '[';
-  for (std::size_t i = 0; i < obs.size(); ++i) {
-    if (i > 0) s << ',';
-    if (std::isfinite(obs[i])) {
-      s << obs[i];
-    } else {
-      s << "null";
-    }
-  }
-  s << ']';
-  return s.str();
 }
 
 std::string describe(const char* what, Timestamp t, double stored, double rebuilt) {
@@ -55,8 +40,10 @@ std::string decision_event_id(Timestamp bar_time) {
   return "new_features:" + format_rfc3339(bar_time);
 }
 
-DecisionStage::DecisionStage(LiveStore& store, TradingModel model, std::string account)
+DecisionStage::DecisionStage(LiveStore& store, TradingModel model, std::string account,
+                             std::vector<TradingModel> shadows)
     : store_(store), model_(std::move(model)), account_(std::move(account)) {
+  for (auto& m : shadows) shadows_.push_back(std::make_unique<ShadowSession>(std::move(m)));
   if (!model_.policy) throw std::invalid_argument("DecisionStage: the model has no policy");
   reset_session();
 }
@@ -79,7 +66,18 @@ Reconciliation DecisionStage::rebuild() {
   std::vector<const StoredFill*> external;
   for (const auto& f : stored_fills)
     if (f.source != "engine") external.push_back(&f);
+  std::vector<std::map<Timestamp, int>> shadow_signals;
+  for (auto& shadow : shadows_) {
+    shadow->reset();
+    shadow_signals.push_back(store_.shadow_signals(account_, shadow->model().model_id));
+  }
   for (const auto& b : bars) {
+    for (std::size_t k = 0; k < shadows_.size(); ++k) {
+      const auto it = shadow_signals[k].find(b.time);
+      shadows_[k]->replay(
+          {b.time, b.close, b.close, b.close, b.close, 0},
+          it == shadow_signals[k].end() ? std::nullopt : std::optional<int>(it->second));
+    }
     mode_.set(b.mode);
     market::Bar bar{b.time, b.close, b.close, b.close, b.close, 0};
     std::optional<double> target;
@@ -162,7 +160,10 @@ DecisionResult DecisionStage::process(const market::Bar& bar, const features::Fe
   const auto out = session_->on_bar(bar, row);
   const double latency_us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-  tx->commit(record_of(bar, row, out, latency_us));
+  DecisionRecord record = record_of(bar, row, out, latency_us);
+  for (auto& shadow : shadows_)
+    if (auto d = shadow->on_bar(bar, row)) record.shadows.push_back(std::move(*d));
+  tx->commit(record);
   stale_ = false;
   ++decisions_;
   return DecisionResult::committed;
@@ -182,12 +183,8 @@ DecisionRecord DecisionStage::record_of(const market::Bar& bar, const features::
   r.latency_us = latency_us;
   r.position_before = out.position_before;
   r.position_after = out.position_after;
-  if (out.decided && row != nullptr) {
-    const double p = out.position_before;
-    const int pos = (p > 0) - (p < 0);
-    r.observation_json = observation_json(
-        features::normalize_observation(model_.norm_stats, row->market, pos, row->time_normalized));
-  }
+  if (out.decided && row != nullptr)
+    r.observation_json = observation_json(model_.norm_stats, *row, out.position_before);
   r.rule = rule_name(out.rule);
   if (r.rule.empty() && !out.risk_events.empty()) r.rule = out.risk_events.front().rule;
   if (out.fill) {

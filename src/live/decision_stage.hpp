@@ -17,20 +17,12 @@
 
 #include "features/norm_stats.hpp"
 #include "live/live_store.hpp"
+#include "live/shadow_session.hpp"
+#include "live/trading_model.hpp"
 #include "trading/policy.hpp"
 #include "trading/trading_session.hpp"
 
 namespace usdcop::live {
-
-// The production model as the registry verified it, with the profiles in force.
-struct TradingModel {
-  std::string model_id;
-  std::shared_ptr<trading::Policy> policy;
-  features::NormStats norm_stats;
-  trading::TradingConfig trading;
-  trading::RiskProfile risk;
-  trading::PositionRuleConfig rules;
-};
 
 // "new_features:2025-02-03T13:00:00Z": the deterministic id of a bar's L5 event.
 std::string decision_event_id(Timestamp bar_time);
@@ -45,7 +37,9 @@ enum class DecisionResult { committed, already_processed };
 
 class DecisionStage {
  public:
-  DecisionStage(LiveStore& store, TradingModel model, std::string account);
+  // `shadows`: staging models, each in its own shadow session (no orders).
+  DecisionStage(LiveStore& store, TradingModel model, std::string account,
+                std::vector<TradingModel> shadows = {});
 
   // Rebuilds the session from the stored account and reconciles it with the stored fills and
   // position. Inconsistent: new entries are held (the mode used is at least PAUSED).
@@ -57,6 +51,7 @@ class DecisionStage {
   const trading::TradingSession& session() const { return *session_; }
   const std::string& account() const { return account_; }
   const TradingModel& model() const { return model_; }
+  const std::vector<std::unique_ptr<ShadowSession>>& shadows() const { return shadows_; }
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
   long decisions() const { return decisions_; }
@@ -73,6 +68,7 @@ class DecisionStage {
   trading::FixedOperationsMode mode_;
   std::unique_ptr<trading::PaperBroker> broker_;
   std::unique_ptr<trading::TradingSession> session_;
+  std::vector<std::unique_ptr<ShadowSession>> shadows_;
   bool stale_ = true;
   bool hold_entries_ = false;
   long decisions_ = 0;

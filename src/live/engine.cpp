@@ -73,11 +73,11 @@ bool Engine::unblocked() {
 }
 
 Engine::Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
-               TradingModel model, EngineOptions options)
+               TradingModel model, EngineOptions options, std::vector<TradingModel> shadows)
     : store_(store),
       options_(std::move(options)),
       features_(store, macro, std::move(catalog)),
-      decisions_(store, std::move(model), options_.account) {}
+      decisions_(store, std::move(model), options_.account, std::move(shadows)) {}
 
 void Engine::start() {
   epoch_ = store_.claim_leader_epoch(options_.holder);

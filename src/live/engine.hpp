@@ -47,7 +47,7 @@ using ReconciliationSink = std::function<void(const Reconciliation&)>;
 class Engine {
  public:
   Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
-         TradingModel model, EngineOptions options);
+         TradingModel model, EngineOptions options, std::vector<TradingModel> shadows = {});
 
   // Takes the leadership (a new epoch), initializes or loads the watermarks, restores L1 and
   // rebuilds L5 from the stored account.

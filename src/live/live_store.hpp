@@ -4,6 +4,7 @@
 // is a handler transaction: its output, its system.processed_events row and its watermark
 // commit together, fenced by the leader epoch (spec 12, "Leader"). A transaction run with an
 // epoch older than the current leader's throws DeposedLeader and writes nothing.
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include "core/time.hpp"
 #include "features/feature_builder.hpp"
 #include "features/feature_row.hpp"
+#include "live/shadow_session.hpp"
 #include "market/bar.hpp"
 #include "trading/broker.hpp"
 #include "trading/operations_mode.hpp"
@@ -73,6 +75,7 @@ struct DecisionRecord {
   std::optional<OrderRecord> order;
   AccountRecord after;
   std::vector<trading::RiskEvent> risk_events;
+  std::vector<ShadowDecision> shadows;  // staging models' decisions (role 'shadow')
 };
 
 struct StoredPosition {
@@ -174,6 +177,9 @@ class LiveStore {
   // Restart: what the engine did for `account`, oldest first.
   virtual std::vector<StoredBar> decided_bars(const std::string& account) = 0;
   virtual std::vector<StoredFill> fills(const std::string& account) = 0;
+  // A shadow model's stored signals for the account's bars, by bar time.
+  virtual std::map<Timestamp, int> shadow_signals(const std::string& account,
+                                                  const std::string& model_id) = 0;
   virtual std::optional<StoredPosition> position(const std::string& account) = 0;
 };
 

@@ -76,6 +76,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
     if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
     guard_connection("committing a decision", [&] {
       if (r.decided) write_inference(r);
+      for (const auto& shadow : r.shadows) write_shadow(r, shadow);
       if (r.order) write_order(r);
       write_account(r);
       for (const auto& e : r.risk_events) {
@@ -106,6 +107,20 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         r.model_id, sha256_hex(r.observation_json), r.signal, r.account, event_id_,
         r.observation_json.empty() ? std::string("null") : r.observation_json,
         trading::mode_name(r.mode), r.rule);
+  }
+
+  void write_shadow(const live::DecisionRecord& r, const live::ShadowDecision& d) {
+    tx_.exec_params(
+        "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
+        "signal, latency_us, account, event_id, observation, mode, position_before, "
+        "position_after) VALUES (" +
+            time_sql(r.bar_time) + ", $1, 'shadow', $2, " + num(d.action) + ", $3, " +
+            num(d.latency_us) + ", $4, $5, $6::jsonb, 'NORMAL', " + num(d.position_before) + ", " +
+            num(d.position_after) + ")",
+        d.model_id, sha256_hex(d.observation_json), d.signal, r.account, event_id_,
+        d.observation_json);
+    notify(tx_,
+           events::NewSignal{r.bar_time, d.model_id, static_cast<trading::Signal>(d.signal), true});
   }
 
   void write_order(const live::DecisionRecord& r) {

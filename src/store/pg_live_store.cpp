@@ -238,6 +238,21 @@ std::vector<live::StoredFill> PgLiveStore::fills(const std::string& account) {
   });
 }
 
+std::map<Timestamp, int> PgLiveStore::shadow_signals(const std::string& account,
+                                                     const std::string& model_id) {
+  return guard_connection("loading shadow decisions", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "shadow_signals");
+    const auto r = tx.exec_params("SELECT " + sql_micros_of("time") +
+                                      ", signal FROM trading.model_inferences WHERE role = "
+                                      "'shadow' AND account = $1 AND model_id = $2",
+                                  account, model_id);
+    std::map<Timestamp, int> out;
+    for (const auto& row : r) out[from_micros(parse_int(view(row[0])))] = row[1].as<int>();
+    return out;
+  });
+}
+
 std::optional<live::StoredPosition> PgLiveStore::position(const std::string& account) {
   return guard_connection("loading the position", [&]() -> std::optional<live::StoredPosition> {
     auto conn = pool_.acquire();

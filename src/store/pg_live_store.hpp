@@ -40,6 +40,8 @@ class PgLiveStore final : public live::LiveStore {
 
   std::vector<live::StoredBar> decided_bars(const std::string& account) override;
   std::vector<live::StoredFill> fills(const std::string& account) override;
+  std::map<Timestamp, int> shadow_signals(const std::string& account,
+                                          const std::string& model_id) override;
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
  private:

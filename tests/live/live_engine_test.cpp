@@ -52,13 +52,14 @@ struct Rig {
   explicit Rig(const std::string& model_id) {
     dir = prepare_database(db, kHistoryFrom, kLiveFrom, model_id, false);
   }
-  std::unique_ptr<live::Engine> engine(const std::string& model_id, const std::string& holder) {
+  std::unique_ptr<live::Engine> engine(const std::string& model_id, const std::string& holder,
+                                       std::vector<live::TradingModel> shadows = {}) {
     live::EngineOptions o;
     o.holder = holder;
     o.retry_delays = {std::chrono::milliseconds(10), std::chrono::milliseconds(20),
                       std::chrono::milliseconds(40)};
     return std::make_unique<live::Engine>(live, macro, market::MacroCatalog::load(),
-                                          model_from(dir, model_id), o);
+                                          model_from(dir, model_id), o, std::move(shadows));
   }
 };
 
@@ -117,14 +118,22 @@ TEST(LiveEngine, ADeposedLeadersLateWriteIsRefusedByTheEpoch) {
 
 TEST(LiveEngine, ARestartRebuildsTheStateFromFillsAndMatchesAnUninterruptedRun) {
   Rig rig("m_restart");
+  // A staging model in shadow beside production: its own session, rebuilt after the restart.
+  const auto shadow_dir =
+      test_fixture::write_run_dir(test_fixture::fresh_dir("live_shadow"), "run_shadow", 11);
+  test_fixture::register_model(rig.db.pool(), "m_shadow", 2, shadow_dir);
+  sql(rig.db, "UPDATE ml.model_registry SET status = 'staging' WHERE model_id = 'm_shadow'");
+  auto shadows = [&] {
+    return std::vector<live::TradingModel>{model_from(shadow_dir, "m_shadow")};
+  };
   const auto bars = live_bars(600);
   {
-    auto engine = rig.engine("m_restart", "before");
+    auto engine = rig.engine("m_restart", "before", shadows());
     engine->start();
     insert(rig.db, std::vector<market::Bar>(bars.begin(), bars.begin() + 300));
     EXPECT_EQ(engine->catch_up(), 300);
   }
-  auto engine = rig.engine("m_restart", "after");
+  auto engine = rig.engine("m_restart", "after", shadows());
   engine->start();
   EXPECT_TRUE(engine->last_reconciliation().consistent);
   EXPECT_EQ(engine->last_reconciliation().bars, 300);
@@ -151,6 +160,25 @@ TEST(LiveEngine, ARestartRebuildsTheStateFromFillsAndMatchesAnUninterruptedRun) 
   }
   EXPECT_EQ(engine->decisions().session().broker().account().equity(),
             expected.equity.back().equity);
+
+  // The shadow's decisions across the restart equal one uninterrupted session of its model.
+  auto shadow_model = model_from(shadow_dir, "m_shadow");
+  trading::PaperBroker broker(shadow_model.trading.initial_capital, shadow_model.trading.cost_bps);
+  trading::FixedOperationsMode normal;
+  trading::TradingSession reference(*shadow_model.policy, shadow_model.norm_stats,
+                                    shadow_model.trading, shadow_model.risk, normal, broker);
+  const auto stored_shadow = rig.live.shadow_signals("paper", "m_shadow");
+  long decided = 0;
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const auto out = reference.on_bar(bars[i], &rows[i]);
+    if (!out.decided) continue;
+    ++decided;
+    const auto it = stored_shadow.find(bars[i].time);
+    ASSERT_NE(it, stored_shadow.end()) << format_rfc3339(bars[i].time);
+    EXPECT_EQ(it->second, static_cast<int>(out.signal)) << format_rfc3339(bars[i].time);
+  }
+  EXPECT_EQ(static_cast<long>(stored_shadow.size()), decided);
+  EXPECT_GT(decided, 500);
 }
 
 TEST(LiveEngine, APositionEditedBehindTheEnginesBackHoldsNewEntries) {

@@ -114,14 +114,15 @@ void expect_parity_with_backtest(TestDatabase& db, const std::string& model_id) 
 
 // One feature row and one L5 bar per replayed bar; one production decision per complete row;
 // every event recorded once.
-void expect_one_row_per_bar(TestDatabase& db, long bars) {
+void expect_one_row_per_bar(TestDatabase& db, long bars, const std::string& model_id) {
   const std::string range =
       " WHERE time >= '" + std::string(kReplayFrom) + "' AND time < '" + kReplayTo + "'";
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.usdcop_m5_ohlcv" + range), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM features.inference_features_5m" + range), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM trading.equity_snapshots" + range), bars);
   EXPECT_EQ(
-      count(db, "SELECT count(*) FROM trading.model_inferences" + range),
+      count(db, "SELECT count(*) FROM trading.model_inferences" + range +
+                    " AND role = 'production' AND model_id = '" + model_id + "'"),
       count(db, "SELECT count(*) FROM features.inference_features_5m" + range + " AND complete"));
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L5'"), bars);
   EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L1'"), bars);
@@ -134,6 +135,11 @@ void expect_one_row_per_bar(TestDatabase& db, long bars) {
 TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   TestDatabase db;
   prepare_database(db, kHistoryFrom, kReplayFrom, "m_live", true);
+  // A staging model decides in shadow beside production (no orders).
+  const auto shadow_dir =
+      test_fixture::write_run_dir(test_fixture::fresh_dir("live_shadow"), "run_live_shadow", 3);
+  test_fixture::register_model(db.pool(), "m_live_shadow", 2, shadow_dir);
+  sql(db, "UPDATE ml.model_registry SET status = 'staging' WHERE model_id = 'm_live_shadow'");
   const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
   ASSERT_GT(lines.size(), 900u);
   const auto file = write_replay_file(test_fixture::fresh_dir("live_parity") / "replay.csv", lines);
@@ -146,7 +152,15 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()));
   std::cout << "replay of " << lines.size() << " bars: " << j["bars_per_second"] << " bars/s, "
             << j["seconds"] << " s in all, " << j["engine_seconds"] << " s in the engine\n";
-  expect_one_row_per_bar(db, static_cast<long>(lines.size()));
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_live");
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.model_inferences WHERE role = 'shadow' AND "
+                  "model_id = 'm_live_shadow'"),
+            count(db,
+                  "SELECT count(*) FROM features.inference_features_5m WHERE complete AND "
+                  "time >= '" +
+                      std::string(kReplayFrom) + "'"));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.orders WHERE model_id = 'm_live_shadow'"), 0);
   expect_parity_with_backtest(db, "m_live");
 }
 
@@ -173,7 +187,7 @@ TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replay"]["rejected"], 0);  // re-sent bars are identical, not out of order
-  expect_one_row_per_bar(db, static_cast<long>(lines.size()));
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_crash");
   expect_parity_with_backtest(db, "m_crash");
 }
 
@@ -195,7 +209,7 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
   const auto file = write_replay_file(test_fixture::fresh_dir("live_bad") / "replay.csv", bad);
   const auto r =
       run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
-  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  ASSERT_EQ(r.status, 3) << r.err << r.out;  // like ingest csv: rows were rejected
   const auto j = nlohmann::json::parse(r.out);
   const auto& by = j["replay"]["rejected_by_reason"];
   EXPECT_EQ(by.value("malformed", 0), 2) << j.dump();
