@@ -1,7 +1,7 @@
 #include "events/codec.hpp"
 
 #include <cmath>
-#include <type_traits>
+#include <stdexcept>
 
 #include "core/canonical_json.hpp"
 #include "core/error.hpp"
@@ -202,11 +202,11 @@ Event decode_fields(Channel channel, const PayloadFields& f) {
   throw std::logic_error("events::decode: unknown channel");
 }
 
-void require_size(Channel channel, const std::string& text) {
-  if (text.size() <= kMaxPayloadBytes) return;
+void require_size(Channel channel, std::size_t bytes) {
+  if (bytes <= kMaxPayloadBytes) return;
   throw Error(ErrorKind::invalid_input,
               std::string(channel_name(channel)) + " notification: payload is " +
-                  std::to_string(text.size()) + " bytes; NOTIFY carries at most " +
+                  std::to_string(bytes) + " bytes; NOTIFY carries at most " +
                   std::to_string(kMaxPayloadBytes),
               "payload");
 }
@@ -237,14 +237,14 @@ std::string encode(const Event& event) {
     shorter.fields = {{"fields_omitted", true}};
     text = canonical_json(to_json(shorter));
   }
-  require_size(channel, text);
+  require_size(channel, text.size());
   // What listeners would refuse is refused here, at the sender, with the same error.
   decode(channel, text);
   return text;
 }
 
 Event decode(Channel channel, std::string_view payload) {
-  if (payload.size() > kMaxPayloadBytes) require_size(channel, std::string(payload));
+  require_size(channel, payload.size());
   return decode_fields(channel, PayloadFields(channel, payload));
 }
 

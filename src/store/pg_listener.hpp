@@ -23,6 +23,8 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"

@@ -9,6 +9,7 @@
 #include "events/codec.hpp"
 #include "store/database.hpp"
 #include "store/notify.hpp"
+#include "store/pg_operations_control.hpp"
 #include "support/test_database.hpp"
 
 using namespace usdcop;
@@ -62,6 +63,26 @@ TEST(PgListener, DeliversWhatStoreNotifySendsOnItsChannelsOnly) {
   EXPECT_EQ(std::get<events::OperationsModeChanged>(got[0]), kKill);
   EXPECT_EQ(listener.counters().delivered, 1u);
   EXPECT_EQ(listener.counters().undecodable, 0u);
+}
+
+TEST(PgListener, AKillThroughTheOperationsStateReachesTheListenerDecoded) {
+  // The path of spec 06: an operator's kill must reach the engine before its next decision.
+  usdcop::testing::TestDatabase db;
+  store::PgListener listener(db.url(), {events::Channel::operations_mode}, kFastBackoff);
+  std::vector<events::Event> got;
+  listener.on_event([&](const events::Event& e) { got.push_back(e); });
+  listener.connect();
+  store::PgOperationsControl ops(db.pool());
+  const std::string long_reason(3000, 'x');  // stored whole; travels as a preview
+  ops.kill(long_reason, store::Actor{"carol", "operator", "req-9"});
+  ASSERT_TRUE(wait_until(listener, [&] { return !got.empty(); }));
+  const auto& mode = std::get<events::OperationsModeChanged>(got[0]);
+  EXPECT_EQ(mode.mode, trading::OperationsMode::kKilled);
+  EXPECT_EQ(mode.previous, trading::OperationsMode::kNormal);
+  EXPECT_EQ(mode.changed_by, "carol");
+  EXPECT_TRUE(mode.kill_switch_active());
+  EXPECT_EQ(mode.reason, events::text_preview(long_reason));
+  EXPECT_EQ(ops.mode().reason, long_reason);
 }
 
 TEST(PgListener, AnUndecodablePayloadIsCountedAndReportedAndListeningGoesOn) {
