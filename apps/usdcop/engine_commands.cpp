@@ -21,6 +21,7 @@
 #include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_model_registry.hpp"
+#include "store/pg_monitor_actions.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::cli {
@@ -44,10 +45,32 @@ void send_heartbeat(const std::string& url, const std::string& holder, int64_t s
   }
 }
 
+// The monitor's pause and kill name what blocked the decisions (spec 12, "Stale data"): the
+// missing features of the last bar the engine could not decide.
+class BlockingFeatureActions final : public models::MonitorActions {
+ public:
+  BlockingFeatureActions(models::MonitorActions& inner, const live::Engine& engine)
+      : inner_(inner), engine_(engine) {}
+  void notify(const models::Alert& alert) override { inner_.notify(alert); }
+  void rollback(const models::TriggerFiring& firing) override { inner_.rollback(firing); }
+  void pause(const models::TriggerFiring& firing) override { inner_.pause(with_blocking(firing)); }
+  void kill(const models::TriggerFiring& firing) override { inner_.kill(with_blocking(firing)); }
+
+ private:
+  models::TriggerFiring with_blocking(models::TriggerFiring firing) const {
+    const auto& missing = engine_.blocking_features();
+    firing.values["blocking_features"] =
+        missing.empty() ? std::vector<std::string>{"bar missing"} : missing;
+    return firing;
+  }
+  models::MonitorActions& inner_;
+  const live::Engine& engine_;
+};
+
 struct EngineOpts {
   std::string replay, speed = "max", model, account = "paper";
   double tick_s = 30;
-  bool json = false;
+  bool json = false, no_monitor = false;
 };
 
 live::TradingModel trading_model_of(ModelSource& m) {
@@ -171,8 +194,8 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
 // Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
 // vanishes with that session; a standby retries it on every tick. The leader catches up on
 // start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
-void run_live(live::Engine& engine, const std::string& url, double tick_s,
-              const std::string& holder) {
+void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
+              const std::string& url, double tick_s, const std::string& holder) {
   store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
                                    events::Channel::model_changed});
   bool leader = false, due = true;
@@ -213,6 +236,7 @@ void run_live(live::Engine& engine, const std::string& url, double tick_s,
           engine.on_bar_event(*announced);
         } else {
           engine.catch_up();
+          if (monitor_on) monitor.check();  // stale data, drawdown, errors: every tick
         }
         announced.reset();
       }
@@ -251,6 +275,16 @@ void run_engine(const EngineOpts& o) {
                  "held\n";
     for (const auto& d : r.differences) std::cerr << "  " << d << "\n";
   });
+  // The one clock (spec 12): simulated in a replay (the feed moves it), the system's otherwise.
+  SimulatedClock simulated(Timestamp{});
+  SystemClock system;
+  const Clock& clock = o.replay.empty() ? static_cast<const Clock&>(system) : simulated;
+  store::PgMonitorActions monitor_actions(pool, [](const models::Alert& a) {
+    std::cerr << "alert " << a.severity << ": " << a.title << "\n";
+  });
+  BlockingFeatureActions actions(monitor_actions, engine);
+  models::AutoRollbackMonitor monitor({}, now_function(clock), actions);
+  if (!o.no_monitor) engine.feed_monitor(&monitor);
   g_engine_stop = false;
   auto* previous_int = std::signal(SIGINT, on_engine_signal);
   auto* previous_term = std::signal(SIGTERM, on_engine_signal);
@@ -260,12 +294,14 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     try {
       engine.start();
-      SimulatedClock clock(Timestamp{});
-      live::ReplayFeed feed(db.bars(), clock, {o.replay, speed, ""},
+      live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
                             [&] { return engine.l1_watermark(); });
       report = feed.run(
           [&] {
             const auto e0 = std::chrono::steady_clock::now();
+            // The clock is at the new row's close: a gap before it is stale time the monitor
+            // sees before the engine handles the row.
+            if (!o.no_monitor) monitor.check();
             engine.catch_up();
             engine_seconds +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
@@ -278,7 +314,7 @@ void run_engine(const EngineOpts& o) {
                   "leader_epoch");
     }
   } else {
-    run_live(engine, pool.url(), o.tick_s, options.holder);
+    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -326,6 +362,9 @@ void add_engine(CLI::App& app) {
   c->add_option("--account", o->account, "Paper account name (default paper)");
   c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
+  c->add_flag("--no-monitor", o->no_monitor,
+              "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
+              "stack alone, as a backtest runs it");
   c->add_flag("--json", o->json, "Machine-readable summary");
   c->callback([o] { run_engine(*o); });
 }

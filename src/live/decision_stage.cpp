@@ -164,6 +164,8 @@ DecisionResult DecisionStage::process(const market::Bar& bar, const features::Fe
   for (auto& shadow : shadows_)
     if (auto d = shadow->on_bar(bar, row)) record.shadows.push_back(std::move(*d));
   tx->commit(record);
+  last_outcome_ = out;
+  last_latency_us_ = latency_us;
   stale_ = false;
   ++decisions_;
   return DecisionResult::committed;

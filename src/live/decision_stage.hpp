@@ -55,6 +55,9 @@ class DecisionStage {
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
   long decisions() const { return decisions_; }
+  // The outcome of the last committed bar and its decision latency (the monitor's inputs).
+  const trading::BarOutcome& last_outcome() const { return last_outcome_; }
+  double last_latency_us() const { return last_latency_us_; }
 
  private:
   void reset_session();
@@ -72,6 +75,8 @@ class DecisionStage {
   bool stale_ = true;
   bool hold_entries_ = false;
   long decisions_ = 0;
+  trading::BarOutcome last_outcome_;
+  double last_latency_us_ = 0;
 };
 
 }  // namespace usdcop::live

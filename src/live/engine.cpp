@@ -123,7 +123,24 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   }
   ++counters_.decisions;
   l5_ = bar.time;
+  tell_monitor(row);
   return true;
+}
+
+void Engine::tell_monitor(const features::FeatureRow* row) {
+  const auto& out = decisions_.last_outcome();
+  if (out.decided) {
+    blocking_.clear();
+  } else {
+    blocking_ = row != nullptr ? row->missing : std::vector<std::string>{"no feature row"};
+  }
+  if (monitor_ == nullptr) return;
+  if (out.decided) {
+    monitor_->on_bar();
+    monitor_->on_inference(false, decisions_.last_latency_us() / 1000.0);
+  }
+  if (out.closed_trade) monitor_->on_trade_closed(out.closed_trade->net_pnl);
+  monitor_->on_equity(out.equity);
 }
 
 long Engine::decide_pending() {

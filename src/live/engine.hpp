@@ -17,6 +17,7 @@
 #include "live/decision_stage.hpp"
 #include "live/feature_stage.hpp"
 #include "live/live_store.hpp"
+#include "models/auto_rollback_monitor.hpp"
 
 namespace usdcop::live {
 
@@ -59,6 +60,13 @@ class Engine {
   long on_bar_event(Timestamp bar_time);
 
   void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
+  // The automatic monitor (spec 05/12) hears of every decided bar, its latency, the equity and
+  // closed trades. A bar without a complete feature row is not a bar for it: stale data is
+  // "no decision possible", whatever the cause.
+  void feed_monitor(models::MonitorEvents* monitor) { monitor_ = monitor; }
+  // The missing inputs of the last bar without a decision (empty after a decision): what the
+  // audit row of an automatic pause or kill names.
+  const std::vector<std::string>& blocking_features() const { return blocking_; }
 
   long epoch() const { return epoch_; }
   std::optional<Timestamp> l1_watermark() const { return features_.last_bar(); }
@@ -83,6 +91,7 @@ class Engine {
   auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
                    F&& f) -> decltype(f());
   bool decide(const market::Bar& bar, const features::FeatureRow* row);
+  void tell_monitor(const features::FeatureRow* row);
   long decide_pending();
 
   LiveStore& store_;
@@ -98,6 +107,8 @@ class Engine {
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;
+  models::MonitorEvents* monitor_ = nullptr;
+  std::vector<std::string> blocking_;
 };
 
 }  // namespace usdcop::live

@@ -143,8 +143,8 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
   ASSERT_GT(lines.size(), 900u);
   const auto file = write_replay_file(test_fixture::fresh_dir("live_parity") / "replay.csv", lines);
-  const auto r =
-      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  const auto r = run_usdcop(
+      "engine --replay '" + file.string() + "' --speed max --no-monitor --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()));
@@ -171,7 +171,7 @@ TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
   const auto file = write_replay_file(test_fixture::fresh_dir("live_crash") / "replay.csv", lines);
   {
     usdcop::testing::BackgroundCommand engine(
-        {"engine", "--replay", file.string(), "--speed", "max"},
+        {"engine", "--replay", file.string(), "--speed", "max", "--no-monitor"},
         {{"DATABASE_URL", db.url()}, {"USDCOP_HOME", std::getenv("USDCOP_HOME")}});
     ASSERT_TRUE(usdcop::testing::wait_until(
         [&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") >= 300; },
@@ -182,8 +182,8 @@ TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
   }
   const long before = count(db, "SELECT count(*) FROM trading.equity_snapshots");
   EXPECT_LT(before, static_cast<long>(lines.size())) << "the replay ended before the kill";
-  const auto r =
-      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  const auto r = run_usdcop(
+      "engine --replay '" + file.string() + "' --speed max --no-monitor --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replay"]["rejected"], 0);  // re-sent bars are identical, not out of order
@@ -222,4 +222,46 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
       count(db, "SELECT count(*) FROM market.rejected_bars WHERE source = 'replay:replay.csv'"), 5);
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.rejected_bars WHERE reason = 'out_of_order'"),
             1);
+}
+
+TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseAudited) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_stale", true);
+  std::vector<std::string> lines;
+  for (const auto& l : real_bar_lines(kReplayFrom, "2025-02-05T00:00:00Z")) {
+    const std::string t = l.substr(0, 20);
+    // 25 minutes without a bar on the first day, 75 minutes on the second (simulated time).
+    if (t >= "2025-02-03T13:30:00Z" && t <= "2025-02-03T13:45:00Z") continue;
+    if (t >= "2025-02-04T14:00:00Z" && t <= "2025-02-04T15:10:00Z") continue;
+    lines.push_back(l);
+  }
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_stale") / "replay.csv", lines);
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'operations.pause' "
+                  "AND actor = 'auto-monitor' AND details->'values'->'blocking_features' ? 'bar "
+                  "missing'"),
+            1);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'operations.kill' "
+                  "AND actor = 'auto-monitor' AND details->'values'->'blocking_features' ? 'bar "
+                  "missing'"),
+            1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'KILLED'"), 1);
+  // Paused from the bar after the first gap, killed from the bar after the second.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.equity_snapshots WHERE mode = 'NORMAL' AND "
+                  "time >= '2025-02-03T13:50:00Z'"),
+            0);
+  EXPECT_EQ(
+      count(db,
+            "SELECT min(extract(epoch FROM time))::bigint FROM "
+            "trading.equity_snapshots WHERE mode = 'KILLED'"),
+      parse_timestamp_or_throw("2025-02-04T15:15:00Z", "t").time_since_epoch().count() / 1000000);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.orders o WHERE o.source = 'engine' AND "
+                  "o.bar_time >= '2025-02-04T15:15:00Z'"),
+            0);
 }
