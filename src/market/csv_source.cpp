@@ -115,51 +115,59 @@ void for_each_csv_line(
   }
 }
 
+BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header, const std::string& where,
+                              long line_no) {
+  const auto idx = header_index(header);
+  BarCsvColumns c;
+  std::vector<std::string> missing;
+  auto need = [&](const char* name, size_t& out) {
+    auto it = idx.find(name);
+    if (it == idx.end())
+      missing.push_back(name);
+    else
+      out = it->second;
+  };
+  need("time", c.time);
+  need("open", c.open);
+  need("high", c.high);
+  need("low", c.low);
+  need("close", c.close);
+  if (!missing.empty()) {
+    std::string m;
+    for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
+    throw Error(ErrorKind::invalid_input, where + ": header (line " + std::to_string(line_no) +
+                                              ") lacks column(s) " + m +
+                                              "; expected time,open,high,low,close[,volume]");
+  }
+  if (auto it = idx.find("volume"); it != idx.end()) c.volume = it->second;
+  c.count = header.size();
+  return c;
+}
+
+void add_bar_csv_line(BarImporter& importer, const BarCsvColumns& c, long line_no,
+                      std::string_view line, const std::vector<std::string_view>& f) {
+  if (f.size() != c.count) {
+    importer.reject(
+        line_no, line, reject_reason::kMalformed,
+        "expected " + std::to_string(c.count) + " fields, found " + std::to_string(f.size()));
+    return;
+  }
+  importer.add_text(line_no, line, f[c.time], f[c.open], f[c.high], f[c.low], f[c.close],
+                    c.volume ? f[*c.volume] : std::string_view{});
+}
+
 void read_bar_csv(const std::filesystem::path& path, BarImporter& importer) {
   const std::string text = read_text_file(path);
-  bool have_header = false;
-  size_t c_time = 0, c_open = 0, c_high = 0, c_low = 0, c_close = 0, n_cols = 0;
-  std::optional<size_t> c_volume;
-  for_each_csv_line(text, [&](long line_no, std::string_view line,
-                              const std::vector<std::string_view>& f) {
-    if (!have_header) {
-      const auto idx = header_index(f);
-      std::vector<std::string> missing;
-      auto need = [&](const char* name, size_t& out) {
-        auto it = idx.find(name);
-        if (it == idx.end())
-          missing.push_back(name);
-        else
-          out = it->second;
-      };
-      need("time", c_time);
-      need("open", c_open);
-      need("high", c_high);
-      need("low", c_low);
-      need("close", c_close);
-      if (!missing.empty()) {
-        std::string m;
-        for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
-        throw Error(ErrorKind::invalid_input,
-                    path.string() + ": header (line " + std::to_string(line_no) +
-                        ") lacks column(s) " + m + "; expected time,open,high,low,close[,volume]");
-      }
-      if (auto it = idx.find("volume"); it != idx.end()) c_volume = it->second;
-      n_cols = f.size();
-      have_header = true;
-      return;
-    }
-    if (f.size() != n_cols) {
-      importer.reject(
-          line_no, line, reject_reason::kMalformed,
-          "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
-      return;
-    }
-    importer.add_text(line_no, line, f[c_time], f[c_open], f[c_high], f[c_low], f[c_close],
-                      c_volume ? f[*c_volume] : std::string_view{});
-  });
-  if (!have_header)
-    throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
+  std::optional<BarCsvColumns> columns;
+  for_each_csv_line(
+      text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& f) {
+        if (!columns) {
+          columns = bar_csv_columns(f, path.string(), line_no);
+          return;
+        }
+        add_bar_csv_line(importer, *columns, line_no, line, f);
+      });
+  if (!columns) throw Error(ErrorKind::invalid_input, path.string() + ": empty file (no header)");
 }
 
 void read_macro_csv(const std::filesystem::path& path, const MacroCatalog& catalog,

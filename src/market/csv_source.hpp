@@ -4,6 +4,7 @@
 // inside quotes are not used by any supported format and are treated as separators.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,20 @@ std::string read_text_file(const std::filesystem::path& path);
 void for_each_csv_line(
     std::string_view text,
     const std::function<void(long, std::string_view, const std::vector<std::string_view>&)>& fn);
+
+// The bar columns of a CSV header (time, open, high, low, close, optional volume; any order,
+// case-insensitive). Throws Error(invalid_input) naming `where`, the line and the missing
+// columns.
+struct BarCsvColumns {
+  size_t time = 0, open = 0, high = 0, low = 0, close = 0;
+  std::optional<size_t> volume;
+  size_t count = 0;  // fields per line
+};
+BarCsvColumns bar_csv_columns(const std::vector<std::string_view>& header, const std::string& where,
+                              long line_no);
+// One data line to the importer; a wrong field count is rejected `malformed`.
+void add_bar_csv_line(BarImporter& importer, const BarCsvColumns& columns, long line_no,
+                      std::string_view line, const std::vector<std::string_view>& fields);
 
 // Bars: header with time, open, high, low, close and optional volume/symbol, in any order.
 // Throws Error(invalid_input) when a required column is missing from the header.

@@ -319,6 +319,51 @@ std::string PgFeatureStore::macro_fingerprint() const {
   });
 }
 
+bool upsert_feature_row_in(pqxx::transaction_base& tx, const features::FeatureRow& row) {
+  static const std::string head = "INSERT INTO features.inference_features_5m AS f (time, " +
+                                  market_columns() +
+                                  ", time_normalized, complete, missing, builder_version) VALUES (";
+  static const std::string tail = [] {
+    std::string set;
+    for (int i = 0; i < kMarketFeatureCount; ++i) {
+      const std::string n{kFeatureNames[static_cast<std::size_t>(i)]};
+      set += n + " = EXCLUDED." + n + ", ";
+    }
+    set +=
+        "time_normalized = EXCLUDED.time_normalized, complete = EXCLUDED.complete, missing = "
+        "EXCLUDED.missing, builder_version = EXCLUDED.builder_version, computed_at = now()";
+    const std::string stored =
+        market_columns("f.") + ", f.time_normalized, f.complete, f.missing, f.builder_version";
+    const std::string incoming = market_columns("EXCLUDED.") +
+                                 ", EXCLUDED.time_normalized, EXCLUDED.complete, "
+                                 "EXCLUDED.missing, EXCLUDED.builder_version";
+    return ") ON CONFLICT (time) DO UPDATE SET " + set + " WHERE (" + stored +
+           ") IS DISTINCT FROM (" + incoming + ")";
+  }();
+  // Values are our own numbers (exact shortest text) and contract names, quoted by tx.
+  std::string sql = head;
+  sql += sql_time_from_micros(std::to_string(to_micros(row.time)) + "::bigint");
+  auto number = [&](double v) {
+    sql += ", ";
+    if (std::isfinite(v)) {
+      append_double(sql, v);
+      sql += "::float8";
+    } else {
+      sql += "NULL";
+    }
+  };
+  for (const double v : row.market) number(v);
+  number(row.time_normalized);
+  sql += row.complete ? ", true, " : ", false, ";
+  sql += '\'';
+  sql += tx.esc(array_literal(row.missing));
+  sql += "'::text[], '";
+  sql += tx.esc(row.builder_version);
+  sql += '\'';
+  sql += tail;
+  return tx.exec(sql).affected_rows() > 0;
+}
+
 FeatureWriterLock::FeatureWriterLock(ConnectionPool& pool) {
   guard_connection("locking the features writer", [&] {
     lease_ = pool.acquire();

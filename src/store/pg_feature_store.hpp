@@ -3,6 +3,7 @@
 // features.builder_state, plus what `usdcop features build` needs beyond the port: input
 // fingerprints (to know whether a checkpoint may be resumed) and the single-writer lock.
 #include <optional>
+#include <pqxx/transaction_base>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +48,11 @@ class PgFeatureStore final : public features::FeatureStore {
  private:
   ConnectionPool& pool_;
 };
+
+// One row upserted inside the caller's transaction (the live engine's L1 handler writes it with
+// its processed event and watermark). Unchanged values are not rewritten. Returns whether the
+// row was inserted or changed.
+bool upsert_feature_row_in(pqxx::transaction_base& tx, const features::FeatureRow& row);
 
 // The single-writer guard of features.inference_features_5m: a session-level advisory lock
 // held on a leased connection for the lifetime of this object. Session locks need a direct

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "store/notify.hpp"
 #include "store/pg_copy.hpp"
+#include "store/pg_position_close.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::store {
@@ -35,8 +36,11 @@ ModeChange PgOperationsControl::pause(const std::string& reason, const Actor& ac
   return change("pause", reason, actor, details, "");
 }
 ModeChange PgOperationsControl::kill(const std::string& reason, const Actor& actor,
-                                     const nlohmann::json& details) {
-  return change("kill", reason, actor, details, "");
+                                     const nlohmann::json& details, bool close_positions) {
+  return change("kill", reason, actor, details, "", close_positions);
+}
+ModeChange PgOperationsControl::flatten(const std::string& reason, const Actor& actor) {
+  return change("flatten", reason, actor, nlohmann::json::object(), "", true);
 }
 ModeChange PgOperationsControl::resume(const std::string& reason, const Actor& actor,
                                        const std::string& confirmation) {
@@ -45,7 +49,7 @@ ModeChange PgOperationsControl::resume(const std::string& reason, const Actor& a
 
 ModeChange PgOperationsControl::change(const std::string& action, const std::string& reason,
                                        const Actor& actor, const nlohmann::json& details,
-                                       const std::string& confirmation) {
+                                       const std::string& confirmation, bool close_positions) {
   if (reason.empty()) throw Error(ErrorKind::invalid_input, "reason: a mode change needs a reason");
   if (actor.name.empty())
     throw Error(ErrorKind::invalid_input, "actor: a mode change needs an actor");
@@ -58,9 +62,10 @@ ModeChange PgOperationsControl::change(const std::string& action, const std::str
     const std::string from = text_of(r[0][0]);
     std::string to = from;
     std::string stored_reason = reason;
-    if (action == "pause") {
+    if (action == "pause" || action == "flatten") {
       if (from == "KILLED")
-        throw Error(ErrorKind::conflict, "cannot pause: the kill switch is active (resume first)");
+        throw Error(ErrorKind::conflict,
+                    "cannot " + action + ": the kill switch is active (resume first)");
       to = "PAUSED";
     } else if (action == "kill") {
       to = "KILLED";
@@ -73,14 +78,19 @@ ModeChange PgOperationsControl::change(const std::string& action, const std::str
       }
       to = "NORMAL";
     }
-    ModeChange result{from, to, from != to || (action == "kill")};
-    if (from == to && action != "kill") return ModeChange{from, to, false};
+    ModeChange result{from, to, from != to || action == "kill" || action == "flatten"};
+    nlohmann::json d = details.is_object() ? details : nlohmann::json::object();
+    if (close_positions) {
+      const auto closed = close_open_positions(tx, action == "kill" ? "kill_switch" : "flatten");
+      result.positions_closed = static_cast<long>(closed.size());
+      d["positions_closed"] = closed;
+    }
+    if (!result.changed) return result;
     tx.exec_params(
         "UPDATE trading.operations_state SET mode = $1, reason = $2, changed_by = $3, changed_at = "
         "now(), "
         "kill_switch_active = $4 WHERE id = 1",
         to, stored_reason, actor.name, to == "KILLED");
-    nlohmann::json d = details.is_object() ? details : nlohmann::json::object();
     append_audit(tx, {0,
                       {},
                       actor.name,

@@ -4,6 +4,7 @@
 // changed_by, kill_switch_active}). Transitions:
 //   NORMAL: pause -> PAUSED, kill -> KILLED, resume -> no-op
 //   PAUSED: pause -> no-op,  kill -> KILLED, resume -> NORMAL
+//   flatten (NORMAL, PAUSED) -> PAUSED with the positions closed; KILLED: Error(conflict)
 //   KILLED: pause -> Error(conflict), kill -> no-op (reason appended),
 //           resume -> NORMAL only with confirmation "CONFIRM_RESUME" (else Error(invalid_input))
 // No-ops change nothing and write no audit row (except the kill reason appended).
@@ -25,6 +26,7 @@ struct OperationsState {
 struct ModeChange {
   std::string previous, mode;
   bool changed = false;
+  long positions_closed = 0;  // kill and flatten: open positions closed in the same transaction
 };
 
 inline constexpr const char* kResumeConfirmation = "CONFIRM_RESUME";
@@ -36,14 +38,19 @@ class PgOperationsControl {
   OperationsState mode();
   ModeChange pause(const std::string& reason, const Actor& actor,
                    const nlohmann::json& details = {});
-  ModeChange kill(const std::string& reason, const Actor& actor,
-                  const nlohmann::json& details = {});
+  // Closes the open positions in the kill's own transaction unless close_positions is false
+  // (spec 12: fills with exit reason kill_switch at the last stored close).
+  ModeChange kill(const std::string& reason, const Actor& actor, const nlohmann::json& details = {},
+                  bool close_positions = true);
+  // Closes the open positions and pauses, without a kill (Error(conflict) while KILLED).
+  ModeChange flatten(const std::string& reason, const Actor& actor);
   ModeChange resume(const std::string& reason, const Actor& actor,
                     const std::string& confirmation = "");
 
  private:
   ModeChange change(const std::string& action, const std::string& reason, const Actor& actor,
-                    const nlohmann::json& details, const std::string& confirmation);
+                    const nlohmann::json& details, const std::string& confirmation,
+                    bool close_positions = false);
   ConnectionPool& pool_;
 };
 

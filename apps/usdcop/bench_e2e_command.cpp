@@ -1,0 +1,133 @@
+// usdcop bench e2e: the live path end to end on a scratch database. Real bars from the start of
+// 2025 are inserted one at a time through the bar importer (the replay feed's path); after each
+// commit the engine catches up (L1 features, L5 decision with a 15-256-256-1 random actor) and
+// the time from the bar's commit to the decision's commit is recorded. In-process, so this is
+// the engine's share of spec 06's latency budget (a NOTIFY adds its own, see EVENTS.md).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <pqxx/pqxx>
+
+#include "bench_support.hpp"
+#include "cli_context.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "features/csv_inputs.hpp"
+#include "live/engine.hpp"
+#include "market/csv_source.hpp"
+#include "market/macro_catalog.hpp"
+#include "store/connection_pool.hpp"
+#include "store/pg_bar_store.hpp"
+#include "store/pg_live_store.hpp"
+#include "store/pg_macro_store.hpp"
+#include "trading/mlp_policy.hpp"
+
+namespace usdcop::cli {
+namespace {
+
+std::string shared_file(const std::string& file) {
+  for (const auto& base :
+       {std::filesystem::path("../shared/data"), config_dir().parent_path() / "../shared/data"})
+    if (std::filesystem::exists(base / file)) return (base / file).string();
+  throw Error(ErrorKind::not_found, "../shared/data/" + file + " does not exist", "data");
+}
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+live::TradingModel bench_model(store::ConnectionPool& pool) {
+  {
+    auto c = pool.acquire();
+    pqxx::work tx(*c, "bench_model");
+    tx.exec(
+        "INSERT INTO ml.model_registry (model_id, version, artifact_uri, model_hash, "
+        "norm_stats_hash, feature_order_hash, builder_version) VALUES ('bench_e2e', 1, "
+        "'bench', 'bench', 'bench', 'bench', 'bench')");
+    tx.commit();
+  }
+  live::TradingModel m;
+  m.model_id = "bench_e2e";
+  m.policy = std::make_shared<trading::MlpPolicy>(trading::MlpPolicy::random({256, 256}, 42, 3.0));
+  for (auto& s : m.norm_stats.stats) s = {0.0, 1.0};
+  m.trading = trading::load_trading_config();
+  m.risk = trading::load_risk_profile();
+  return m;
+}
+
+void run_bench_e2e(long n, bool json) {
+  const std::string url = fresh_bench_database("usdcop_bench_e2e");
+  store::ConnectionPool pool(url, 4);
+  store::PgBarStore bars(pool);
+  store::PgMacroStore macro(pool);
+  const auto catalog = market::MacroCatalog::load();
+  {
+    market::MacroImporter importer(macro, catalog, "bench");
+    market::read_macro_csv(shared_file("macro_daily_dev.csv.gz"), catalog, importer);
+    importer.finish();
+  }
+  std::vector<market::Bar> input;
+  for (const auto& b : features::read_bars_csv(shared_file("usdcop_m5_dev.csv.gz"))) {
+    if (b.time < *parse_timestamp("2025-01-02T00:00:00Z")) continue;
+    if (static_cast<long>(input.size()) == n) break;
+    input.push_back(b);
+  }
+  store::PgLiveStore live_store(pool);
+  live::Engine engine(live_store, macro, catalog, bench_model(pool), {});
+  engine.start();
+  std::vector<double> e2e_ms, import_ms;
+  const auto t_start = std::chrono::steady_clock::now();
+  for (const auto& bar : input) {
+    const auto t0 = std::chrono::steady_clock::now();
+    market::BarImporter importer(bars, {"bench", false, 0.05, market::default_bar_time_window()});
+    importer.add_bar(bar, 0, "");
+    importer.finish();
+    const auto t1 = std::chrono::steady_clock::now();
+    engine.catch_up();
+    const auto t2 = std::chrono::steady_clock::now();
+    import_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    e2e_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  const double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  const nlohmann::json j = {
+      {"bars", input.size()},
+      {"decisions", engine.counters().decisions},
+      {"e2e_ms",
+       {{"p50", quantile(e2e_ms, 0.5)},
+        {"p95", quantile(e2e_ms, 0.95)},
+        {"p99", quantile(e2e_ms, 0.99)},
+        {"max", quantile(e2e_ms, 1.0)}}},
+      {"import_ms", {{"p50", quantile(import_ms, 0.5)}, {"p99", quantile(import_ms, 0.99)}}},
+      {"bars_per_s", static_cast<double>(input.size()) / total_s}};
+  if (json) {
+    print_json(j);
+    return;
+  }
+  std::cout << "bench e2e: " << input.size() << " bars, bar commit -> decision commit p50 "
+            << j["e2e_ms"]["p50"] << " ms, p95 " << j["e2e_ms"]["p95"] << " ms, p99 "
+            << j["e2e_ms"]["p99"] << " ms, max " << j["e2e_ms"]["max"] << " ms; import p50 "
+            << j["import_ms"]["p50"] << " ms; " << j["bars_per_s"] << " bars/s end to end\n";
+}
+
+void add_bench_e2e(CLI::App& app) {
+  auto* bench = app.get_subcommand("bench");
+  auto n = std::make_shared<long>(1000);
+  auto json = std::make_shared<bool>(false);
+  auto* c = bench->add_subcommand(
+      "e2e", "Live path: bar commit -> production decision commit latency (scratch database)");
+  c->add_option("--bars", *n, "Bars to insert one by one (default 1000)")
+      ->check(CLI::Range(100L, 100000L));
+  c->add_flag("--json", *json, "Machine-readable output");
+  c->callback([n, json] { run_bench_e2e(*n, *json); });
+}
+
+const CommandRegistration reg{68, add_bench_e2e};
+
+}  // namespace
+}  // namespace usdcop::cli

@@ -1,0 +1,375 @@
+// usdcop engine: the live engine alone (spec 06): L1 and L5 over the stored bars after the
+// durable watermarks, woken by the periodic tick; with --replay FILE it plays a bar file
+// through the import path on a simulated clock and exits once every row is handled.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "app_database.hpp"
+#include "cli_context.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "live/engine.hpp"
+#include "live/replay_feed.hpp"
+#include "model_source.hpp"
+#include "store/notify.hpp"
+#include "store/pg_backtest_store.hpp"
+#include "store/pg_listener.hpp"
+#include "store/pg_live_store.hpp"
+#include "store/pg_model_registry.hpp"
+#include "store/pg_monitor_actions.hpp"
+#include "store/pg_registry_rows.hpp"
+
+namespace usdcop::cli {
+namespace {
+
+std::atomic<bool> g_engine_stop{false};
+extern "C" void on_engine_signal(int) {
+  g_engine_stop.store(true);
+}
+
+// system_heartbeat every 60 s (spec 06), on a short-lived connection of its own.
+void send_heartbeat(const std::string& url, const std::string& holder, int64_t sequence,
+                    bool leader) {
+  try {
+    pqxx::connection c(url);
+    pqxx::work tx(c, "heartbeat");
+    store::notify(tx, events::SystemHeartbeat{holder, sequence, now_utc(), leader});
+    tx.commit();
+  } catch (const std::exception& e) {
+    std::cerr << "engine: heartbeat not sent: " << e.what() << "\n";
+  }
+}
+
+// The monitor's pause and kill name what blocked the decisions (spec 12, "Stale data"): the
+// missing features of the last bar the engine could not decide.
+class BlockingFeatureActions final : public models::MonitorActions {
+ public:
+  BlockingFeatureActions(models::MonitorActions& inner, const live::Engine& engine)
+      : inner_(inner), engine_(engine) {}
+  void notify(const models::Alert& alert) override { inner_.notify(alert); }
+  void rollback(const models::TriggerFiring& firing) override { inner_.rollback(firing); }
+  void pause(const models::TriggerFiring& firing) override { inner_.pause(with_blocking(firing)); }
+  void kill(const models::TriggerFiring& firing) override { inner_.kill(with_blocking(firing)); }
+
+ private:
+  models::TriggerFiring with_blocking(models::TriggerFiring firing) const {
+    const auto& missing = engine_.blocking_features();
+    firing.values["blocking_features"] =
+        missing.empty() ? std::vector<std::string>{"bar missing"} : missing;
+    return firing;
+  }
+  models::MonitorActions& inner_;
+  const live::Engine& engine_;
+};
+
+struct EngineOpts {
+  std::string replay, speed = "max", model, account = "paper";
+  double tick_s = 30;
+  bool json = false, no_monitor = false;
+};
+
+live::TradingModel trading_model_of(ModelSource& m) {
+  const ProfilesInForce profiles = profiles_for(m);
+  live::TradingModel t;
+  t.model_id = m.model_id;
+  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
+  t.norm_stats = m.bundle.norm_stats;
+  t.trading = profiles.trading;
+  t.risk = profiles.risk;
+  t.rules = position_rules_for(m);
+  return t;
+}
+
+// The production model from the registry (hash-verified), or in a replay on a database without
+// a deployed model the one chosen (spec 12), audited.
+live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
+  store::PgModelRegistry registry(pool);
+  const auto deployed = registry.deployed();
+  std::string id;
+  if (!o.model.empty()) {
+    if (o.replay.empty())
+      throw Error(ErrorKind::invalid_input,
+                  "model: choosing the model is allowed only in a replay; live trading uses the "
+                  "deployed model",
+                  "model");
+    if (deployed)
+      throw Error(ErrorKind::conflict,
+                  "model: " + deployed->model_id +
+                      " is deployed; the engine trades the deployed "
+                      "model (a replay may choose one only on a database without a deployed model)",
+                  "model");
+    id = o.model;
+  } else {
+    if (!deployed)
+      throw Error(ErrorKind::not_found,
+                  "model: no model is deployed (promote one to production, or replay with a "
+                  "chosen model)",
+                  "model");
+    id = deployed->model_id;
+  }
+  store::PgBacktestStore results(pool);
+  ModelSource m = resolve_model(id, &results);
+  if (!m.registered)
+    throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
+  if (!o.model.empty()) {
+    auto conn = pool.acquire();
+    pqxx::work tx(*conn, "engine_model_override");
+    store::append_audit(tx, {0,
+                             {},
+                             "engine",
+                             "system",
+                             "engine.model_override",
+                             "model",
+                             m.model_id,
+                             "",
+                             "",
+                             "replay with a chosen model (no deployed model)",
+                             {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
+                             ""});
+    tx.commit();
+  }
+  return trading_model_of(m);
+}
+
+// Every staging model, each in its own shadow session (spec 12), hash-verified like production.
+std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) {
+  store::PgModelRegistry registry(pool);
+  store::PgBacktestStore results(pool);
+  std::vector<live::TradingModel> out;
+  for (const auto& r : registry.list(models::ModelStatus::staging)) {
+    ModelSource m = resolve_model(r.model_id, &results);
+    out.push_back(trading_model_of(m));
+  }
+  return out;
+}
+
+std::optional<double> parse_speed(const std::string& text) {
+  if (text == "max") return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::invalid_input, "speed: '" + text + "' is not a positive number or max",
+              "speed");
+}
+
+nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* replay,
+                       double seconds) {
+  const auto& c = engine.counters();
+  const auto& session = engine.decisions().session();
+  nlohmann::json j = {{"epoch", engine.epoch()},
+                      {"account", engine.decisions().account()},
+                      {"model_id", engine.decisions().model().model_id},
+                      {"features", c.features},
+                      {"decisions", c.decisions},
+                      {"duplicates", c.duplicates},
+                      {"equity", session.broker().account().equity()},
+                      {"position", session.position()},
+                      {"entries_held", engine.decisions().entries_held()},
+                      {"seconds", seconds}};
+  auto wm = [](std::optional<Timestamp> t) {
+    return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+  };
+  j["l1_watermark"] = wm(engine.l1_watermark());
+  j["l5_watermark"] = wm(engine.l5_watermark());
+  if (replay != nullptr) {
+    j["replay"] = {{"rows", replay->rows},
+                   {"inserted", replay->inserted},
+                   {"identical", replay->identical},
+                   {"rejected", replay->rejected},
+                   {"rejected_by_reason", replay->rejected_by_reason},
+                   {"flagged", replay->flagged}};
+    j["bars_per_second"] = seconds > 0 ? static_cast<double>(replay->rows) / seconds : 0.0;
+  }
+  return j;
+}
+
+// Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
+// vanishes with that session; a standby retries it on every tick. The leader catches up on
+// start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
+void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
+              const std::string& url, double tick_s, const std::string& holder) {
+  store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
+                                   events::Channel::model_changed});
+  bool leader = false, due = true;
+  std::optional<Timestamp> announced;
+  listener.on_event([&](const events::Event& e) {
+    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
+  });
+  listener.on_reconnect([&](store::PgListener&) {
+    leader = false;  // the lock died with the old session
+    due = true;
+  });
+  auto try_lead = [&] {
+    leader = listener.with_session([](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
+          .as<bool>();
+    });
+    if (leader) {
+      engine.start();  // a new epoch: a deposed engine's writes are refused from now on
+      std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
+    }
+  };
+  const auto tick =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(tick_s));
+  auto next_tick = std::chrono::steady_clock::now();
+  int64_t heartbeat = 0;
+  auto next_heartbeat = std::chrono::steady_clock::now();
+  while (!g_engine_stop.load()) {
+    try {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_tick) {
+        due = true;
+        next_tick = now + tick;
+      }
+      if (!leader && due) try_lead();
+      if (leader && (due || announced)) {
+        if (announced && !due) {
+          engine.on_bar_event(*announced);
+        } else {
+          engine.catch_up();
+          if (monitor_on) monitor.check();  // stale data, drawdown, errors: every tick
+        }
+        announced.reset();
+      }
+      due = false;
+      if (now >= next_heartbeat) {
+        send_heartbeat(url, holder, heartbeat++, leader);
+        next_heartbeat = now + std::chrono::seconds(60);
+      }
+      listener.wait(std::min(tick, std::chrono::milliseconds(200)));
+    } catch (const live::DeposedLeader& e) {
+      std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
+      leader = false;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::unavailable) throw;
+      std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+void run_engine(const EngineOpts& o) {
+  auto& db = open_app_database();
+  auto& pool = db.pool();
+  live::TradingModel model = load_trading_model(o, pool);
+  const std::optional<double> speed = parse_speed(o.speed);
+  store::PgLiveStore live_store(pool);
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  live::EngineOptions options;
+  options.account = o.account;
+  options.holder = std::string(host) + ":" + std::to_string(::getpid());
+  live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
+                      options, load_shadow_models(pool));
+  engine.on_reconciliation([](const live::Reconciliation& r) {
+    std::cerr << "P1 reconciliation: the stored account differs from its fills; new entries are "
+                 "held\n";
+    for (const auto& d : r.differences) std::cerr << "  " << d << "\n";
+  });
+  // The one clock (spec 12): simulated in a replay (the feed moves it), the system's otherwise.
+  SimulatedClock simulated(Timestamp{});
+  SystemClock system;
+  const Clock& clock = o.replay.empty() ? static_cast<const Clock&>(system) : simulated;
+  store::PgMonitorActions monitor_actions(pool, [](const models::Alert& a) {
+    std::cerr << "alert " << a.severity << ": " << a.title << "\n";
+  });
+  BlockingFeatureActions actions(monitor_actions, engine);
+  models::AutoRollbackMonitor monitor({}, now_function(clock), actions);
+  if (!o.no_monitor) engine.feed_monitor(&monitor);
+  g_engine_stop = false;
+  auto* previous_int = std::signal(SIGINT, on_engine_signal);
+  auto* previous_term = std::signal(SIGTERM, on_engine_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::optional<live::ReplayReport> report;
+  double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
+  if (!o.replay.empty()) {
+    try {
+      engine.start();
+      live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
+                            [&] { return engine.l1_watermark(); });
+      report = feed.run(
+          [&] {
+            const auto e0 = std::chrono::steady_clock::now();
+            // The clock is at the new row's close: a gap before it is stale time the monitor
+            // sees before the engine handles the row.
+            if (!o.no_monitor) monitor.check();
+            engine.catch_up();
+            engine_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+          },
+          &g_engine_stop);
+      engine.catch_up();
+    } catch (const live::DeposedLeader& e) {
+      throw Error(ErrorKind::conflict,
+                  std::string("another engine took the leadership during the replay: ") + e.what(),
+                  "leader_epoch");
+    }
+  } else {
+    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder);
+  }
+  std::signal(SIGINT, previous_int);
+  std::signal(SIGTERM, previous_term);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto j = summary(engine, report ? &*report : nullptr, seconds);
+  if (report) j["engine_seconds"] = engine_seconds;
+  j["blocked_by_dead_letter"] =
+      engine.blocked_by() ? nlohmann::json(*engine.blocked_by()) : nlohmann::json(nullptr);
+  // Like `ingest csv`: rejected rows make the exit status 3 (the good rows were all handled).
+  const int status = report && report->rejected > 0 ? kPartial : kOk;
+  if (o.json) {
+    print_json(j);
+    if (status != kOk) throw ExitRequest{status};
+    return;
+  }
+  std::cout << "engine " << j["model_id"].get<std::string>() << " account "
+            << j["account"].get<std::string>() << " (leader epoch " << engine.epoch() << ")\n"
+            << "  features " << j["features"] << ", decisions " << j["decisions"] << ", duplicates "
+            << j["duplicates"] << "\n"
+            << "  watermarks L1 " << j["l1_watermark"] << ", L5 " << j["l5_watermark"] << "\n"
+            << "  equity " << j["equity"] << ", position " << j["position"] << "\n";
+  if (report) {
+    std::cout << "  replay rows " << report->rows << ": inserted " << report->inserted
+              << ", identical " << report->identical << ", rejected " << report->rejected;
+    for (const auto& [reason, n] : report->rejected_by_reason)
+      std::cout << " (" << reason << " " << n << ")";
+    std::cout << "\n  " << j["bars_per_second"].get<double>() << " rows/s\n";
+  }
+  if (status != kOk) throw ExitRequest{status};
+}
+
+void add_engine(CLI::App& app) {
+  auto o = std::make_shared<EngineOpts>();
+  auto* c = app.add_subcommand("engine",
+                               "Run the live engine (spec 06): L1 features and L5 "
+                               "decisions for every new bar, exactly once");
+  c->add_option("--replay", o->replay,
+                "Play this bar file (time,open,high,low,close[,volume]; .csv or .csv.gz) as if "
+                "live, each bar inserted at its simulated close time; exit when done");
+  c->add_option("--speed", o->speed,
+                "Replay speed: simulated seconds per real second, or max (default)");
+  c->add_option("--model", o->model,
+                "MODEL_ID to trade in a replay on a database without a deployed model (audited)");
+  c->add_option("--account", o->account, "Paper account name (default paper)");
+  c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
+      ->check(CLI::Range(0.01, 3600.0));
+  c->add_flag("--no-monitor", o->no_monitor,
+              "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
+              "stack alone, as a backtest runs it");
+  c->add_flag("--json", o->json, "Machine-readable summary");
+  c->callback([o] { run_engine(*o); });
+}
+
+const CommandRegistration reg{65, add_engine};
+
+}  // namespace
+}  // namespace usdcop::cli

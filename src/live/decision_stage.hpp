@@ -1,0 +1,82 @@
+#pragma once
+// L5 (spec 06): feature row -> production decision. One trading::TradingSession (the object the
+// backtest drives) runs the production model: normalize, policy, signal, position rules, risk
+// manager, paper broker. Each bar is one DecisionTransaction that reads the operations mode FOR
+// SHARE, decides with it and writes the decision, order, fill, position, equity snapshot, risk
+// events, processed event and watermark together.
+//
+// After a restart (or a failed commit) the session is rebuilt by driving a fresh session over
+// the stored decisions, modes and external fills (kill switch, flatten) in order: the same
+// state an uninterrupted run has (peak equity, start-of-day equity, loss streak, cooldown,
+// trades today, open trade). Reconciliation compares the rebuilt fills and position with the
+// stored ones; a difference holds new entries (spec 12).
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "features/norm_stats.hpp"
+#include "live/live_store.hpp"
+#include "live/shadow_session.hpp"
+#include "live/trading_model.hpp"
+#include "trading/policy.hpp"
+#include "trading/trading_session.hpp"
+
+namespace usdcop::live {
+
+// "new_features:2025-02-03T13:00:00Z": the deterministic id of a bar's L5 event.
+std::string decision_event_id(Timestamp bar_time);
+
+struct Reconciliation {
+  bool consistent = true;
+  long bars = 0, fills = 0;
+  std::vector<std::string> differences;  // human sentences, first ones only
+};
+
+enum class DecisionResult { committed, already_processed };
+
+class DecisionStage {
+ public:
+  // `shadows`: staging models, each in its own shadow session (no orders).
+  DecisionStage(LiveStore& store, TradingModel model, std::string account,
+                std::vector<TradingModel> shadows = {});
+
+  // Rebuilds the session from the stored account and reconciles it with the stored fills and
+  // position. Inconsistent: new entries are held (the mode used is at least PAUSED).
+  Reconciliation rebuild();
+  // Decides `bar` (row: its feature row, null when missing). Throws what the store throws; the
+  // session is then stale and rebuilt on the next call.
+  DecisionResult process(const market::Bar& bar, const features::FeatureRow* row, long epoch);
+
+  const trading::TradingSession& session() const { return *session_; }
+  const std::string& account() const { return account_; }
+  const TradingModel& model() const { return model_; }
+  const std::vector<std::unique_ptr<ShadowSession>>& shadows() const { return shadows_; }
+  bool stale() const { return stale_; }
+  bool entries_held() const { return hold_entries_; }
+  long decisions() const { return decisions_; }
+  // The outcome of the last committed bar and its decision latency (the monitor's inputs).
+  const trading::BarOutcome& last_outcome() const { return last_outcome_; }
+  double last_latency_us() const { return last_latency_us_; }
+
+ private:
+  void reset_session();
+  bool matches_stored(const std::optional<StoredPosition>& stored) const;
+  DecisionRecord record_of(const market::Bar& bar, const features::FeatureRow* row,
+                           const trading::BarOutcome& out, double latency_us) const;
+
+  LiveStore& store_;
+  TradingModel model_;
+  std::string account_;
+  trading::FixedOperationsMode mode_;
+  std::unique_ptr<trading::PaperBroker> broker_;
+  std::unique_ptr<trading::TradingSession> session_;
+  std::vector<std::unique_ptr<ShadowSession>> shadows_;
+  bool stale_ = true;
+  bool hold_entries_ = false;
+  long decisions_ = 0;
+  trading::BarOutcome last_outcome_;
+  double last_latency_us_ = 0;
+};
+
+}  // namespace usdcop::live

@@ -1,0 +1,211 @@
+#include "live/engine.hpp"
+
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace usdcop::live {
+namespace {
+
+// Thrown inside a catch-up when an event went to the dead-letter queue: later bars wait.
+struct HandlerBlocked {};
+
+bool is_infrastructure(const std::exception& e) {
+  if (dynamic_cast<const DeposedLeader*>(&e) != nullptr) return true;
+  const auto* error = dynamic_cast<const Error*>(&e);
+  return error != nullptr && error->kind() == ErrorKind::unavailable;
+}
+
+}  // namespace
+
+template <class F>
+auto Engine::run_handler(const std::string& handler, const std::string& event_id,
+                         Timestamp bar_time, F&& f) -> decltype(f()) {
+  const std::string key = handler + " " + event_id;
+  if (blocked_ && blocked_->retrying && blocked_->key == key) {
+    // The dead letter's scheduled or requested retry: one attempt.
+    try {
+      auto result = f();
+      store_.dead_letter_resolved(blocked_->id, "live-engine", "retried: completed");
+      blocked_.reset();
+      return result;
+    } catch (const std::exception& e) {
+      if (is_infrastructure(e)) throw;
+      ++counters_.failures;
+      store_.dead_letter_retry_failed(blocked_->id, e.what());
+      blocked_->retrying = false;
+      throw HandlerBlocked{};
+    }
+  }
+  std::string error;
+  const std::size_t attempts = std::max<std::size_t>(1, options_.retry_delays.size());
+  for (std::size_t attempt = 1;; ++attempt) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      // A lost database or a lost leadership is not the event's fault: no dead letter.
+      if (is_infrastructure(e)) throw;
+      ++counters_.failures;
+      error = e.what();
+    }
+    if (attempt >= attempts) break;
+    std::this_thread::sleep_for(options_.retry_delays[attempt - 1]);
+  }
+  const long id =
+      store_.dead_letter({event_id, handler, handler == "L1" ? "new_ohlcv_bar" : "new_features",
+                          bar_time, error, static_cast<int>(attempts)});
+  ++counters_.dead_letters;
+  blocked_ = Blocked{id, key, false};
+  throw HandlerBlocked{};
+}
+
+// While a dead letter blocks the bars, a catch-up only checks whether its retry is due (or an
+// operator resolved it).
+bool Engine::unblocked() {
+  if (!blocked_) return true;
+  const auto state = store_.dead_letter_state(blocked_->id);
+  if (!state || state->status == "resolved") {
+    blocked_.reset();
+    return true;
+  }
+  blocked_->retrying = state->due;
+  return state->due;
+}
+
+Engine::Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
+               TradingModel model, EngineOptions options, std::vector<TradingModel> shadows)
+    : store_(store),
+      options_(std::move(options)),
+      features_(store, macro, std::move(catalog)),
+      decisions_(store, std::move(model), options_.account, std::move(shadows)) {}
+
+void Engine::start() {
+  epoch_ = store_.claim_leader_epoch(options_.holder);
+  if (!store_.watermarks().initialized) {
+    std::optional<Timestamp> l1;
+    std::string state;
+    const auto newest = store_.newest_bar();
+    if (auto boot = store_.feature_bootstrap()) {
+      l1 = boot->last_bar;
+      state = std::move(boot->state);
+    } else if (newest) {
+      throw Error(ErrorKind::conflict,
+                  "bars are stored but there is no current feature checkpoint: build the "
+                  "features of the stored history (`usdcop features build`) before the "
+                  "engine's first start",
+                  "features.builder_state");
+    }
+    store_.initialize_watermarks(l1, state, newest);
+  }
+  started_ = true;
+  load_state();
+}
+
+void Engine::load_state() {
+  const Watermarks wm = store_.watermarks();
+  if (wm.leader_epoch != epoch_)
+    throw DeposedLeader("another engine holds leader epoch " + std::to_string(wm.leader_epoch) +
+                        " (this one had " + std::to_string(epoch_) + ")");
+  features_.restore(wm.l1, wm.l1_state);
+  l5_ = wm.l5;
+  reconciliation_ = decisions_.rebuild();
+  if (!reconciliation_.consistent && reconciliation_sink_) reconciliation_sink_(reconciliation_);
+  state_loaded_ = true;
+}
+
+bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
+  const auto result = run_handler("L5", decision_event_id(bar.time), bar.time,
+                                  [&] { return decisions_.process(bar, row, epoch_); });
+  if (result == DecisionResult::already_processed) {
+    ++counters_.duplicates;
+    state_loaded_ = false;  // another engine moved on: reload before going further
+    return false;
+  }
+  ++counters_.decisions;
+  l5_ = bar.time;
+  tell_monitor(row);
+  return true;
+}
+
+void Engine::tell_monitor(const features::FeatureRow* row) {
+  const auto& out = decisions_.last_outcome();
+  if (out.decided) {
+    blocking_.clear();
+  } else {
+    blocking_ = row != nullptr ? row->missing : std::vector<std::string>{"no feature row"};
+  }
+  if (monitor_ == nullptr) return;
+  if (out.decided) {
+    monitor_->on_bar();
+    monitor_->on_inference(false, decisions_.last_latency_us() / 1000.0);
+  }
+  if (out.closed_trade) monitor_->on_trade_closed(out.closed_trade->net_pnl);
+  monitor_->on_equity(out.equity);
+}
+
+long Engine::decide_pending() {
+  long n = 0;
+  const auto l1 = features_.last_bar();
+  while (l1 && (!l5_ || *l5_ < *l1)) {
+    const auto bars = store_.bars_after(l5_, options_.batch);
+    if (bars.empty()) break;
+    for (const auto& bar : bars) {
+      if (*l1 < bar.time) return n;
+      const auto row = store_.feature_row(bar.time);
+      if (!decide(bar, row ? &*row : nullptr)) return n;
+      ++n;
+    }
+  }
+  return n;
+}
+
+long Engine::catch_up() {
+  if (!started_) throw std::logic_error("Engine::catch_up before start");
+  ++counters_.catch_ups;
+  long n = 0;
+  if (!unblocked()) return 0;
+  try {
+    if (!state_loaded_) load_state();
+    const auto now = std::chrono::steady_clock::now();
+    if (!macro_checked_ || now - *macro_checked_ >= options_.macro_check) {
+      features_.refresh_macro();
+      macro_checked_ = now;
+    }
+    n += decide_pending();
+    if (!state_loaded_) return n;
+    for (;;) {
+      const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
+      if (bars.empty()) break;
+      for (const auto& bar : bars) {
+        const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
+                                     [&] { return features_.process(bar, epoch_); });
+        if (!row) {
+          ++counters_.duplicates;
+          state_loaded_ = false;
+          return n;
+        }
+        ++counters_.features;
+        ++n;
+        if (l5_ && !(*l5_ < bar.time)) continue;  // before the engine's first start
+        if (!decide(bar, &*row)) return n;
+      }
+    }
+  } catch (const HandlerBlocked&) {
+    return n;  // the dead letter holds every later bar until it is handled
+  } catch (...) {
+    state_loaded_ = false;  // the in-memory state may be ahead of the database
+    throw;
+  }
+  return n;
+}
+
+long Engine::on_bar_event(Timestamp bar_time) {
+  const auto l1 = features_.last_bar();
+  if (state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
+    ++counters_.duplicates;
+    return 0;
+  }
+  return catch_up();
+}
+
+}  // namespace usdcop::live

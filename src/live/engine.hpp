@@ -1,0 +1,114 @@
+#pragma once
+// The live engine (spec 06, 12): runs L1 then L5 for every stored bar after the durable
+// watermarks, strictly in time order, each bar's handlers exactly once. Notifications
+// (new_ohlcv_bar) and the periodic tick only wake it up: the work is always "everything after
+// the watermark" (catch_up), so a lost or repeated notification changes nothing.
+//
+// First start on a database: L1 resumes from the `features build` checkpoint when it still
+// matches the stored bars (else from an empty builder when no bar is stored; else it refuses),
+// and L5 starts after the newest stored bar: the engine trades bars that arrive, not history.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "live/decision_stage.hpp"
+#include "live/feature_stage.hpp"
+#include "live/live_store.hpp"
+#include "models/auto_rollback_monitor.hpp"
+
+namespace usdcop::live {
+
+struct EngineOptions {
+  std::string account = "paper";
+  std::string holder;       // recorded with the leader epoch (host:pid)
+  std::size_t batch = 512;  // bars loaded per catch-up query
+  // A failing handler is tried retry_delays.size() times, waiting each delay after a failure
+  // but the last; then its event goes to the dead-letter queue (spec 06: 1 s, 2 s, 4 s).
+  std::vector<std::chrono::milliseconds> retry_delays{
+      std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)};
+  // How often a catch-up checks whether the macro data changed (a query over the macro tables).
+  std::chrono::milliseconds macro_check{10'000};
+};
+
+struct EngineCounters {
+  long features = 0;    // L1 rows committed
+  long decisions = 0;   // L5 bars committed (with or without a policy decision)
+  long duplicates = 0;  // events found already processed
+  long catch_ups = 0;
+  long failures = 0;      // failed handler attempts
+  long dead_letters = 0;  // events sent to the dead-letter queue
+};
+
+// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
+using ReconciliationSink = std::function<void(const Reconciliation&)>;
+
+class Engine {
+ public:
+  Engine(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog,
+         TradingModel model, EngineOptions options, std::vector<TradingModel> shadows = {});
+
+  // Takes the leadership (a new epoch), initializes or loads the watermarks, restores L1 and
+  // rebuilds L5 from the stored account.
+  void start();
+  // Processes every stored bar after the watermarks; returns how many bars it handled.
+  long catch_up();
+  // The L1 and L5 handlers for one bar event (a notification's bar time). Events at or
+  // before the watermark are duplicates: nothing happens; newer ones run the catch-up.
+  long on_bar_event(Timestamp bar_time);
+
+  void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
+  // The automatic monitor (spec 05/12) hears of every decided bar, its latency, the equity and
+  // closed trades. A bar without a complete feature row is not a bar for it: stale data is
+  // "no decision possible", whatever the cause.
+  void feed_monitor(models::MonitorEvents* monitor) { monitor_ = monitor; }
+  // The missing inputs of the last bar without a decision (empty after a decision): what the
+  // audit row of an automatic pause or kill names.
+  const std::vector<std::string>& blocking_features() const { return blocking_; }
+
+  long epoch() const { return epoch_; }
+  std::optional<Timestamp> l1_watermark() const { return features_.last_bar(); }
+  std::optional<Timestamp> l5_watermark() const { return l5_; }
+  const EngineCounters& counters() const { return counters_; }
+  const DecisionStage& decisions() const { return decisions_; }
+  const Reconciliation& last_reconciliation() const { return reconciliation_; }
+  // The dead letter every later bar waits for (L1 and L5 keep bar order), if any.
+  std::optional<long> blocked_by() const {
+    return blocked_ ? std::optional<long>(blocked_->id) : std::nullopt;
+  }
+
+ private:
+  struct Blocked {
+    long id = 0;
+    std::string key;  // handler + event id
+    bool retrying = false;
+  };
+  void load_state();
+  bool unblocked();
+  template <class F>
+  auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
+                   F&& f) -> decltype(f());
+  bool decide(const market::Bar& bar, const features::FeatureRow* row);
+  void tell_monitor(const features::FeatureRow* row);
+  long decide_pending();
+
+  LiveStore& store_;
+  EngineOptions options_;
+  FeatureStage features_;
+  DecisionStage decisions_;
+  long epoch_ = 0;
+  bool started_ = false;
+  bool state_loaded_ = false;
+  std::optional<Timestamp> l5_;
+  std::optional<Blocked> blocked_;
+  std::optional<std::chrono::steady_clock::time_point> macro_checked_;
+  EngineCounters counters_;
+  Reconciliation reconciliation_;
+  ReconciliationSink reconciliation_sink_;
+  models::MonitorEvents* monitor_ = nullptr;
+  std::vector<std::string> blocking_;
+};
+
+}  // namespace usdcop::live

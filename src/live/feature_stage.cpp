@@ -1,0 +1,48 @@
+#include "live/feature_stage.hpp"
+
+#include "core/error.hpp"
+
+namespace usdcop::live {
+
+std::string bar_event_id(Timestamp bar_time) {
+  return "new_ohlcv_bar:" + format_rfc3339(bar_time);
+}
+
+FeatureStage::FeatureStage(LiveStore& store, market::MacroStore& macro,
+                           market::MacroCatalog catalog)
+    : store_(store), macro_store_(macro), catalog_(std::move(catalog)) {}
+
+void FeatureStage::restore(std::optional<Timestamp> last_bar, const std::string& state) {
+  builder_ = state.empty() ? features::FeatureBuilder{} : features::FeatureBuilder::restore(state);
+  if (builder_.last_time() != last_bar) {
+    throw Error(ErrorKind::integrity,
+                "the L1 watermark and its feature builder state disagree on the last bar",
+                "watermarks.L1");
+  }
+  last_bar_ = last_bar;
+}
+
+void FeatureStage::refresh_macro() {
+  const std::string version = store_.macro_version();
+  if (macro_ && version == macro_version_) return;
+  macro_ =
+      std::make_unique<features::MacroInputs>(features::MacroInputs::load(macro_store_, catalog_));
+  cursor_ = std::make_unique<features::MacroCursor>(*macro_);
+  macro_version_ = version;
+}
+
+std::optional<features::FeatureRow> FeatureStage::process(const market::Bar& bar, long epoch) {
+  if (last_bar_ && !(*last_bar_ < bar.time))
+    throw std::logic_error("FeatureStage::process: bars must come in increasing time");
+  if (!macro_) refresh_macro();
+  // Fold a copy: the builder moves on only once the row is committed.
+  features::FeatureBuilder next = builder_;
+  const auto vector = next.update(bar, cursor_->at(bar.time));
+  FeatureCommit commit{bar_event_id(bar.time), vector.to_row(), next.serialize()};
+  if (!store_.commit_features(commit, epoch)) return std::nullopt;
+  builder_ = std::move(next);
+  last_bar_ = bar.time;
+  return std::move(commit.row);
+}
+
+}  // namespace usdcop::live

@@ -1,0 +1,46 @@
+#pragma once
+// L1 (spec 06): bar -> feature row. The only writer of live feature rows. It folds each new
+// bar into the canonical FeatureBuilder with the macro data as of the bar and commits the row,
+// the builder state and its watermark in one handler transaction (LiveStore::commit_features),
+// so a restart resumes from exactly the last committed bar.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "features/feature_builder.hpp"
+#include "features/macro_features.hpp"
+#include "live/live_store.hpp"
+#include "market/macro_catalog.hpp"
+#include "market/macro_store.hpp"
+
+namespace usdcop::live {
+
+// "new_ohlcv_bar:2025-02-03T13:00:00Z": the deterministic id of a bar's L1 event.
+std::string bar_event_id(Timestamp bar_time);
+
+class FeatureStage {
+ public:
+  FeatureStage(LiveStore& store, market::MacroStore& macro, market::MacroCatalog catalog);
+
+  // The builder after `last_bar` (nullopt: nothing folded yet), from its serialized state.
+  void restore(std::optional<Timestamp> last_bar, const std::string& state);
+  // Folds `bar` (newer than the last one) and commits its row. Returns the row; when the event
+  // was already processed by another engine, nullopt (the caller reloads the watermarks).
+  std::optional<features::FeatureRow> process(const market::Bar& bar, long epoch);
+  // Reloads the macro series when their stored version changed (new observations, flags).
+  void refresh_macro();
+
+  std::optional<Timestamp> last_bar() const { return last_bar_; }
+
+ private:
+  LiveStore& store_;
+  market::MacroStore& macro_store_;
+  market::MacroCatalog catalog_;
+  std::string macro_version_;
+  std::unique_ptr<features::MacroInputs> macro_;
+  std::unique_ptr<features::MacroCursor> cursor_;
+  features::FeatureBuilder builder_;
+  std::optional<Timestamp> last_bar_;
+};
+
+}  // namespace usdcop::live

@@ -1,0 +1,186 @@
+#pragma once
+// The live engine's persistence port (store::PgLiveStore implements it over system.watermarks,
+// system.processed_events, features.inference_features_5m and the trading tables). Every write
+// is a handler transaction: its output, its system.processed_events row and its watermark
+// commit together, fenced by the leader epoch (spec 12, "Leader"). A transaction run with an
+// epoch older than the current leader's throws DeposedLeader and writes nothing.
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "features/feature_builder.hpp"
+#include "features/feature_row.hpp"
+#include "live/shadow_session.hpp"
+#include "market/bar.hpp"
+#include "trading/broker.hpp"
+#include "trading/operations_mode.hpp"
+#include "trading/risk_manager.hpp"
+
+namespace usdcop::live {
+
+// A write refused because another engine took the leadership since this one's epoch.
+class DeposedLeader : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Watermarks {
+  bool initialized = false;  // the L1 and L5 rows exist (the engine started once)
+  long leader_epoch = 0;
+  std::optional<Timestamp> l1;  // last bar with its feature row written by L1
+  std::string l1_state;         // FeatureBuilder::serialize() after l1
+  std::optional<Timestamp> l5;  // last bar decided by L5
+};
+
+// L1's output for one bar.
+struct FeatureCommit {
+  std::string event_id;  // "new_ohlcv_bar:<bar time>"
+  features::FeatureRow row;
+  std::string builder_state;  // after folding the bar
+};
+
+// One order and its fill (the paper broker fills market orders at once).
+struct OrderRecord {
+  std::string source = "engine";  // engine | kill_switch | flatten
+  std::string reason;             // trading::exit_reason_name
+  double target_units = 0;        // position after, signal units
+  trading::Fill fill;
+};
+
+// The account after a bar: trading.positions and trading.equity_snapshots.
+struct AccountRecord {
+  trading::AccountState account;
+  double units = 0;  // signal units
+  double cost_bps = 0;
+};
+
+// Everything one L5 transaction writes for one bar.
+struct DecisionRecord {
+  std::string account;
+  std::string model_id;
+  Timestamp bar_time{};
+  double close = 0;
+  trading::OperationsMode mode = trading::OperationsMode::kNormal;
+  bool decided = false;  // a complete feature row: a row in trading.model_inferences
+  double action = 0;
+  int signal = 0;
+  std::string observation_json;  // the normalized observation fed to the policy
+  double latency_us = 0;
+  double position_before = 0, position_after = 0;
+  std::string rule;  // position rule or risk veto that changed the target ("" when none)
+  std::optional<OrderRecord> order;
+  AccountRecord after;
+  std::vector<trading::RiskEvent> risk_events;
+  std::vector<ShadowDecision> shadows;  // staging models' decisions (role 'shadow')
+};
+
+struct StoredPosition {
+  double quantity = 0, units = 0, avg_price = 0, cash = 0;
+  std::optional<Timestamp> last_bar;
+};
+
+// The L5 transaction: opened before the decision so that the decision reads the operations
+// mode FOR SHARE inside it (a kill waits for it and no order commits after a kill).
+class DecisionTransaction {
+ public:
+  virtual ~DecisionTransaction() = default;
+  // The event was processed before (another delivery): nothing to do, nothing is written.
+  virtual bool already_processed() const = 0;
+  // The mode read FOR SHARE (KILLED when unreadable).
+  virtual trading::OperationsMode mode() const = 0;
+  // The account's stored position as this transaction sees it (after any kill or flatten that
+  // committed before it): the engine compares it with its own.
+  virtual std::optional<StoredPosition> stored_position() const = 0;
+  // Writes the record, the processed_events row and the L5 watermark, then commits.
+  virtual void commit(const DecisionRecord& record) = 0;
+};
+
+// A decided bar as stored, for rebuilding the engine state after a restart.
+struct StoredBar {
+  Timestamp time{};
+  std::string model_id;
+  double close = 0;
+  trading::OperationsMode mode = trading::OperationsMode::kNormal;
+  bool decided = false;
+  int signal = 0;
+};
+
+struct StoredFill {
+  Timestamp time{};
+  std::string source;  // engine | kill_switch | flatten
+  std::string reason;
+  double quantity = 0, price = 0, cost = 0, position_after = 0;
+};
+
+// The feature builder checkpoint of `features build`, usable when the stored bars and macro
+// data it was built from are unchanged.
+struct FeatureBootstrap {
+  Timestamp last_bar{};
+  std::string state;
+};
+
+// An event whose handler failed after its retries (system.dead_letter_queue).
+struct DeadLetter {
+  std::string event_id, handler, channel;
+  Timestamp bar_time{};
+  std::string error;
+  int attempts = 0;
+};
+
+struct DeadLetterState {
+  long id = 0;
+  std::string status;  // pending | exhausted | resolved
+  int attempts = 0;
+  bool due = false;  // pending and its next retry time has come
+};
+
+class LiveStore {
+ public:
+  virtual ~LiveStore() = default;
+
+  // Raises the leader epoch and records `holder`; returns the new epoch.
+  virtual long claim_leader_epoch(const std::string& holder) = 0;
+  virtual Watermarks watermarks() = 0;
+  // First start: creates the L1 and L5 rows (no-op when they exist).
+  virtual void initialize_watermarks(std::optional<Timestamp> l1, const std::string& l1_state,
+                                     std::optional<Timestamp> l5) = 0;
+  virtual std::optional<FeatureBootstrap> feature_bootstrap() = 0;
+  virtual std::optional<Timestamp> newest_bar() = 0;
+  // Changes whenever the macro observations or their flags change (L1 reloads them then).
+  virtual std::string macro_version() = 0;
+
+  // Stored bars with time > after, oldest first, at most `limit`.
+  virtual std::vector<market::Bar> bars_after(std::optional<Timestamp> after,
+                                              std::size_t limit) = 0;
+  virtual std::optional<market::Bar> bar_at(Timestamp t) = 0;
+  virtual std::optional<features::FeatureRow> feature_row(Timestamp t) = 0;
+
+  // L1: false when the event was processed before (nothing written).
+  virtual bool commit_features(const FeatureCommit& commit, long epoch) = 0;
+  // L5: the transaction for one event.
+  virtual std::unique_ptr<DecisionTransaction> begin_decision(const std::string& event_id,
+                                                              const std::string& account,
+                                                              long epoch) = 0;
+
+  // Dead letters (spec 06): recorded pending with its first retry in 60 s; trading is paused
+  // (audited) and a P1 alert is sent. Returns the row id.
+  virtual long dead_letter(const DeadLetter& letter) = 0;
+  virtual std::optional<DeadLetterState> dead_letter_state(long id) = 0;
+  // A scheduled retry failed: the next one at 300 s, then 900 s, then exhausted.
+  virtual void dead_letter_retry_failed(long id, const std::string& error) = 0;
+  virtual void dead_letter_resolved(long id, const std::string& by, const std::string& how) = 0;
+
+  // Restart: what the engine did for `account`, oldest first.
+  virtual std::vector<StoredBar> decided_bars(const std::string& account) = 0;
+  virtual std::vector<StoredFill> fills(const std::string& account) = 0;
+  // A shadow model's stored signals for the account's bars, by bar time.
+  virtual std::map<Timestamp, int> shadow_signals(const std::string& account,
+                                                  const std::string& model_id) = 0;
+  virtual std::optional<StoredPosition> position(const std::string& account) = 0;
+};
+
+}  // namespace usdcop::live

@@ -1,0 +1,64 @@
+#pragma once
+// The replay feed (spec 06 "Feeds", spec 12): plays a bar file as if live. Each row goes
+// through market::BarImporter (the one import path: validation, duplicates, flags, rejects
+// recorded with the raw text) at its simulated close time: the SimulatedClock is set to the bar's
+// close first, so "now" for the importer's future_bar rule, the engine and the monitor is the
+// replayed time. A row older than the last bar already handled (the L1 watermark or the
+// previous row) is rejected `out_of_order` unless the very same bar is stored (a restarted
+// replay re-sends it: identical, nothing happens). Bad rows are rejected and the replay goes on.
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "market/bar_import.hpp"
+#include "market/bar_store.hpp"
+
+namespace usdcop::live {
+
+inline constexpr std::string_view kOutOfOrder = "out_of_order";
+
+struct ReplayOptions {
+  std::filesystem::path file;
+  std::optional<double> speed;  // simulated seconds per real second; nullopt: as fast as possible
+  std::string source;           // market.rejected_bars.source; default "replay:<file name>"
+};
+
+struct ReplayReport {
+  long rows = 0;
+  long inserted = 0;
+  long identical = 0;  // already stored with the same values (a restarted replay)
+  long rejected = 0;
+  std::map<std::string, long> rejected_by_reason;
+  long flagged = 0;
+  std::vector<market::RejectedBar> reject_samples;
+};
+
+class ReplayFeed {
+ public:
+  // `handled_until` gives the engine's L1 watermark (bars older are out of order).
+  ReplayFeed(market::BarStore& bars, SimulatedClock& clock, ReplayOptions options,
+             std::function<std::optional<Timestamp>()> handled_until);
+
+  // Plays every row; after each one calls `after_row` (the engine's catch-up). Stops early
+  // when `stop` becomes true.
+  ReplayReport run(const std::function<void()>& after_row, const std::atomic<bool>* stop = nullptr);
+
+ private:
+  void pace(Timestamp close, const std::atomic<bool>* stop);
+  void play_row(long line_no, std::string_view line, const std::vector<std::string_view>& fields,
+                ReplayReport& report);
+
+  market::BarStore& bars_;
+  SimulatedClock& clock_;
+  ReplayOptions options_;
+  std::function<std::optional<Timestamp>()> handled_until_;
+  std::optional<Timestamp> last_;  // newest bar time handled by this replay
+  struct Columns;
+  std::shared_ptr<Columns> columns_;
+};
+
+}  // namespace usdcop::live

@@ -1,0 +1,272 @@
+#include "store/pg_live_store.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "store/notify.hpp"
+#include "store/pg_bar_store.hpp"
+#include "store/pg_copy.hpp"
+#include "store/pg_dead_letters.hpp"
+#include "store/pg_feature_store.hpp"
+
+namespace usdcop::store {
+namespace {
+
+std::string_view view(const pqxx::field& f) {
+  return {f.c_str(), f.size()};
+}
+
+std::optional<Timestamp> time_of(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return from_micros(parse_int(view(f)));
+}
+
+market::Bar bar_of(const pqxx::row& r) {
+  return {from_micros(parse_int(view(r[0]))), parse_double(view(r[1])), parse_double(view(r[2])),
+          parse_double(view(r[3])),           parse_double(view(r[4])), parse_double(view(r[5]))};
+}
+
+const std::string kBarSelect = "SELECT " + sql_micros_of("time") +
+                               ", open, high, low, close, volume FROM market.usdcop_m5_ohlcv ";
+
+}  // namespace
+
+void fence_leader_epoch(pqxx::transaction_base& tx, long epoch) {
+  const auto r = tx.exec("SELECT epoch FROM system.watermarks WHERE name = 'leader' FOR SHARE");
+  const long current = r.empty() ? -1 : r[0][0].as<long>();
+  if (current != epoch)
+    throw live::DeposedLeader("leader epoch is " + std::to_string(current) + ", this engine's " +
+                              std::to_string(epoch) + ": another engine took the leadership");
+}
+
+void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Timestamp value,
+                       long epoch, const std::string* state) {
+  const std::string t = sql_time_from_micros(std::to_string(to_micros(value)) + "::bigint");
+  const auto r = tx.exec_params(
+      "UPDATE system.watermarks SET value = " + t +
+          ", epoch = $2, state = CASE WHEN $3 THEN $4 ELSE state END, updated_at = now() "
+          "WHERE name = $1 AND (value IS NULL OR value < " +
+          t + ") AND epoch <= $2",
+      name, epoch, state != nullptr, state != nullptr ? *state : std::string());
+  if (r.affected_rows() != 1)
+    throw live::DeposedLeader("watermark " + name + " moved past " + format_rfc3339(value) +
+                              " under another writer");
+}
+
+long PgLiveStore::claim_leader_epoch(const std::string& holder) {
+  return guard_connection("claiming the leader epoch", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "claim_leader_epoch");
+    const auto r = tx.exec_params(
+        "UPDATE system.watermarks SET epoch = epoch + 1, holder = $1, updated_at = now() "
+        "WHERE name = 'leader' RETURNING epoch",
+        holder);
+    tx.commit();
+    return r[0][0].as<long>();
+  });
+}
+
+live::Watermarks PgLiveStore::watermarks() {
+  return guard_connection("reading the watermarks", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "watermarks");
+    const auto r = tx.exec("SELECT name, " + sql_micros_of("value") +
+                           ", epoch, coalesce(state, '') FROM system.watermarks");
+    live::Watermarks w;
+    int handlers = 0;
+    for (const auto& row : r) {
+      const std::string name = row[0].c_str();
+      if (name == "leader") {
+        w.leader_epoch = row[2].as<long>();
+      } else if (name == "L1") {
+        w.l1 = time_of(row[1]);
+        w.l1_state = row[3].c_str();
+        ++handlers;
+      } else if (name == "L5") {
+        w.l5 = time_of(row[1]);
+        ++handlers;
+      }
+    }
+    w.initialized = handlers == 2;
+    return w;
+  });
+}
+
+void PgLiveStore::initialize_watermarks(std::optional<Timestamp> l1, const std::string& l1_state,
+                                        std::optional<Timestamp> l5) {
+  guard_connection("initializing the watermarks", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "initialize_watermarks");
+    auto t = [](std::optional<Timestamp> v) {
+      return v ? sql_time_from_micros(std::to_string(to_micros(*v)) + "::bigint")
+               : std::string("NULL");
+    };
+    tx.exec_params("INSERT INTO system.watermarks (name, value, state) VALUES ('L1', " + t(l1) +
+                       ", $1), ('L5', " + t(l5) + ", NULL) ON CONFLICT (name) DO NOTHING",
+                   l1_state);
+    tx.commit();
+  });
+}
+
+std::optional<live::FeatureBootstrap> PgLiveStore::feature_bootstrap() {
+  PgFeatureStore features(pool_);
+  auto c = features.load_checkpoint();
+  if (!c) return std::nullopt;
+  if (features.bars_fingerprint(c->last_bar) != c->bars_fingerprint) return std::nullopt;
+  if (features.macro_fingerprint() != c->macro_fingerprint) return std::nullopt;
+  return live::FeatureBootstrap{c->last_bar, c->state};
+}
+
+std::optional<Timestamp> PgLiveStore::newest_bar() {
+  auto b = PgBarStore(pool_).latest_bar();
+  if (!b) return std::nullopt;
+  return b->time;
+}
+
+std::string PgLiveStore::macro_version() {
+  return PgFeatureStore(pool_).macro_fingerprint();
+}
+
+std::vector<market::Bar> PgLiveStore::bars_after(std::optional<Timestamp> after,
+                                                 std::size_t limit) {
+  return guard_connection("loading new bars", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "bars_after");
+    const auto r =
+        tx.exec_params(kBarSelect + "WHERE time > " + sql_time_from_micros("$1::bigint") +
+                           " ORDER BY time LIMIT $2",
+                       to_pg_micros(after.value_or(Timestamp::min())), static_cast<long>(limit));
+    std::vector<market::Bar> bars;
+    bars.reserve(r.size());
+    for (const auto& row : r) bars.push_back(bar_of(row));
+    return bars;
+  });
+}
+
+std::optional<market::Bar> PgLiveStore::bar_at(Timestamp t) {
+  return guard_connection("loading a bar", [&]() -> std::optional<market::Bar> {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "bar_at");
+    const auto r = tx.exec_params(kBarSelect + "WHERE time = " + sql_time_from_micros("$1::bigint"),
+                                  to_micros(t));
+    if (r.empty()) return std::nullopt;
+    return bar_of(r[0]);
+  });
+}
+
+std::optional<features::FeatureRow> PgLiveStore::feature_row(Timestamp t) {
+  return PgFeatureStore(pool_).at(t);
+}
+
+bool PgLiveStore::commit_features(const live::FeatureCommit& c, long epoch) {
+  return guard_connection("committing a feature row", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "l1_features");
+    fence_leader_epoch(tx, epoch);
+    const auto fresh = tx.exec_params(
+        "INSERT INTO system.processed_events (event_id, handler, epoch) VALUES ($1, 'L1', $2) "
+        "ON CONFLICT DO NOTHING",
+        c.event_id, epoch);
+    if (fresh.affected_rows() == 0) return false;  // another delivery already did it
+    upsert_feature_row_in(tx, c.row);
+    advance_watermark(tx, "L1", c.row.time, epoch, &c.builder_state);
+    notify(tx, events::NewFeatures{c.row.time, c.row.complete, 1});
+    tx.commit();
+    return true;
+  });
+}
+
+long PgLiveStore::dead_letter(const live::DeadLetter& letter) {
+  return PgDeadLetters(pool_).record(letter);
+}
+std::optional<live::DeadLetterState> PgLiveStore::dead_letter_state(long id) {
+  return PgDeadLetters(pool_).state(id);
+}
+void PgLiveStore::dead_letter_retry_failed(long id, const std::string& error) {
+  PgDeadLetters(pool_).retry_failed(id, error);
+}
+void PgLiveStore::dead_letter_resolved(long id, const std::string& by, const std::string& how) {
+  PgDeadLetters(pool_).resolved(id, by, how);
+}
+
+std::vector<live::StoredBar> PgLiveStore::decided_bars(const std::string& account) {
+  return guard_connection("loading the engine's decisions", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "decided_bars");
+    const auto r = tx.exec_params(
+        "SELECT " + sql_micros_of("s.time") +
+            ", coalesce(s.model_id, ''), s.close, s.mode, s.decided, coalesce(i.signal, 0) "
+            "FROM trading.equity_snapshots s LEFT JOIN trading.model_inferences i "
+            "ON i.time = s.time AND i.model_id = s.model_id AND i.role = 'production' "
+            "WHERE s.account = $1 ORDER BY s.time",
+        account);
+    std::vector<live::StoredBar> out;
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      live::StoredBar b;
+      b.time = from_micros(parse_int(view(row[0])));
+      b.model_id = row[1].c_str();
+      b.close = parse_double(view(row[2]));
+      b.mode =
+          trading::parse_operations_mode(row[3].c_str()).value_or(trading::OperationsMode::kKilled);
+      b.decided = row[4].as<bool>();
+      b.signal = row[5].as<int>();
+      out.push_back(std::move(b));
+    }
+    return out;
+  });
+}
+
+std::vector<live::StoredFill> PgLiveStore::fills(const std::string& account) {
+  return guard_connection("loading the account's fills", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "fills");
+    const auto r =
+        tx.exec_params("SELECT " + sql_micros_of("f.time") +
+                           ", o.source, f.reason, f.quantity, f.price, f.cost, f.position_after "
+                           "FROM trading.fills f JOIN trading.orders o ON o.id = f.order_id "
+                           "WHERE f.account = $1 ORDER BY f.time, f.id",
+                       account);
+    std::vector<live::StoredFill> out;
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      out.push_back({from_micros(parse_int(view(row[0]))), row[1].c_str(), row[2].c_str(),
+                     parse_double(view(row[3])), parse_double(view(row[4])),
+                     parse_double(view(row[5])), parse_double(view(row[6]))});
+    }
+    return out;
+  });
+}
+
+std::map<Timestamp, int> PgLiveStore::shadow_signals(const std::string& account,
+                                                     const std::string& model_id) {
+  return guard_connection("loading shadow decisions", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "shadow_signals");
+    const auto r = tx.exec_params("SELECT " + sql_micros_of("time") +
+                                      ", signal FROM trading.model_inferences WHERE role = "
+                                      "'shadow' AND account = $1 AND model_id = $2",
+                                  account, model_id);
+    std::map<Timestamp, int> out;
+    for (const auto& row : r) out[from_micros(parse_int(view(row[0])))] = row[1].as<int>();
+    return out;
+  });
+}
+
+std::optional<live::StoredPosition> PgLiveStore::position(const std::string& account) {
+  return guard_connection("loading the position", [&]() -> std::optional<live::StoredPosition> {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn, "position");
+    const auto r =
+        tx.exec_params("SELECT quantity, units, avg_price, cash, " + sql_micros_of("last_bar") +
+                           " FROM trading.positions WHERE account = $1 AND symbol = "
+                           "'USD/COP'",
+                       account);
+    if (r.empty()) return std::nullopt;
+    return live::StoredPosition{parse_double(view(r[0][0])), parse_double(view(r[0][1])),
+                                parse_double(view(r[0][2])), parse_double(view(r[0][3])),
+                                time_of(r[0][4])};
+  });
+}
+
+}  // namespace usdcop::store

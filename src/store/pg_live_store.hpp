@@ -1,0 +1,59 @@
+#pragma once
+// live::LiveStore over PostgreSQL (migration 0018): system.watermarks (leader epoch, L1/L5
+// watermarks, the L1 builder state), system.processed_events, features.inference_features_5m
+// and the paper account's trading.* tables. Each handler transaction first reads the leader row
+// FOR SHARE (a new leader's epoch update waits for it and fences everything after), then
+// records its processed event, its output and its watermark (compare-and-set), in one commit.
+#include <pqxx/transaction_base>
+#include <string>
+
+#include "live/live_store.hpp"
+#include "store/connection_pool.hpp"
+
+namespace usdcop::store {
+
+class PgLiveStore final : public live::LiveStore {
+ public:
+  explicit PgLiveStore(ConnectionPool& pool) : pool_(pool) {}
+
+  long claim_leader_epoch(const std::string& holder) override;
+  live::Watermarks watermarks() override;
+  void initialize_watermarks(std::optional<Timestamp> l1, const std::string& l1_state,
+                             std::optional<Timestamp> l5) override;
+  std::optional<live::FeatureBootstrap> feature_bootstrap() override;
+  std::optional<Timestamp> newest_bar() override;
+  std::string macro_version() override;
+
+  std::vector<market::Bar> bars_after(std::optional<Timestamp> after, std::size_t limit) override;
+  std::optional<market::Bar> bar_at(Timestamp t) override;
+  std::optional<features::FeatureRow> feature_row(Timestamp t) override;
+
+  bool commit_features(const live::FeatureCommit& commit, long epoch) override;
+  std::unique_ptr<live::DecisionTransaction> begin_decision(const std::string& event_id,
+                                                            const std::string& account,
+                                                            long epoch) override;
+
+  long dead_letter(const live::DeadLetter& letter) override;
+  std::optional<live::DeadLetterState> dead_letter_state(long id) override;
+  void dead_letter_retry_failed(long id, const std::string& error) override;
+  void dead_letter_resolved(long id, const std::string& by, const std::string& how) override;
+
+  std::vector<live::StoredBar> decided_bars(const std::string& account) override;
+  std::vector<live::StoredFill> fills(const std::string& account) override;
+  std::map<Timestamp, int> shadow_signals(const std::string& account,
+                                          const std::string& model_id) override;
+  std::optional<live::StoredPosition> position(const std::string& account) override;
+
+ private:
+  ConnectionPool& pool_;
+};
+
+// In a handler transaction: locks the leader row FOR SHARE and throws live::DeposedLeader when
+// its epoch is not `epoch`.
+void fence_leader_epoch(pqxx::transaction_base& tx, long epoch);
+// Advances watermark `name` to `value` from an older value (compare-and-set), recording the
+// epoch (and the L1 builder state); throws live::DeposedLeader when it moved meanwhile.
+void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Timestamp value,
+                       long epoch, const std::string* state = nullptr);
+
+}  // namespace usdcop::store

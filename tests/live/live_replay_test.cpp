@@ -1,0 +1,267 @@
+// Acceptance of the live engine through the CLI on real bars (issue 13): replay parity with
+// `usdcop backtest`, crash safety across kill -9, bad replay input.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "live_fixture.hpp"
+#include "support/background_command.hpp"
+
+using namespace usdcop;
+using namespace usdcop::live_testing;
+using usdcop::testing::run_usdcop;
+using usdcop::testing::TestDatabase;
+
+namespace {
+
+// Four weeks of real bars replayed after a month of stored history.
+constexpr const char* kHistoryFrom = "2025-01-02T00:00:00Z";
+constexpr const char* kReplayFrom = "2025-02-03T00:00:00Z";
+constexpr const char* kReplayTo = "2025-03-01T00:00:00Z";
+
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+double d(const std::string& s) {
+  return std::strtod(s.c_str(), nullptr);
+}
+
+struct Fill {
+  std::string time;
+  double quantity = 0, price = 0;
+};
+
+// The fills a backtest's trades imply (a reversal is one fill); the end_of_data exit is the
+// backtest's own closing, not a decision.
+std::vector<Fill> fills_of_trades(const std::vector<std::vector<std::string>>& trades,
+                                  bool* closed_at_end) {
+  std::map<std::string, Fill> by_time;
+  *closed_at_end = false;
+  for (const auto& t : trades) {
+    const double side = t[1] == "long" ? 1.0 : -1.0;
+    const double q = d(t[6]);
+    auto& entry = by_time[t[2]];
+    entry.time = t[2];
+    entry.quantity += side * q;
+    entry.price = d(t[4]);
+    if (t[12] == "end_of_data") {
+      *closed_at_end = true;
+      continue;
+    }
+    auto& exit = by_time[t[3]];
+    exit.time = t[3];
+    exit.quantity -= side * q;
+    exit.price = d(t[5]);
+  }
+  std::vector<Fill> out;
+  for (auto& [time, f] : by_time) out.push_back(f);
+  return out;
+}
+
+// The engine's account equals `usdcop backtest` over the replayed bars, bar by bar and fill by
+// fill (spec 06: "Live and backtest must give the same fills").
+void expect_parity_with_backtest(TestDatabase& db, const std::string& model_id) {
+  const auto report = test_fixture::fresh_dir("live_parity_report");
+  const auto r = run_usdcop("backtest --model " + model_id + " --from " + kReplayFrom + " --to " +
+                                kReplayTo + " --json --report '" + report.string() + "'",
+                            env_for(db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const auto equity = read_csv(report / "equity.csv");
+  const auto trades = read_csv(report / "trades.csv");
+  bool closed_at_end = false;
+  const auto expected_fills = fills_of_trades(trades, &closed_at_end);
+  ASSERT_GT(expected_fills.size(), 4u) << "the model made too few trades for a parity check";
+
+  auto c = db.pool().acquire();
+  pqxx::read_transaction tx(*c);
+  const auto snaps = tx.exec(
+      "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), equity, units "
+      "FROM trading.equity_snapshots WHERE account = 'paper' ORDER BY time");
+  ASSERT_EQ(snaps.size() + 1, equity.size());  // the curve starts with the initial capital
+  for (std::size_t i = 0; i < snaps.size(); ++i) {
+    const auto& e = equity[i + 1];
+    ASSERT_EQ(snaps[i][0].c_str(), e[0]) << i;
+    if (i + 1 == snaps.size() && closed_at_end) break;  // the backtest closed at the end
+    ASSERT_EQ(snaps[i][1].as<double>(), d(e[1])) << "equity at " << e[0];
+    ASSERT_EQ(snaps[i][2].as<double>(), d(e[2])) << "position at " << e[0];
+  }
+  const auto fills = tx.exec(
+      "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), quantity, price "
+      "FROM trading.fills WHERE account = 'paper' ORDER BY time, id");
+  ASSERT_EQ(fills.size(), expected_fills.size());
+  for (std::size_t i = 0; i < fills.size(); ++i) {
+    EXPECT_EQ(fills[i][0].c_str(), expected_fills[i].time) << i;
+    EXPECT_DOUBLE_EQ(fills[i][1].as<double>(), expected_fills[i].quantity) << i;
+    EXPECT_EQ(fills[i][2].as<double>(), expected_fills[i].price) << i;
+  }
+  std::filesystem::remove_all(report);
+}
+
+// One feature row and one L5 bar per replayed bar; one production decision per complete row;
+// every event recorded once.
+void expect_one_row_per_bar(TestDatabase& db, long bars, const std::string& model_id) {
+  const std::string range =
+      " WHERE time >= '" + std::string(kReplayFrom) + "' AND time < '" + kReplayTo + "'";
+  EXPECT_EQ(count(db, "SELECT count(*) FROM market.usdcop_m5_ohlcv" + range), bars);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM features.inference_features_5m" + range), bars);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.equity_snapshots" + range), bars);
+  EXPECT_EQ(
+      count(db, "SELECT count(*) FROM trading.model_inferences" + range +
+                    " AND role = 'production' AND model_id = '" + model_id + "'"),
+      count(db, "SELECT count(*) FROM features.inference_features_5m" + range + " AND complete"));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L5'"), bars);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L1'"), bars);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.fills"),
+            count(db, "SELECT count(*) FROM trading.orders"));
+}
+
+}  // namespace
+
+TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_live", true);
+  // A staging model decides in shadow beside production (no orders).
+  const auto shadow_dir =
+      test_fixture::write_run_dir(test_fixture::fresh_dir("live_shadow"), "run_live_shadow", 3);
+  test_fixture::register_model(db.pool(), "m_live_shadow", 2, shadow_dir);
+  sql(db, "UPDATE ml.model_registry SET status = 'staging' WHERE model_id = 'm_live_shadow'");
+  const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
+  ASSERT_GT(lines.size(), 900u);
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_parity") / "replay.csv", lines);
+  const auto r = run_usdcop(
+      "engine --replay '" + file.string() + "' --speed max --no-monitor --json", env_for(db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()));
+  EXPECT_EQ(j["replay"]["rejected"], 0);
+  EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()));
+  std::cout << "replay of " << lines.size() << " bars: " << j["bars_per_second"] << " bars/s, "
+            << j["seconds"] << " s in all, " << j["engine_seconds"] << " s in the engine\n";
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_live");
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.model_inferences WHERE role = 'shadow' AND "
+                  "model_id = 'm_live_shadow'"),
+            count(db,
+                  "SELECT count(*) FROM features.inference_features_5m WHERE complete AND "
+                  "time >= '" +
+                      std::string(kReplayFrom) + "'"));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.orders WHERE model_id = 'm_live_shadow'"), 0);
+  expect_parity_with_backtest(db, "m_live");
+}
+
+TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_crash", true);
+  const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_crash") / "replay.csv", lines);
+  {
+    usdcop::testing::BackgroundCommand engine(
+        {"engine", "--replay", file.string(), "--speed", "max", "--no-monitor"},
+        {{"DATABASE_URL", db.url()}, {"USDCOP_HOME", std::getenv("USDCOP_HOME")}});
+    ASSERT_TRUE(usdcop::testing::wait_until(
+        [&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") >= 300; },
+        std::chrono::minutes(5)))
+        << engine.err();
+    engine.signal(SIGKILL);
+    EXPECT_EQ(engine.wait(), 128 + SIGKILL);
+  }
+  const long before = count(db, "SELECT count(*) FROM trading.equity_snapshots");
+  EXPECT_LT(before, static_cast<long>(lines.size())) << "the replay ended before the kill";
+  const auto r = run_usdcop(
+      "engine --replay '" + file.string() + "' --speed max --no-monitor --json", env_for(db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["replay"]["rejected"], 0);  // re-sent bars are identical, not out of order
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_crash");
+  expect_parity_with_backtest(db, "m_crash");
+}
+
+TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_bad", true);
+  auto lines = real_bar_lines(kReplayFrom, "2025-02-05T00:00:00Z");
+  ASSERT_GT(lines.size(), 100u);
+  std::vector<std::string> bad;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i != 5) bad.push_back(lines[i]);  // bar 5 comes late
+    if (i == 10) bad.push_back("2025-02-03T13:55:00Z,4200.5,not-a-number,4190,4195,0");
+    if (i == 20) bad.push_back(lines[5]);   // older than the watermark, never stored: out of order
+    if (i == 30) bad.push_back(lines[30]);  // exact duplicate
+    if (i == 40) bad.push_back(lines[40].substr(0, 21) + "1,1,1,1,0");  // same time, other values
+    if (i == 50) bad.push_back("2025-02-04T02:00:00Z,4200,4201,4199,4200,0");  // out of session
+    if (i == 60) bad.push_back("2025-02-04T15:00:00Z,4200,4201");              // too few fields
+  }
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_bad") / "replay.csv", bad);
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  ASSERT_EQ(r.status, 3) << r.err << r.out;  // like ingest csv: rows were rejected
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& by = j["replay"]["rejected_by_reason"];
+  EXPECT_EQ(by.value("malformed", 0), 2) << j.dump();
+  EXPECT_EQ(by.value("out_of_order", 0), 1) << j.dump();
+  EXPECT_EQ(by.value("conflict", 0), 1) << j.dump();
+  EXPECT_EQ(by.value("out_of_session", 0), 1) << j.dump();
+  EXPECT_EQ(j["replay"]["inserted"], static_cast<long>(lines.size()) - 1);
+  EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()) - 1);
+  EXPECT_EQ(
+      count(db, "SELECT count(*) FROM market.rejected_bars WHERE source = 'replay:replay.csv'"), 5);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM market.rejected_bars WHERE reason = 'out_of_order'"),
+            1);
+}
+
+TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseAudited) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_stale", true);
+  std::vector<std::string> lines;
+  for (const auto& l : real_bar_lines(kReplayFrom, "2025-02-05T00:00:00Z")) {
+    const std::string t = l.substr(0, 20);
+    // 25 minutes without a bar on the first day, 75 minutes on the second (simulated time).
+    if (t >= "2025-02-03T13:30:00Z" && t <= "2025-02-03T13:45:00Z") continue;
+    if (t >= "2025-02-04T14:00:00Z" && t <= "2025-02-04T15:10:00Z") continue;
+    lines.push_back(l);
+  }
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_stale") / "replay.csv", lines);
+  const auto r =
+      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'operations.pause' "
+                  "AND actor = 'auto-monitor' AND details->'values'->'blocking_features' ? 'bar "
+                  "missing'"),
+            1);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'operations.kill' "
+                  "AND actor = 'auto-monitor' AND details->'values'->'blocking_features' ? 'bar "
+                  "missing'"),
+            1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'KILLED'"), 1);
+  // Paused from the bar after the first gap, killed from the bar after the second.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.equity_snapshots WHERE mode = 'NORMAL' AND "
+                  "time >= '2025-02-03T13:50:00Z'"),
+            0);
+  EXPECT_EQ(
+      count(db,
+            "SELECT min(extract(epoch FROM time))::bigint FROM "
+            "trading.equity_snapshots WHERE mode = 'KILLED'"),
+      parse_timestamp_or_throw("2025-02-04T15:15:00Z", "t").time_since_epoch().count() / 1000000);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM trading.orders o WHERE o.source = 'engine' AND "
+                  "o.bar_time >= '2025-02-04T15:15:00Z'"),
+            0);
+}
