@@ -33,4 +33,10 @@ identity::Identity authenticate_command(const std::string& token_file, models::R
   return who;
 }
 
+store::Actor authenticated_actor(const std::string& token_file, models::Role needed,
+                                 const std::string& action) {
+  app::Caller caller{authenticate_command(token_file, needed, action), app::new_request_id("cli")};
+  return app::actor_of(caller);
+}
+
 }  // namespace usdcop::cli

@@ -10,6 +10,7 @@
 #include "app/caller.hpp"
 #include "identity/token.hpp"
 #include "models/model.hpp"
+#include "store/pg_model_registry.hpp"
 
 namespace usdcop::cli {
 
@@ -27,5 +28,10 @@ app::Caller command_caller(const std::string& token_file, const std::string& act
 // Error(conflict) (exit 5) when the role is too low, audited.
 identity::Identity authenticate_command(const std::string& token_file, models::Role needed,
                                         const std::string& action);
+
+// The same, as the actor of the command's audit rows (with a fresh "cli-" request id), for the
+// live engine's commands (ops, dlq) whose store classes take a store::Actor.
+store::Actor authenticated_actor(const std::string& token_file, models::Role needed,
+                                 const std::string& action);
 
 }  // namespace usdcop::cli

@@ -3,8 +3,8 @@
 // without processing (the engine then handles the event again like any pending bar).
 #include <iostream>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
 #include "store/pg_dead_letters.hpp"
@@ -46,9 +46,8 @@ void add_dlq_commands(CLI::App& app) {
   list->add_option("--status", o->status, "pending | exhausted | resolved")
       ->check(CLI::IsMember({"pending", "exhausted", "resolved"}));
   list->add_flag("--json", o->json, "Machine-readable output");
-  list->callback([o] {
-    print_rows(store::PgDeadLetters(open_app_database().pool()).list(o->status), o->json);
-  });
+  list->callback(
+      [o] { print_rows(store::PgDeadLetters(services().pool()).list(o->status), o->json); });
 
   auto* retry = dlq->add_subcommand("retry", "Make a letter due now; the engine retries it next");
   retry->add_option("ID", o->id, "Dead letter id")->required();
@@ -57,9 +56,8 @@ void add_dlq_commands(CLI::App& app) {
   retry->callback([o] {
     const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "dlq retry");
     store::DeadLetterRow row;
-    audit_refusals(actor.name, "dlq retry", [&] {
-      row = store::PgDeadLetters(open_app_database().pool()).retry(o->id, actor);
-    });
+    app::audit_refusals(services(), actor.name, "dlq retry",
+                        [&] { row = store::PgDeadLetters(services().pool()).retry(o->id, actor); });
     print_rows({row}, o->json);
   });
 
@@ -71,8 +69,8 @@ void add_dlq_commands(CLI::App& app) {
   resolve->callback([o] {
     const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "dlq resolve");
     store::DeadLetterRow row;
-    audit_refusals(actor.name, "dlq resolve", [&] {
-      row = store::PgDeadLetters(open_app_database().pool()).resolve(o->id, o->reason, actor);
+    app::audit_refusals(services(), actor.name, "dlq resolve", [&] {
+      row = store::PgDeadLetters(services().pool()).resolve(o->id, o->reason, actor);
     });
     print_rows({row}, o->json);
   });

@@ -9,13 +9,13 @@
 #include <iostream>
 #include <thread>
 
-#include "app_database.hpp"
+#include "app/model_source.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
-#include "model_source.hpp"
 #include "store/notify.hpp"
 #include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
@@ -73,8 +73,8 @@ struct EngineOpts {
   bool json = false, no_monitor = false;
 };
 
-live::TradingModel trading_model_of(ModelSource& m) {
-  const ProfilesInForce profiles = profiles_for(m);
+live::TradingModel trading_model_of(app::ModelSource& m) {
+  const app::ProfilesInForce profiles = app::profiles_for(services(), m);
   live::TradingModel t;
   t.model_id = m.model_id;
   t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
@@ -113,7 +113,7 @@ live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool
     id = deployed->model_id;
   }
   store::PgBacktestStore results(pool);
-  ModelSource m = resolve_model(id, &results);
+  app::ModelSource m = app::resolve_model(id, &results);
   if (!m.registered)
     throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
   if (!o.model.empty()) {
@@ -142,7 +142,7 @@ std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) 
   store::PgBacktestStore results(pool);
   std::vector<live::TradingModel> out;
   for (const auto& r : registry.list(models::ModelStatus::staging)) {
-    ModelSource m = resolve_model(r.model_id, &results);
+    app::ModelSource m = app::resolve_model(r.model_id, &results);
     out.push_back(trading_model_of(m));
   }
   return out;
@@ -258,7 +258,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
 }
 
 void run_engine(const EngineOpts& o) {
-  auto& db = open_app_database();
+  auto& db = services();
   auto& pool = db.pool();
   live::TradingModel model = load_trading_model(o, pool);
   const std::optional<double> speed = parse_speed(o.speed);
@@ -283,7 +283,7 @@ void run_engine(const EngineOpts& o) {
     std::cerr << "alert " << a.severity << ": " << a.title << "\n";
   });
   BlockingFeatureActions actions(monitor_actions, engine);
-  models::AutoRollbackMonitor monitor({}, now_function(clock), actions);
+  models::AutoRollbackMonitor monitor({}, clock, actions);
   if (!o.no_monitor) engine.feed_monitor(&monitor);
   g_engine_stop = false;
   auto* previous_int = std::signal(SIGINT, on_engine_signal);

@@ -4,8 +4,8 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
-#include "app_database.hpp"
 #include "cli_context.hpp"
+#include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
 #include "store/pg_copy.hpp"
@@ -84,9 +84,9 @@ void add_change(CLI::App& ops, const std::string& action, const std::string& hel
       "allowed in the current mode (e.g. pause while KILLED).");
   c->callback([o, action] {
     const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "ops " + action);
-    store::PgOperationsControl control(open_app_database().pool());
+    store::PgOperationsControl control(services().pool());
     store::ModeChange change;
-    audit_refusals(actor.name, "ops " + action, [&] {
+    app::audit_refusals(services(), actor.name, "ops " + action, [&] {
       if (action == "pause") change = control.pause(o->reason, actor);
       if (action == "kill") change = control.kill(o->reason, actor, {}, !o->keep_positions);
       if (action == "resume") change = control.resume(o->reason, actor, o->confirm);
@@ -104,7 +104,7 @@ void add_ops_commands(CLI::App& app) {
   auto* status = ops->add_subcommand("status", "The mode, the engine's watermarks and positions");
   status->add_flag("--json", *json, "Machine-readable output");
   status->callback([json] {
-    auto& pool = open_app_database().pool();
+    auto& pool = services().pool();
     const auto state = store::PgOperationsControl(pool).mode();
     nlohmann::json j = {{"mode", state.mode},
                         {"reason", state.reason},
