@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "adapters/market_data/fred_client.hpp"
+#include "adapters/market_data/twelvedata_client.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "ingest_pipeline.hpp"
-#include "market/fred_client.hpp"
 #include "market/macro_catalog.hpp"
-#include "market/twelvedata_client.hpp"
 
 namespace usdcop::cli {
 
@@ -83,11 +83,11 @@ void add_ingest_api_commands(CLI::App& ingest) {
     const Timestamp from = parse_time_or_date(*td_from, "--from");
     const Timestamp to = parse_end_bound(*td_to, "--to");
     if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
-    auto options = market::TwelveDataOptions::from_env();  // throws when the key is missing
-    market::ApiClientDeps deps;
+    auto options = adapters::TwelveDataOptions::from_env();  // throws when the key is missing
+    adapters::ApiClientDeps deps;
     deps.log = progress_log(*td_json);
-    market::TwelveDataClient client(std::move(options), std::move(deps));
-    market::TwelveDataFetch fetched = client.fetch(from, to);
+    adapters::TwelveDataClient client(std::move(options), std::move(deps));
+    adapters::TwelveDataFetch fetched = client.fetch(from, to);
     if (!*td_json) {
       std::cerr << "twelvedata: " << fetched.records.size() << " bars received in "
                 << fetched.windows << " window(s), " << fetched.requests << " request(s)";
@@ -101,7 +101,8 @@ void add_ingest_api_commands(CLI::App& ingest) {
                                       std::move(r.open), std::move(r.high), std::move(r.low),
                                       std::move(r.close), std::move(r.volume)});
     }
-    exit_with(import_text_bars(records, market::TwelveDataClient::kSource, *td_replace, *td_json));
+    exit_with(
+        import_text_bars(records, adapters::TwelveDataClient::kSource, *td_replace, *td_json));
   });
 
   // usdcop ingest fred --series NAME[,NAME] --from --to [--json]
@@ -127,14 +128,14 @@ void add_ingest_api_commands(CLI::App& ingest) {
       if (!name.empty()) refs.push_back(resolve_fred_series(name));
     }
     if (refs.empty()) throw Error(ErrorKind::invalid_input, "--series names no series");
-    auto options = market::FredOptions::from_env();  // throws when the key is missing
-    market::ApiClientDeps deps;
+    auto options = adapters::FredOptions::from_env();  // throws when the key is missing
+    adapters::ApiClientDeps deps;
     deps.log = progress_log(*fr_json);
-    market::FredClient client(std::move(options), std::move(deps));
+    adapters::FredClient client(std::move(options), std::move(deps));
 
     std::vector<MacroPoint> points;
     for (const auto& ref : refs) {
-      market::FredSeries s = client.fetch(ref.fred_id, from, to);
+      adapters::FredSeries s = client.fetch(ref.fred_id, from, to);
       if (!*fr_json) {
         std::cerr << "fred: " << ref.fred_id << " -> " << ref.variable << ": "
                   << s.observations.size() << " observations, " << s.missing
@@ -155,7 +156,7 @@ void add_ingest_api_commands(CLI::App& ingest) {
                                     std::move(bad.observation.raw)});
       }
     }
-    exit_with(import_macro_points(points, market::FredClient::kSource, *fr_json));
+    exit_with(import_macro_points(points, adapters::FredClient::kSource, *fr_json));
   });
 }
 
