@@ -9,7 +9,9 @@
 # 5) and prints each figure's median for both and the ratio current/base. Figures are rates
 # (higher is better). Run it on a quiet machine, e.g. `nice -n 10 scripts/bench_compare.sh ...`.
 # Environment: BENCH_PRESET (release), BENCH_REPEAT (--repeat of each bench run, default 3),
-# BENCH_DATA (../shared/data), BENCH_OUT (directory for the raw JSON, default a temp dir).
+# BENCH_DATA (../shared/data), BENCH_OUT (directory for the raw JSON, default a temp dir),
+# BENCH_BASE_DIR (keep the base worktree there instead of a temporary one), BENCH_NO_BUILD=1
+# (use the binaries already built in both trees).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,21 +26,38 @@ base_sha=$(git rev-parse --verify "$base_ref^{commit}")
 
 # The base: a detached worktree beside the repository (ccache's base_dir makes paths relative,
 # so its objects hit the cache of any earlier build of the same sources).
-base_tree=$(mktemp -d "$root/../bench-base.XXXXXX")
+# BENCH_BASE_DIR keeps the base worktree (and its build) for the next comparison.
+keep_base=0
+if [ -n "${BENCH_BASE_DIR:-}" ]; then
+  base_tree=$BENCH_BASE_DIR
+  keep_base=1
+else
+  base_tree=$(mktemp -d "$root/../bench-base.XXXXXX")
+  rmdir "$base_tree"
+fi
 home=$(mktemp -d /tmp/usdcop-bench-home.XXXXXX)
+chmod o+x "$home"  # the managed PostgreSQL may run as another user (docs/DATABASE.md)
 cleanup() {
   if [ -x "${current_bin:-}" ]; then USDCOP_HOME=$home "$current_bin" db stop >/dev/null 2>&1 || true; fi
-  git -C "$root" worktree remove --force "$base_tree" >/dev/null 2>&1 || rm -rf "$base_tree"
+  if [ "$keep_base" = 0 ]; then
+    git -C "$root" worktree remove --force "$base_tree" >/dev/null 2>&1 || rm -rf "$base_tree"
+  fi
   rm -rf "$home"
 }
 trap cleanup EXIT
-git worktree add --detach "$base_tree" "$base_sha" >/dev/null
-echo "bench_compare: building base $base_sha ($preset preset)" >&2
-bash "$base_tree/scripts/build.sh" "$preset" usdcop >"$out/build-base.log" 2>&1 ||
-  { tail -20 "$out/build-base.log" >&2; exit 1; }
-echo "bench_compare: building the current tree ($preset preset)" >&2
-bash scripts/build.sh "$preset" usdcop >"$out/build-current.log" 2>&1 ||
-  { tail -20 "$out/build-current.log" >&2; exit 1; }
+if [ ! -d "$base_tree/.git" ] && [ ! -f "$base_tree/.git" ]; then
+  git worktree add --detach "$base_tree" "$base_sha" >/dev/null
+elif [ "$(git -C "$base_tree" rev-parse HEAD)" != "$base_sha" ]; then
+  git -C "$base_tree" checkout --detach -q "$base_sha"
+fi
+if [ "${BENCH_NO_BUILD:-0}" != "1" ]; then
+  echo "bench_compare: building base $base_sha ($preset preset)" >&2
+  bash "$base_tree/scripts/build.sh" "$preset" usdcop >"$out/build-base.log" 2>&1 ||
+    { tail -20 "$out/build-base.log" >&2; exit 1; }
+  echo "bench_compare: building the current tree ($preset preset)" >&2
+  bash scripts/build.sh "$preset" usdcop >"$out/build-current.log" 2>&1 ||
+    { tail -20 "$out/build-current.log" >&2; exit 1; }
+fi
 base_bin=$base_tree/build/$preset/apps/usdcop/usdcop
 current_bin=$root/build/$preset/apps/usdcop/usdcop
 

@@ -5,7 +5,8 @@
 #                                  headers are checked through the files that include them)
 #   scripts/check_tidy.sh --all    every .cpp file under src/
 # Uses build/ci/compile_commands.json (TIDY_BUILD_DIR overrides), so build or configure the ci
-# preset first. Exit 1 on any finding (WarningsAsErrors), printing each; run by scripts/test.sh.
+# preset first; TIDY_JOBS sets the parallel runs (default: the number of cores). Exit 1 on any
+# finding (WarningsAsErrors), printing each; run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${TIDY_BUILD_DIR:-build/ci}
@@ -55,7 +56,7 @@ log=$(mktemp)
 # errors; the check set decides what fails.
 status=0
 printf '%s\n' "${files[@]}" |
-  xargs -P "$(nproc)" -n 2 clang-tidy -p "$build" --quiet --extra-arg=-Wno-error >"$log" 2>&1 ||
+  xargs -P "${TIDY_JOBS:-$(nproc)}" -n 2 clang-tidy -p "$build" --quiet --extra-arg=-Wno-error >"$log" 2>&1 ||
   status=$?
 grep -vE '^[0-9]+ (warning|error)s? (and [0-9]+ errors? )?generated' "$log" || true
 rm -f "$log"

@@ -60,7 +60,7 @@ std::optional<Timestamp> FeatureBuilder::last_time() const {
   return last_time_;
 }
 
-FeatureBuilder::Moves FeatureBuilder::moves(const market::Bar& bar) const {
+inline FeatureBuilder::Moves FeatureBuilder::moves(const market::Bar& bar) const {
   const double c = bar.close, h = bar.high, l = bar.low;
   Moves m;
   if (count_ == 0) {
@@ -77,7 +77,7 @@ FeatureBuilder::Moves FeatureBuilder::moves(const market::Bar& bar) const {
   return m;
 }
 
-void FeatureBuilder::smooth(const Moves& m) {
+inline void FeatureBuilder::smooth(const Moves& m) {
   if (count_ == 0) {  // Wilder averages are seeded with their first input
     avg_gain_ = m.gain;
     avg_loss_ = m.loss;
@@ -95,7 +95,7 @@ void FeatureBuilder::smooth(const Moves& m) {
   minus_dm14_ = wilder(minus_dm14_, m.minus_dm, 14.0);
 }
 
-uint32_t FeatureBuilder::oscillators(std::array<double, kObservationSize>& v, double close) {
+inline uint32_t FeatureBuilder::oscillators(std::array<double, kObservationSize>& v, double close) {
   if (avg_loss_ == 0.0) {
     v[kRsi9] = avg_gain_ > 0.0 ? 100.0 : 50.0;
   } else {

@@ -49,7 +49,8 @@ class FeatureBuilder {
   bool operator==(const FeatureBuilder&) const = default;
 
  private:
-  // One bar's true range, gain/loss and directional moves (spec 02).
+  // One bar's true range, gain/loss and directional moves (spec 02). These three are inline
+  // (feature_builder.cpp only): update() is the hot loop of every build and replay.
   struct Moves {
     double tr = 0, gain = 0, loss = 0, plus_dm = 0, minus_dm = 0;
   };
