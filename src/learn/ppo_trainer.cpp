@@ -95,7 +95,7 @@ PpoTrainer::PpoTrainer(PpoConfig ppo, EnvConfig env, std::shared_ptr<const EnvSe
   if (ppo.rollout_size() % ppo.batch_size != 0)
     throw Error(ErrorKind::invalid_input, "ppo.batch_size: must divide n_envs × n_steps");
   m.ppo = std::move(ppo);
-  m.env_cfg = env;
+  m.env_cfg = std::move(env);
   m.train = std::move(train);
   m.validation = std::move(validation);
   m.seed = seed;
