@@ -8,6 +8,13 @@ if(USDCOP_SANITIZE)
   target_compile_options(usdcop_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(usdcop_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(USDCOP_TSAN)
+  if(USDCOP_SANITIZE)
+    message(FATAL_ERROR "USDCOP_TSAN and USDCOP_SANITIZE cannot be combined")
+  endif()
+  target_compile_options(usdcop_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(usdcop_flags INTERFACE -fsanitize=thread)
+endif()
 
 function(usdcop_module name)
   # usdcop_module(<name> SOURCES ... DEPS ...): one static library per module, named usdcop_<name>.

@@ -4,6 +4,11 @@
 The table's "depends on" column names modules (allowed transitively) and the external
 libraries a module may include. A module may always include its own headers. Exit 1 lists each
 offending line as FILE:LINE: module X includes Y (not in its dependencies).
+A module is a folder under src/ holding sources, or, for a folder that only holds folders
+(src/adapters/), each folder in it: module "adapters/http" is src/adapters/http/ and owns the
+includes "adapters/http/...". The domain modules (DOMAIN_MODULES) may not include an I/O library
+(IO_LIBRARIES) even if their row lists it: I/O to outside systems lives in the adapters (store
+and adapters/*), docs/ARCHITECTURE.md "Layers".
 Standard library only, so it runs under any python3.
 """
 import pathlib
@@ -22,6 +27,10 @@ LIBRARY_INCLUDES = {
     "prometheus-cpp": ["prometheus/"],
     "openblas": ["cblas.h", "openblas"],
 }
+# The layers of docs/ARCHITECTURE.md: domain modules hold no I/O library.
+DOMAIN_MODULES = {"core", "market", "features", "trading", "backtest", "learn", "models",
+                  "identity", "fstore", "liquidity"}
+IO_LIBRARIES = {"libcurl", "libpqxx", "cpp-httplib"}
 ALL_LIBRARY_PREFIXES = [(lib, p) for lib, ps in LIBRARY_INCLUDES.items() for p in ps]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -58,17 +67,40 @@ def closure(deps, module):
     return seen
 
 
+def module_dirs(src: pathlib.Path):
+    """(name, folder) of every module: src/x, or src/x/y when src/x holds only folders."""
+    for top in sorted(p for p in src.iterdir() if p.is_dir()):
+        if any(f.is_file() for f in top.iterdir()):
+            yield top.name, top
+        else:
+            for sub in sorted(p for p in top.iterdir() if p.is_dir()):
+                yield f"{top.name}/{sub.name}", sub
+
+
+def module_of(target: str, deps):
+    """The module an include path names ("adapters/http/x.hpp" -> "adapters/http"), or None."""
+    parts = target.split("/")
+    for n in (2, 1):
+        if len(parts) > n and "/".join(parts[:n]) in deps:
+            return "/".join(parts[:n])
+    return None
+
+
 def main(root: pathlib.Path) -> int:
     deps = parse_table(root / "docs" / "ARCHITECTURE.md")
     problems = []
     src = root / "src"
-    for module_dir in sorted(p for p in src.iterdir() if p.is_dir()):
-        module = module_dir.name
+    for module in sorted(DOMAIN_MODULES & deps.keys()):
+        for lib in sorted(IO_LIBRARIES & set(deps[module])):
+            problems.append(f"docs/ARCHITECTURE.md: domain module {module} lists I/O library {lib}")
+    for module, module_dir in module_dirs(src):
         if module not in deps:
             problems.append(f"src/{module}: module missing from docs/ARCHITECTURE.md's table")
             continue
         allowed_modules = closure(deps, module)
         allowed_libs = {w for m in allowed_modules for w in deps[m] if w in LIBRARY_INCLUDES}
+        if module in DOMAIN_MODULES:
+            allowed_libs -= IO_LIBRARIES
         for f in sorted(module_dir.rglob("*")):
             if f.suffix not in (".hpp", ".cpp", ".h", ".cc"):
                 continue
@@ -78,8 +110,8 @@ def main(root: pathlib.Path) -> int:
                     continue
                 target = m.group(2)
                 rel = f.relative_to(root)
-                first = target.split("/")[0]
-                if m.group(1) == '"' and "/" in target and first in deps:
+                first = module_of(target, deps)
+                if m.group(1) == '"' and first is not None:
                     if first not in allowed_modules:
                         problems.append(f"{rel}:{n}: module {module} includes {target} "
                                         f"({first} is not in its dependencies)")

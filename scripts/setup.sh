@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake ninja-build g++ ccache pkg-config clang-format
+  cmake ninja-build g++ ccache pkg-config clang-format clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql libpqxx-dev libpq-dev
   libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus-cpp-dev

@@ -257,6 +257,23 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
   }
 }
 
+// The text summary of an engine run (the JSON one is `j` itself).
+void render_engine_text(const nlohmann::json& j, const live::ReplayReport* report, long epoch) {
+  std::cout << "engine " << j["model_id"].get<std::string>() << " account "
+            << j["account"].get<std::string>() << " (leader epoch " << epoch << ")\n"
+            << "  features " << j["features"] << ", decisions " << j["decisions"] << ", duplicates "
+            << j["duplicates"] << "\n"
+            << "  watermarks L1 " << j["l1_watermark"] << ", L5 " << j["l5_watermark"] << "\n"
+            << "  equity " << j["equity"] << ", position " << j["position"] << "\n";
+  if (report) {
+    std::cout << "  replay rows " << report->rows << ": inserted " << report->inserted
+              << ", identical " << report->identical << ", rejected " << report->rejected;
+    for (const auto& [reason, n] : report->rejected_by_reason)
+      std::cout << " (" << reason << " " << n << ")";
+    std::cout << "\n  " << j["bars_per_second"].get<double>() << " rows/s\n";
+  }
+}
+
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
@@ -331,19 +348,7 @@ void run_engine(const EngineOpts& o) {
     if (status != kOk) throw ExitRequest{status};
     return;
   }
-  std::cout << "engine " << j["model_id"].get<std::string>() << " account "
-            << j["account"].get<std::string>() << " (leader epoch " << engine.epoch() << ")\n"
-            << "  features " << j["features"] << ", decisions " << j["decisions"] << ", duplicates "
-            << j["duplicates"] << "\n"
-            << "  watermarks L1 " << j["l1_watermark"] << ", L5 " << j["l5_watermark"] << "\n"
-            << "  equity " << j["equity"] << ", position " << j["position"] << "\n";
-  if (report) {
-    std::cout << "  replay rows " << report->rows << ": inserted " << report->inserted
-              << ", identical " << report->identical << ", rejected " << report->rejected;
-    for (const auto& [reason, n] : report->rejected_by_reason)
-      std::cout << " (" << reason << " " << n << ")";
-    std::cout << "\n  " << j["bars_per_second"].get<double>() << " rows/s\n";
-  }
+  render_engine_text(j, report ? &*report : nullptr, engine.epoch());
   if (status != kOk) throw ExitRequest{status};
 }
 

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "adapters/market_data/fred_client.hpp"
+#include "adapters/market_data/twelvedata_client.hpp"
 #include "app/ingest.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "ingest_render.hpp"
-#include "market/fred_client.hpp"
 #include "market/macro_catalog.hpp"
-#include "market/twelvedata_client.hpp"
 
 namespace usdcop::cli {
 
@@ -85,11 +85,11 @@ void add_twelvedata(CLI::App& ingest) {
     const Timestamp from = parse_time_or_date(*td_from, "--from");
     const Timestamp to = parse_end_bound(*td_to, "--to");
     if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
-    auto options = market::TwelveDataOptions::from_env();  // throws when the key is missing
-    market::ApiClientDeps deps;
+    auto options = adapters::TwelveDataOptions::from_env();  // throws when the key is missing
+    adapters::ApiClientDeps deps;
     deps.log = progress_log(*td_json);
-    market::TwelveDataClient client(std::move(options), std::move(deps));
-    market::TwelveDataFetch fetched = client.fetch(from, to);
+    adapters::TwelveDataClient client(std::move(options), std::move(deps));
+    adapters::TwelveDataFetch fetched = client.fetch(from, to);
     if (!*td_json) {
       std::cerr << "twelvedata: " << fetched.records.size() << " bars received in "
                 << fetched.windows << " window(s), " << fetched.requests << " request(s)";
@@ -104,7 +104,7 @@ void add_twelvedata(CLI::App& ingest) {
                                            std::move(r.close), std::move(r.volume)});
     }
     exit_with(finish_bar_report(
-        app::ingest_text_bars(services(), records, market::TwelveDataClient::kSource, *td_replace),
+        app::ingest_text_bars(services(), records, adapters::TwelveDataClient::kSource, *td_replace),
         *td_json));
   });
 }
@@ -133,14 +133,14 @@ void add_fred(CLI::App& ingest) {
       if (!name.empty()) refs.push_back(resolve_fred_series(name));
     }
     if (refs.empty()) throw Error(ErrorKind::invalid_input, "--series names no series");
-    auto options = market::FredOptions::from_env();  // throws when the key is missing
-    market::ApiClientDeps deps;
+    auto options = adapters::FredOptions::from_env();  // throws when the key is missing
+    adapters::ApiClientDeps deps;
     deps.log = progress_log(*fr_json);
-    market::FredClient client(std::move(options), std::move(deps));
+    adapters::FredClient client(std::move(options), std::move(deps));
 
     std::vector<app::MacroPoint> points;
     for (const auto& ref : refs) {
-      market::FredSeries s = client.fetch(ref.fred_id, from, to);
+      adapters::FredSeries s = client.fetch(ref.fred_id, from, to);
       if (!*fr_json) {
         std::cerr << "fred: " << ref.fred_id << " -> " << ref.variable << ": "
                   << s.observations.size() << " observations, " << s.missing
@@ -162,7 +162,7 @@ void add_fred(CLI::App& ingest) {
       }
     }
     exit_with(finish_macro_report(
-        app::ingest_macro_points(services(), points, market::FredClient::kSource), *fr_json));
+        app::ingest_macro_points(services(), points, adapters::FredClient::kSource), *fr_json));
   });
 }
 

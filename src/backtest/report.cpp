@@ -118,15 +118,15 @@ std::map<std::string, double> monthly_returns(std::span<const EquityPoint> equit
   return out;
 }
 
-void write_report(const std::filesystem::path& dir, const BacktestResult& r,
-                  const nlohmann::json& header) {
-  std::filesystem::create_directories(dir);
+namespace {
+
+void write_report_json(const std::filesystem::path& dir, const BacktestResult& r,
+                       const nlohmann::json& header, const std::map<std::string, double>& months) {
   std::map<std::string, int> rules;
   for (const auto& e : r.risk_events) ++rules[e.rule + ":" + e.action];
   auto risk_first = nlohmann::json::array();
   for (std::size_t i = 0; i < r.risk_events.size() && i < 200; ++i)
     risk_first.push_back(trading::to_json(r.risk_events[i]));
-  const auto months = monthly_returns(r.equity);
   nlohmann::json report = {
       {"run", header},
       {"metrics", to_json(r.metrics)},
@@ -139,7 +139,9 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       {"monthly_returns", months},
       {"trades", trades_to_json(r.trades)}};
   write_file(dir / "report.json", report.dump(2) + "\n");
+}
 
+void write_trades_csv(const std::filesystem::path& dir, const BacktestResult& r) {
   std::ostringstream trades;
   trades << "id,side,entry_time,exit_time,entry_price,exit_price,quantity,bars_held,gross_pnl,"
             "costs,net_pnl,"
@@ -152,23 +154,32 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
            << t.net_pnl << ',' << t.return_pct << ',' << trading::exit_reason_name(t.exit_reason)
            << '\n';
   write_file(dir / "trades.csv", trades.str());
+}
 
+struct Curves {
+  std::vector<double> equity, drawdown;
+};
+
+// equity.csv, and the equity and drawdown series the HTML charts draw.
+Curves write_equity_csv(const std::filesystem::path& dir, const BacktestResult& r) {
   std::ostringstream eq;
   eq.precision(17);
   eq << "time,equity,position,drawdown\n";
-  std::vector<double> equity, drawdown;
+  Curves c;
   double peak = 0;
   for (const auto& p : r.equity) {
     peak = std::max(peak, p.equity);
     const double dd = peak > 0 ? p.equity / peak - 1.0 : 0.0;
     eq << format_rfc3339(p.time) << ',' << p.equity << ',' << p.position << ',' << dd << '\n';
-    equity.push_back(p.equity);
-    drawdown.push_back(dd);
+    c.equity.push_back(p.equity);
+    c.drawdown.push_back(dd);
   }
   write_file(dir / "equity.csv", eq.str());
+  return c;
+}
 
-  const auto& m = r.metrics;
-  std::ostringstream h;
+// The page head, the run header and the metrics table.
+void html_summary(std::ostringstream& h, const BacktestResult& r, const nlohmann::json& header) {
   h << "<!DOCTYPE html><html><head><meta charset='utf-8'><title>usdcop backtest</title><style>"
        "body{font-family:sans-serif;margin:20px;color:#222}table{border-collapse:collapse;margin:"
        "8px 0}"
@@ -183,7 +194,7 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       << escape(v.is_string() ? v.get<std::string>() : v.dump()) << "</td></tr>";
   }
   h << "</table><h2>Metrics</h2><table>";
-  const nlohmann::json metrics_json = to_json(m, false);
+  const nlohmann::json metrics_json = to_json(r.metrics, false);
   for (const auto& [k, v] : metrics_json.items())
     h << "<tr><th>" << escape(k) << "</th><td title='" << escape(v.dump()) << "'>"
       << escape(metric_text(k, v)) << "</td></tr>";
@@ -194,8 +205,9 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
     for (const auto& line : r.blocked.lines()) h << "<li>" << escape(line) << "</li>";
     h << "</ul>";
   }
-  h << "<h2>Equity</h2>" << svg_chart(equity, "#1f5fbf", "equity (account units)");
-  h << "<h2>Drawdown</h2>" << svg_chart(drawdown, "#b00", "drawdown from peak (fraction)");
+}
+
+void html_monthly_table(std::ostringstream& h, const std::map<std::string, double>& months) {
   h << "<h2>Monthly returns</h2><table><tr><th>year</th>";
   for (int mo = 1; mo <= 12; ++mo) h << "<th>" << mo << "</th>";
   h << "</tr>";
@@ -214,11 +226,15 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
     }
     h << "</tr>";
   }
-  h << "</table><h2>Trades (" << r.trades.size()
+  h << "</table>";
+}
+
+void html_trades_table(std::ostringstream& h, const std::vector<trading::Trade>& trades) {
+  h << "<h2>Trades (" << trades.size()
     << ")</h2><table><tr><th>id</th><th>side</th><th>entry</th><th>exit</th>"
        "<th>entry price</th><th>exit price</th><th>bars</th><th>net "
        "PnL</th><th>return</th><th>exit reason</th></tr>";
-  for (const auto& t : r.trades)
+  for (const auto& t : trades)
     h << "<tr><td>" << t.id << "</td><td>" << (t.side > 0 ? "long" : "short") << "</td><td>"
       << format_rfc3339(t.entry_time) << "</td><td>" << format_rfc3339(t.exit_time) << "</td><td>"
       << fmt(t.entry_price, 2) << "</td><td>" << fmt(t.exit_price, 2) << "</td><td>" << t.bars_held
@@ -226,6 +242,24 @@ void write_report(const std::filesystem::path& dir, const BacktestResult& r,
       << "</td><td>" << fmt(t.return_pct * 100, 3) << "%</td><td>"
       << trading::exit_reason_name(t.exit_reason) << "</td></tr>";
   h << "</table>";
+}
+
+}  // namespace
+
+void write_report(const std::filesystem::path& dir, const BacktestResult& r,
+                  const nlohmann::json& header) {
+  std::filesystem::create_directories(dir);
+  const auto months = monthly_returns(r.equity);
+  write_report_json(dir, r, header, months);
+  write_trades_csv(dir, r);
+  const Curves curves = write_equity_csv(dir, r);
+
+  std::ostringstream h;
+  html_summary(h, r, header);
+  h << "<h2>Equity</h2>" << svg_chart(curves.equity, "#1f5fbf", "equity (account units)");
+  h << "<h2>Drawdown</h2>" << svg_chart(curves.drawdown, "#b00", "drawdown from peak (fraction)");
+  html_monthly_table(h, months);
+  html_trades_table(h, r.trades);
   if (header.contains("config"))
     h << "<h2>Configuration</h2><pre>" << escape(header["config"].dump(2)) << "</pre>";
   h << "</body></html>\n";

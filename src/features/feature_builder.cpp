@@ -60,6 +60,67 @@ std::optional<Timestamp> FeatureBuilder::last_time() const {
   return last_time_;
 }
 
+inline FeatureBuilder::Moves FeatureBuilder::moves(const market::Bar& bar) const {
+  const double c = bar.close, h = bar.high, l = bar.low;
+  Moves m;
+  if (count_ == 0) {
+    m.tr = h - l;
+    return m;
+  }
+  const double pc = closes_[static_cast<std::size_t>((count_ - 1) & (kRing - 1))];
+  m.tr = std::max({h - l, std::abs(h - pc), std::abs(l - pc)});
+  m.gain = std::max(c - pc, 0.0);
+  m.loss = std::max(pc - c, 0.0);
+  const double up = h - prev_high_, dn = prev_low_ - l;
+  m.plus_dm = (up > dn && up > 0) ? up : 0.0;
+  m.minus_dm = (dn > up && dn > 0) ? dn : 0.0;
+  return m;
+}
+
+inline void FeatureBuilder::smooth(const Moves& m) {
+  if (count_ == 0) {  // Wilder averages are seeded with their first input
+    avg_gain_ = m.gain;
+    avg_loss_ = m.loss;
+    atr10_ = m.tr;
+    atr14_ = m.tr;
+    plus_dm14_ = m.plus_dm;
+    minus_dm14_ = m.minus_dm;
+    return;
+  }
+  avg_gain_ = wilder(avg_gain_, m.gain, 9.0);
+  avg_loss_ = wilder(avg_loss_, m.loss, 9.0);
+  atr10_ = wilder(atr10_, m.tr, 10.0);
+  atr14_ = wilder(atr14_, m.tr, 14.0);
+  plus_dm14_ = wilder(plus_dm14_, m.plus_dm, 14.0);
+  minus_dm14_ = wilder(minus_dm14_, m.minus_dm, 14.0);
+}
+
+inline uint32_t FeatureBuilder::oscillators(std::array<double, kObservationSize>& v, double close) {
+  if (avg_loss_ == 0.0) {
+    v[kRsi9] = avg_gain_ > 0.0 ? 100.0 : 50.0;
+  } else {
+    v[kRsi9] = 100.0 - 100.0 / (1.0 + avg_gain_ / avg_loss_);
+  }
+  v[kAtrPct] = atr10_ / close;
+
+  if (atr14_ != 0.0) {
+    const double pdi = 100.0 * plus_dm14_ / atr14_;
+    const double mdi = 100.0 * minus_dm14_ / atr14_;
+    const double sum = pdi + mdi;
+    if (sum != 0.0) {
+      const double dx = 100.0 * std::abs(pdi - mdi) / sum;
+      adx_ = adx_seeded_ ? wilder(adx_, dx, 14.0) : dx;
+      adx_seeded_ = true;
+    }
+  }
+  if (adx_seeded_) {
+    v[kAdx14] = adx_;
+    return 0;
+  }
+  v[kAdx14] = kNaN;
+  return 1u << kAdx14;
+}
+
 FeatureVector FeatureBuilder::update(const market::Bar& bar, const MacroSnapshot& macro) {
   if (count_ > 0 && bar.time <= last_time_) {
     throw Error(ErrorKind::invalid_input, "feature builder: bar " + format_rfc3339(bar.time) +
@@ -70,21 +131,10 @@ FeatureVector FeatureBuilder::update(const market::Bar& bar, const MacroSnapshot
   out.time = bar.time;
   auto& v = out.values;
   uint32_t missing = 0;
-  const double c = bar.close, h = bar.high, l = bar.low;
+  const double c = bar.close;
   const int64_t i = count_;
 
-  double tr, gain = 0, loss = 0, pdm = 0, mdm = 0;
-  if (i == 0) {
-    tr = h - l;
-  } else {
-    const double pc = closes_[static_cast<std::size_t>((i - 1) & (kRing - 1))];
-    tr = std::max({h - l, std::abs(h - pc), std::abs(l - pc)});
-    gain = std::max(c - pc, 0.0);
-    loss = std::max(pc - c, 0.0);
-    const double up = h - prev_high_, dn = prev_low_ - l;
-    pdm = (up > dn && up > 0) ? up : 0.0;
-    mdm = (dn > up && dn > 0) ? dn : 0.0;
-  }
+  const Moves m = moves(bar);
   closes_[static_cast<std::size_t>(i & (kRing - 1))] = c;
 
   // log returns over 1, 12, 48 bars
@@ -100,44 +150,8 @@ FeatureVector FeatureBuilder::update(const market::Bar& bar, const MacroSnapshot
     }
   }
 
-  if (i == 0) {  // Wilder averages are seeded with their first input
-    avg_gain_ = gain;
-    avg_loss_ = loss;
-    atr10_ = tr;
-    atr14_ = tr;
-    plus_dm14_ = pdm;
-    minus_dm14_ = mdm;
-  } else {
-    avg_gain_ = wilder(avg_gain_, gain, 9.0);
-    avg_loss_ = wilder(avg_loss_, loss, 9.0);
-    atr10_ = wilder(atr10_, tr, 10.0);
-    atr14_ = wilder(atr14_, tr, 14.0);
-    plus_dm14_ = wilder(plus_dm14_, pdm, 14.0);
-    minus_dm14_ = wilder(minus_dm14_, mdm, 14.0);
-  }
-  if (avg_loss_ == 0.0) {
-    v[kRsi9] = avg_gain_ > 0.0 ? 100.0 : 50.0;
-  } else {
-    v[kRsi9] = 100.0 - 100.0 / (1.0 + avg_gain_ / avg_loss_);
-  }
-  v[kAtrPct] = atr10_ / c;
-
-  if (atr14_ != 0.0) {
-    const double pdi = 100.0 * plus_dm14_ / atr14_;
-    const double mdi = 100.0 * minus_dm14_ / atr14_;
-    const double sum = pdi + mdi;
-    if (sum != 0.0) {
-      const double dx = 100.0 * std::abs(pdi - mdi) / sum;
-      adx_ = adx_seeded_ ? wilder(adx_, dx, 14.0) : dx;
-      adx_seeded_ = true;
-    }
-  }
-  if (adx_seeded_) {
-    v[kAdx14] = adx_;
-  } else {
-    v[kAdx14] = kNaN;
-    missing |= 1u << kAdx14;
-  }
+  smooth(m);
+  missing |= oscillators(v, c);
 
   std::copy(macro.values.begin(), macro.values.end(), v.begin() + kFirstMacroSlot);
   missing |= macro.missing_mask << kFirstMacroSlot;
@@ -153,8 +167,8 @@ FeatureVector FeatureBuilder::update(const market::Bar& bar, const MacroSnapshot
 
   out.missing_mask = missing;
   out.complete = missing == 0;
-  prev_high_ = h;
-  prev_low_ = l;
+  prev_high_ = bar.high;
+  prev_low_ = bar.low;
   last_time_ = bar.time;
   ++count_;
   return out;

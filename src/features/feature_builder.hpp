@@ -49,6 +49,16 @@ class FeatureBuilder {
   bool operator==(const FeatureBuilder&) const = default;
 
  private:
+  // One bar's true range, gain/loss and directional moves (spec 02). These three are inline
+  // (feature_builder.cpp only): update() is the hot loop of every build and replay.
+  struct Moves {
+    double tr = 0, gain = 0, loss = 0, plus_dm = 0, minus_dm = 0;
+  };
+  Moves moves(const market::Bar& bar) const;
+  void smooth(const Moves& m);  // advances the Wilder averages (seeded by the first bar)
+  // RSI, ATR% and ADX into v; returns the missing-feature bits.
+  uint32_t oscillators(std::array<double, kObservationSize>& v, double close);
+
   static constexpr int kRing = 64;  // > 48: holds C_{t-48}
   int64_t count_ = 0;               // bars consumed
   Timestamp last_time_{};

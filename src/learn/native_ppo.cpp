@@ -8,6 +8,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "core/cpu_clones.hpp"
 #include "learn/blas.hpp"
 #include "trading/mlp_policy.hpp"
 
@@ -20,7 +21,7 @@ constexpr double kHalfLog2Pi = 0.91893853320467274178;
 // The element-wise steps. Each is written once as an inline template and, for float, compiled
 // as AVX-512 / AVX2 / baseline clones picked at load time (the build targets baseline x86-64).
 // The file is compiled with -fno-math-errno so that sqrt vectorizes.
-#define USDCOP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define USDCOP_CLONES USDCOP_CPU_CLONES
 
 // z := z + b row by row (b has `width` entries).
 template <class T>

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 #include "learn/native_ppo.hpp"
 #include "learn/ppo_config.hpp"
 
@@ -70,5 +72,11 @@ std::unique_ptr<PpoBackend> create_native_ppo_backend(const PpoBackendConfig& co
 // effect. Does not load libtorch.
 int backend_set_threads(int threads);
 std::string backend_torch_version();  // loads libtorch
+
+// Whether this binary was configured with the libtorch backend (CMake USDCOP_WITH_LIBTORCH).
+bool libtorch_backend_built();
+// The error a libtorch trainer gets in a binary configured without it: unavailable (exit 4),
+// field "ppo.backend", saying how to enable it or to use the native backend.
+Error libtorch_not_built_error();
 
 }  // namespace usdcop::learn

@@ -12,6 +12,9 @@
 #ifndef USDCOP_TORCH_BACKEND_PATH
 #define USDCOP_TORCH_BACKEND_PATH ""
 #endif
+#ifndef USDCOP_WITH_LIBTORCH
+#define USDCOP_WITH_LIBTORCH 1
+#endif
 
 namespace usdcop::learn {
 namespace {
@@ -33,6 +36,7 @@ std::atomic<bool> g_threads_set{false};  // whether set_threads was called at al
 std::atomic<bool> g_torch_loaded{false};
 
 const BackendApi& api() {
+  if (!libtorch_backend_built()) throw libtorch_not_built_error();
   static BackendApi a;
   static std::once_flag once;
   std::call_once(once, [] {
@@ -76,6 +80,18 @@ const BackendApi& api() {
 }
 
 }  // namespace
+
+bool libtorch_backend_built() {
+  return USDCOP_WITH_LIBTORCH != 0;
+}
+
+Error libtorch_not_built_error() {
+  return Error(ErrorKind::unavailable,
+               "this usdcop was built without the libtorch backend; use ppo.backend: native (the "
+               "default), or install libtorch-dev (scripts/setup.sh) and configure with "
+               "-DUSDCOP_WITH_LIBTORCH=ON",
+               "ppo.backend");
+}
 
 const char* to_string(PpoBackendKind kind) {
   return kind == PpoBackendKind::native ? "native" : "libtorch";

@@ -81,6 +81,7 @@ struct PpoTrainer::Impl {
 
   UpdateLog update(const std::atomic<bool>* stop, bool& stopped);
   void collect(const std::atomic<bool>* stop, bool& stopped, UpdateLog& log);
+  void advantages(UpdateLog& log);  // GAE(λ) over the collected rollout
   void optimize(UpdateLog& log);
 };
 
@@ -94,7 +95,7 @@ PpoTrainer::PpoTrainer(PpoConfig ppo, EnvConfig env, std::shared_ptr<const EnvSe
   if (ppo.rollout_size() % ppo.batch_size != 0)
     throw Error(ErrorKind::invalid_input, "ppo.batch_size: must divide n_envs × n_steps");
   m.ppo = std::move(ppo);
-  m.env_cfg = env;
+  m.env_cfg = std::move(env);
   m.train = std::move(train);
   m.validation = std::move(validation);
   m.seed = seed;
@@ -186,7 +187,13 @@ void PpoTrainer::Impl::collect(const std::atomic<bool>* stop, bool& stopped, Upd
   }
   log.mean_episode_reward =
       log.episodes ? episode_sum / log.episodes : std::numeric_limits<double>::quiet_NaN();
+  advantages(log);
+  log.rollout_s = seconds_since(t_rollout);
+}
+
+void PpoTrainer::Impl::advantages(UpdateLog& log) {
   // GAE(λ) over the rollout; done[t] ends the episode after transition t.
+  const int n = ppo.n_envs;
   auto t0 = Clock::now();
   std::vector<float> last_v(static_cast<std::size_t>(n));
   backend->forward(vec->observations().data(), n, nullptr, last_v.data());
@@ -207,7 +214,6 @@ void PpoTrainer::Impl::collect(const std::atomic<bool>* stop, bool& stopped, Upd
       ret_buf[k] = static_cast<float>(g + val_buf[k]);
     }
   }
-  log.rollout_s = seconds_since(t_rollout);
 }
 
 void PpoTrainer::Impl::optimize(UpdateLog& log) {

@@ -93,21 +93,94 @@ std::string training_log_line(const UpdateLog& l) {
   return s;
 }
 
+namespace {
+
+struct RunSplits {
+  const DatasetSplit* train = nullptr;
+  const DatasetSplit* val = nullptr;
+  const DatasetSplit* test = nullptr;  // the held-out period: recorded for `backtest --period test`
+};
+
+RunSplits find_splits(const Dataset& ds, const ExperimentConfig& cfg) {
+  RunSplits s;
+  s.train = ds.find(cfg.train().name);
+  s.val = cfg.splits.size() > 1 ? ds.find(cfg.splits[1].name) : nullptr;
+  s.test = cfg.splits.size() > 2 ? ds.find(cfg.splits[2].name) : nullptr;
+  if (!s.train)
+    throw Error(ErrorKind::invalid_input, "dataset has no split named '" + cfg.train().name + "'");
+  if (s.train->spec.start != cfg.train().start || s.train->spec.end != cfg.train().end)
+    throw Error(ErrorKind::conflict,
+                "dataset split '" + s.train->spec.name + "' covers other dates than the config");
+  return s;
+}
+
+// policy.pt + resume.json are always a consistent resumable pair: written at the start, every
+// ppo.checkpoint_every updates and at an interrupt, so even a kill -9 can be resumed.
+void write_checkpoint(PpoTrainer& trainer, const TrainingRunRequest& req) {
+  trainer.save_checkpoint(req.run_dir / "policy.pt");
+  const nlohmann::json resume = {{"run_id", req.run_id},
+                                 {"dataset_dir", fs::absolute(req.dataset_dir).string()},
+                                 {"steps", trainer.steps_done()},
+                                 {"trained_by", req.trained_by}};
+  write_text(req.run_dir / "resume.json.tmp", resume.dump(2) + "\n");
+  fs::rename(req.run_dir / "resume.json.tmp", req.run_dir / "resume.json");
+}
+
+nlohmann::json date_or_null(const DatasetSplit* split, bool end) {
+  if (!split) return nlohmann::json();
+  return format_date(end ? split->spec.end : split->spec.start);
+}
+
+// run.json of a finished run.
+nlohmann::json run_record(const TrainingRunRequest& req, const Dataset& ds, const RunSplits& s,
+                          const TrainingRunResult& result, const nlohmann::json& artifacts,
+                          double wall) {
+  const auto& cfg = req.config;
+  const bool replay = req.validation_replay && s.val;
+  return {
+      {"format", "usdcop-run-v1"},
+      {"run_id", req.run_id},
+      {"experiment", cfg.experiment},
+      {"algorithm", "ppo"},
+      {"seed", cfg.seed},
+      {"builder_version", std::string(features::kBuilderVersion)},
+      {"feature_order_hash", features::feature_order_hash()},
+      {"norm_stats_hash", features::norm_stats_hash(ds.norm_stats)},
+      {"dataset_hash", ds.dataset_hash},
+      {"model_hash", artifacts["actor.bin"]},
+      {"training_start", format_date(s.train->spec.start)},
+      {"training_end", format_date(s.train->spec.end)},
+      {"validation_start", date_or_null(s.val, false)},
+      {"validation_end", date_or_null(s.val, true)},
+      {"test_start", date_or_null(s.test, false)},
+      {"test_end", date_or_null(s.test, true)},
+      {"timesteps", result.summary.steps},
+      {"wall_time_s", wall},
+      {"steps_per_s", result.summary.steps_per_s},
+      {"tensor_time_share",
+       result.summary.wall_s > 0 ? result.summary.tensor_s / result.summary.wall_s : 0.0},
+      {"threads", result.threads},
+      {"ppo_backend", to_string(cfg.ppo.backend)},
+      {"library_versions", library_versions(cfg.ppo.backend)},
+      {"best_validation_sharpe", null_or(result.summary.best_val_sharpe)},
+      {"best_validation_metrics", result.summary.best_val_metrics},
+      {"validation_selection", replay ? "backtest" : "environment"},
+      {"best_at_step", result.summary.best_at_step ? nlohmann::json(*result.summary.best_at_step)
+                                                   : nlohmann::json()},
+      {"resumed", req.resume},
+      {"trained_by", req.trained_by.empty() ? nlohmann::json() : nlohmann::json(req.trained_by)},
+      {"artifacts", artifacts}};
+}
+
+}  // namespace
+
 TrainingRunResult run_training(const TrainingRunRequest& req,
                                const std::function<void(const UpdateLog&)>& on_update,
                                const std::atomic<bool>* stop) {
   const auto wall_start = std::chrono::steady_clock::now();
   const Dataset ds = read_dataset(req.dataset_dir);
   const auto& cfg = req.config;
-  const DatasetSplit* train = ds.find(cfg.train().name);
-  const DatasetSplit* val = cfg.splits.size() > 1 ? ds.find(cfg.splits[1].name) : nullptr;
-  // A third split is the held-out test period: recorded so `backtest --period test` finds it.
-  const DatasetSplit* test = cfg.splits.size() > 2 ? ds.find(cfg.splits[2].name) : nullptr;
-  if (!train)
-    throw Error(ErrorKind::invalid_input, "dataset has no split named '" + cfg.train().name + "'");
-  if (train->spec.start != cfg.train().start || train->spec.end != cfg.train().end)
-    throw Error(ErrorKind::conflict,
-                "dataset split '" + train->spec.name + "' covers other dates than the config");
+  const RunSplits splits = find_splits(ds, cfg);
   TrainingRunResult result;
   result.run_id = req.run_id;
   result.run_dir = req.run_dir;
@@ -115,9 +188,9 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
   fs::create_directories(req.run_dir);
   if (!req.resume && fs::exists(req.run_dir / "run.json"))
     throw Error(ErrorKind::conflict, req.run_dir.string() + " already holds a finished run");
-  PpoTrainer trainer(cfg.ppo, cfg.env, env_series(ds, *train), val ? env_series(ds, *val) : nullptr,
-                     cfg.seed);
-  if (req.validation_replay && val) {
+  PpoTrainer trainer(cfg.ppo, cfg.env, env_series(ds, *splits.train),
+                     splits.val ? env_series(ds, *splits.val) : nullptr, cfg.seed);
+  if (req.validation_replay && splits.val) {
     auto replay = std::make_shared<ValidationReplay>(*req.validation_replay);
     replay->norm_stats = ds.norm_stats;
     trainer.set_validation_replay(std::move(replay));
@@ -132,31 +205,20 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
   write_text(req.run_dir / "dataset.json", read_text(req.dataset_dir / "dataset.json"));
   write_text(req.run_dir / "norm_stats.json", read_text(req.dataset_dir / "norm_stats.json"));
   fs::remove(req.run_dir / "run.json");
-  // policy.pt + resume.json are always a consistent resumable pair: written at the start, every
-  // ppo.checkpoint_every updates and at an interrupt, so even a kill -9 can be resumed.
-  auto checkpoint = [&] {
-    trainer.save_checkpoint(req.run_dir / "policy.pt");
-    const nlohmann::json resume = {{"run_id", req.run_id},
-                                   {"dataset_dir", fs::absolute(req.dataset_dir).string()},
-                                   {"steps", trainer.steps_done()},
-                                   {"trained_by", req.trained_by}};
-    write_text(req.run_dir / "resume.json.tmp", resume.dump(2) + "\n");
-    fs::rename(req.run_dir / "resume.json.tmp", req.run_dir / "resume.json");
-  };
-  checkpoint();
+  write_checkpoint(trainer, req);
   {
     std::ofstream log(log_path, std::ios::app);
     const int every = cfg.ppo.checkpoint_every;
     auto append = [&](const UpdateLog& l) {
       log << training_log_line(l);
       log.flush();
-      if (every > 0 && l.update % every == 0) checkpoint();
+      if (every > 0 && l.update % every == 0) write_checkpoint(trainer, req);
       if (on_update) on_update(l);
     };
     result.summary = trainer.train(append, stop);
   }
   if (result.summary.interrupted) {
-    checkpoint();
+    write_checkpoint(trainer, req);
     return result;
   }
   trainer.save_checkpoint(req.run_dir / "policy.pt");
@@ -169,39 +231,7 @@ TrainingRunResult run_training(const TrainingRunRequest& req,
     artifacts[f] = sha256_file_hex(req.run_dir / f);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  nlohmann::json run = {
-      {"format", "usdcop-run-v1"},
-      {"run_id", req.run_id},
-      {"experiment", cfg.experiment},
-      {"algorithm", "ppo"},
-      {"seed", cfg.seed},
-      {"builder_version", std::string(features::kBuilderVersion)},
-      {"feature_order_hash", features::feature_order_hash()},
-      {"norm_stats_hash", features::norm_stats_hash(ds.norm_stats)},
-      {"dataset_hash", ds.dataset_hash},
-      {"model_hash", artifacts["actor.bin"]},
-      {"training_start", format_date(train->spec.start)},
-      {"training_end", format_date(train->spec.end)},
-      {"validation_start", val ? nlohmann::json(format_date(val->spec.start)) : nlohmann::json()},
-      {"validation_end", val ? nlohmann::json(format_date(val->spec.end)) : nlohmann::json()},
-      {"test_start", test ? nlohmann::json(format_date(test->spec.start)) : nlohmann::json()},
-      {"test_end", test ? nlohmann::json(format_date(test->spec.end)) : nlohmann::json()},
-      {"timesteps", result.summary.steps},
-      {"wall_time_s", wall},
-      {"steps_per_s", result.summary.steps_per_s},
-      {"tensor_time_share",
-       result.summary.wall_s > 0 ? result.summary.tensor_s / result.summary.wall_s : 0.0},
-      {"threads", result.threads},
-      {"ppo_backend", to_string(cfg.ppo.backend)},
-      {"library_versions", library_versions(cfg.ppo.backend)},
-      {"best_validation_sharpe", null_or(result.summary.best_val_sharpe)},
-      {"best_validation_metrics", result.summary.best_val_metrics},
-      {"validation_selection", req.validation_replay && val ? "backtest" : "environment"},
-      {"best_at_step", result.summary.best_at_step ? nlohmann::json(*result.summary.best_at_step)
-                                                   : nlohmann::json()},
-      {"resumed", req.resume},
-      {"trained_by", req.trained_by.empty() ? nlohmann::json() : nlohmann::json(req.trained_by)},
-      {"artifacts", artifacts}};
+  nlohmann::json run = run_record(req, ds, splits, result, artifacts, wall);
   write_text(req.run_dir / "run.json", run.dump(2) + "\n");
   result.run_json = run;
   return result;

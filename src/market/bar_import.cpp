@@ -138,15 +138,12 @@ void BarImporter::add_bar(const Bar& bar, long line, std::string_view raw) {
   pending_.push_back(Pending{bar, line, std::string(raw)});
 }
 
-BarImportReport BarImporter::finish() {
-  const auto started = std::chrono::steady_clock::now();
+std::vector<Bar> BarImporter::unique_bars(std::vector<const Pending*>& origin) {
   std::stable_sort(pending_.begin(), pending_.end(),
                    [](const Pending& a, const Pending& b) { return a.bar.time < b.bar.time; });
-
   // Repeats inside the input: identical ones are no-ops, different ones are conflicts
   // (the first occurrence wins; the later line is rejected and kept in rejected_bars).
   std::vector<Bar> bars;
-  std::vector<const Pending*> origin;
   bars.reserve(pending_.size());
   origin.reserve(pending_.size());
   for (const Pending& p : pending_) {
@@ -164,6 +161,24 @@ BarImportReport BarImporter::finish() {
     bars.push_back(p.bar);
     origin.push_back(&p);
   }
+  return bars;
+}
+
+void BarImporter::tally(const std::vector<BarFlag>& flags, long new_flags) {
+  report_.rejected = static_cast<long>(rejects_.size());
+  for (const auto& r : rejects_) ++report_.rejected_by_reason[r.reason];
+  // A re-import re-derives the same flags; only new ones are reported as flagged, but the
+  // per-rule counts describe every flag on the bars of this input.
+  report_.flagged = new_flags;
+  for (const auto& f : flags) ++report_.flagged_by_rule[f.rule];
+  for (size_t i = 0; i < rejects_.size() && i < kRejectSamples; ++i)
+    report_.reject_samples.push_back(rejects_[i]);
+}
+
+BarImportReport BarImporter::finish() {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<const Pending*> origin;
+  std::vector<Bar> bars = unique_bars(origin);
 
   // Flags are computed before writing, against the stored bar preceding the input.
   BarImportBatch batch;
@@ -202,17 +217,7 @@ BarImportReport BarImporter::finish() {
   report_.replaced = written.bars.replaced;
   report_.rejects_recorded = written.new_rejects;
   rejects_ = std::move(batch.rejects);
-  const std::vector<BarFlag>& flags = batch.flags;
-  const long new_flags = written.new_flags;
-
-  report_.rejected = static_cast<long>(rejects_.size());
-  for (const auto& r : rejects_) ++report_.rejected_by_reason[r.reason];
-  // A re-import re-derives the same flags; only new ones are reported as flagged, but the
-  // per-rule counts describe every flag on the bars of this input.
-  report_.flagged = new_flags;
-  for (const auto& f : flags) ++report_.flagged_by_rule[f.rule];
-  for (size_t i = 0; i < rejects_.size() && i < kRejectSamples; ++i)
-    report_.reject_samples.push_back(rejects_[i]);
+  tally(batch.flags, written.new_flags);
   report_.seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   pending_.clear();

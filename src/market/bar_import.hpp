@@ -67,6 +67,11 @@ class BarImporter {
     std::string raw;
   };
   std::vector<BarFlag> derive_flags(const std::vector<Bar>& bars);
+  // The sorted pending bars without repeats (origin[i] is bars[i]'s input line); repeats with
+  // different values become conflict rejects.
+  std::vector<Bar> unique_bars(std::vector<const Pending*>& origin);
+  // Counts of the written import into report_.
+  void tally(const std::vector<BarFlag>& flags, long new_flags);
   void record_reject(long line, std::string_view raw, std::string_view reason, std::string detail);
 
   BarStore& store_;

@@ -232,6 +232,36 @@ bool is_meeting_day(Date d) {
   return std::chrono::year_month_day{next}.month() != ymd.month();
 }
 
+using MacroState = std::array<double, kSpecs.size()>;  // in the model space (log or level)
+
+// The published value of variable v from the model state, clamped and rounded.
+double observed_value(size_t v, const MacroState& x, double tpm) {
+  const auto& s = kSpecs[v];
+  double value = 0;
+  if (v == kWti) {
+    value = std::exp(x[kBrent] + x[kWti]);
+  } else if (v == kTpm) {
+    value = tpm;
+  } else if (v == kIbr) {
+    value = tpm + x[kIbr];
+  } else {
+    value = s.space == Space::log ? std::exp(x[v]) : x[v];
+  }
+  return round_to(std::clamp(value, s.lo, s.hi), s.decimals);
+}
+
+// Keeps the states inside the plausible range too (no drifting beyond a clamp).
+void clamp_states(MacroState& x) {
+  for (size_t v = 0; v < kSpecs.size(); ++v) {
+    const auto& s = kSpecs[v];
+    if (v == kWti || v == kIbr || v == kTpm) continue;
+    if (s.space == Space::log)
+      x[v] = std::clamp(x[v], std::log(s.lo), std::log(s.hi));
+    else
+      x[v] = std::clamp(x[v], s.lo, s.hi);
+  }
+}
+
 std::vector<MacroObservation> generate_macro(Date from, Date to, uint64_t seed,
                                              const SyntheticOptions& o,
                                              const std::map<Date, double>& cop_shock) {
@@ -239,8 +269,7 @@ std::vector<MacroObservation> generate_macro(Date from, Date to, uint64_t seed,
   for (size_t v = 0; v < kSpecs.size(); ++v) rngs.emplace_back(seed, kMacroStreamBase + v);
   Rng common(seed, kMacroStreamBase + 50);  // shared shocks: US rates
 
-  // State, in the model space (log or level).
-  std::array<double, kSpecs.size()> x{};
+  MacroState x{};
   for (size_t v = 0; v < kSpecs.size(); ++v)
     x[v] = kSpecs[v].space == Space::log ? std::log(kSpecs[v].mean) : kSpecs[v].mean;
   x[kWti] = std::log(71.0 / 75.0);  // WTI - Brent log spread
@@ -292,29 +321,10 @@ std::vector<MacroObservation> generate_macro(Date from, Date to, uint64_t seed,
     for (size_t v = 0; v < kSpecs.size(); ++v) {
       const auto& s = kSpecs[v];
       if (o.skip_us_holidays && s.us_sourced && is_us_holiday(d)) continue;
-      double value = 0;
-      if (v == kWti) {
-        value = std::exp(x[kBrent] + x[kWti]);
-      } else if (v == kTpm) {
-        value = tpm;
-      } else if (v == kIbr) {
-        value = tpm + x[kIbr];
-      } else {
-        value = s.space == Space::log ? std::exp(x[v]) : x[v];
-      }
-      value = round_to(std::clamp(value, s.lo, s.hi), s.decimals);
-      per_var[v].push_back(
-          MacroObservation{s.name, d, value, available_at(d, 1), kSyntheticSource, false});
+      per_var[v].push_back(MacroObservation{s.name, d, observed_value(v, x, tpm),
+                                            available_at(d, 1), kSyntheticSource, false});
     }
-    // Keep the states inside the plausible range too (no drifting beyond a clamp).
-    for (size_t v = 0; v < kSpecs.size(); ++v) {
-      const auto& s = kSpecs[v];
-      if (v == kWti || v == kIbr || v == kTpm) continue;
-      if (s.space == Space::log)
-        x[v] = std::clamp(x[v], std::log(s.lo), std::log(s.hi));
-      else
-        x[v] = std::clamp(x[v], s.lo, s.hi);
-    }
+    clamp_states(x);
   }
 
   std::vector<MacroObservation> out;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/cpu_clones.hpp"
 #include "core/error.hpp"
 
 namespace usdcop::trading {
@@ -24,9 +25,9 @@ typedef float Float16 __attribute__((vector_size(64)));
 // bias, as the previous axpy-style kernel did, so results are bit-identical to it (tested).
 // The file is compiled with -ffp-contract=off: GCC would otherwise fuse a*x + y into FMA in the
 // avx512f clone (AVX-512F implies FMA, AVX2 does not), and the clones would disagree.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void dense_forward(
-    const float* __restrict wt, const float* __restrict bias, const float* __restrict x, int in,
-    int out, float* __restrict y) {
+USDCOP_CPU_CLONES void dense_forward(const float* __restrict wt, const float* __restrict bias,
+                                     const float* __restrict x, int in, int out,
+                                     float* __restrict y) {
   const auto stride = static_cast<std::size_t>(out);
   int o = 0;
   for (; o + 64 <= out; o += 64) {
@@ -79,7 +80,7 @@ int json_int(const nlohmann::json& j, const char* key, const std::string& file) 
 
 }  // namespace
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void tanh_inplace(float* x, int n) {
+USDCOP_CPU_CLONES void tanh_inplace(float* x, int n) {
   // Rational approximation of tanh on [-7.9, 7.9] (as in Eigen's fast float tanh); outside,
   // tanh is +/-1 to float precision.
   constexpr float kClamp = 7.90531110763549805f;

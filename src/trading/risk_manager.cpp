@@ -58,6 +58,54 @@ void RiskManager::roll_day(Timestamp bar_time) {
   trades_today_ = 0;
 }
 
+bool RiskManager::kill_switch(Timestamp bar_time, double equity, double current, double target,
+                              RiskDecision& d) {
+  const double drawdown = peak_ > 0 ? equity / peak_ - 1.0 : 0.0;
+  if (!killed_ && drawdown <= profile_.max_drawdown_pct) {
+    killed_ = true;
+    record(bar_time, "max_drawdown", "close_positions",
+           {{"drawdown", drawdown},
+            {"limit", profile_.max_drawdown_pct},
+            {"equity", equity},
+            {"peak", peak_}});
+  }
+  if (!killed_) return false;
+  d.position = 0;
+  d.forced_exit = current != 0;
+  d.vetoed = target != 0;
+  if (target != 0 && current == 0)
+    record(bar_time, "kill_switch_active", "refuse", {{"current", current}, {"target", target}});
+  return true;
+}
+
+double RiskManager::gate_entry(Timestamp bar_time, OperationsMode mode, double day_return,
+                               bool cooling, double current, double target, double wanted) {
+  if (!is_entry(current, wanted)) return wanted;
+  std::string rule;
+  nlohmann::json details = {{"current", current}, {"target", target}};
+  if (mode == OperationsMode::kPaused) {
+    rule = "mode_paused";
+    details["mode"] = "PAUSED";
+  } else if (daily_paused_) {
+    rule = "daily_loss";
+    details["day_return"] = day_return;
+    details["limit"] = profile_.daily_loss_pct;
+  } else if (trades_today_ >= profile_.max_trades_per_day) {
+    rule = "max_trades_per_day";
+    details["trades_today"] = trades_today_;
+    details["limit"] = profile_.max_trades_per_day;
+  } else if (cooling) {
+    rule = "loss_streak_cooldown";
+    details["cooldown_bars_left"] = cooldown_ + 1;
+  }
+  if (rule.empty()) {
+    ++trades_today_;
+    return wanted;
+  }
+  record(bar_time, rule, "refuse_entry", details);
+  return exit_only(current, wanted);
+}
+
 RiskDecision RiskManager::review(Timestamp bar_time, double equity, double current, double target) {
   if (!started_) {
     start_of_day_ = StartOfDayEquity(equity);  // the first session of a run: its starting equity
@@ -70,8 +118,6 @@ RiskDecision RiskManager::review(Timestamp bar_time, double equity, double curre
   if (cooling) --cooldown_;
 
   RiskDecision d{current, false, false};
-  const nlohmann::json move = {{"current", current}, {"target", target}};
-
   const OperationsMode mode = mode_.current();
   if (mode == OperationsMode::kKilled) {
     if (target != current)
@@ -80,24 +126,7 @@ RiskDecision RiskManager::review(Timestamp bar_time, double equity, double curre
     d.vetoed = target != current;
     return d;
   }
-
-  const double drawdown = peak_ > 0 ? equity / peak_ - 1.0 : 0.0;
-  if (!killed_ && drawdown <= profile_.max_drawdown_pct) {
-    killed_ = true;
-    record(bar_time, "max_drawdown", "close_positions",
-           {{"drawdown", drawdown},
-            {"limit", profile_.max_drawdown_pct},
-            {"equity", equity},
-            {"peak", peak_}});
-  }
-  if (killed_) {
-    d.position = 0;
-    d.forced_exit = current != 0;
-    d.vetoed = target != 0;
-    if (target != 0 && current == 0)
-      record(bar_time, "kill_switch_active", "refuse", {{"current", current}, {"target", target}});
-    return d;
-  }
+  if (kill_switch(bar_time, equity, current, target, d)) return d;
 
   if (!profile_.allow_outside_market_hours && !is_market_open(bar_time)) {
     if (target != current) {
@@ -124,32 +153,7 @@ RiskDecision RiskManager::review(Timestamp bar_time, double equity, double curre
             {"start_of_day_equity", day_start_equity_},
             {"equity", equity}});
   }
-
-  if (is_entry(current, wanted)) {
-    std::string rule;
-    nlohmann::json details = move;
-    if (mode == OperationsMode::kPaused) {
-      rule = "mode_paused";
-      details["mode"] = "PAUSED";
-    } else if (daily_paused_) {
-      rule = "daily_loss";
-      details["day_return"] = day_return;
-      details["limit"] = profile_.daily_loss_pct;
-    } else if (trades_today_ >= profile_.max_trades_per_day) {
-      rule = "max_trades_per_day";
-      details["trades_today"] = trades_today_;
-      details["limit"] = profile_.max_trades_per_day;
-    } else if (cooling) {
-      rule = "loss_streak_cooldown";
-      details["cooldown_bars_left"] = cooldown_ + 1;
-    }
-    if (!rule.empty()) {
-      record(bar_time, rule, "refuse_entry", details);
-      wanted = exit_only(current, wanted);
-    } else {
-      ++trades_today_;
-    }
-  }
+  wanted = gate_entry(bar_time, mode, day_return, cooling, current, target, wanted);
   d.vetoed = wanted != target;
   d.position = wanted;
   return d;

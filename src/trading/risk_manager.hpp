@@ -65,6 +65,13 @@ class RiskManager {
  private:
   void record(Timestamp t, std::string rule, std::string action, nlohmann::json details);
   void roll_day(Timestamp bar_time);
+  // Trips the kill switch on the drawdown limit; true (and d filled) while it is tripped.
+  bool kill_switch(Timestamp bar_time, double equity, double current, double target,
+                   RiskDecision& d);
+  // The entry gates (mode paused, daily loss, trades per day, cool-down): the position allowed
+  // for `wanted` (the target after the position clamp).
+  double gate_entry(Timestamp bar_time, OperationsMode mode, double day_return, bool cooling,
+                    double current, double target, double wanted);
 
   RiskProfile profile_;
   const OperationsModeView& mode_;

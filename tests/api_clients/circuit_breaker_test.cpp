@@ -2,11 +2,11 @@
 // clients against a local server is tested in twelvedata_client_test.cpp.)
 #include <gtest/gtest.h>
 
+#include "adapters/http/circuit_breaker.hpp"
 #include "core/error.hpp"
-#include "market/circuit_breaker.hpp"
 #include "test_helpers.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 namespace {
 
 using State = CircuitBreaker::State;
@@ -14,8 +14,8 @@ using std::chrono::seconds;
 
 class CircuitBreakerTest : public ::testing::Test {
  protected:
-  testing::ManualClock clock;
-  CircuitBreaker breaker{"twelvedata", {}, clock.fn()};
+  SimulatedClock clock{testing::clock_start()};
+  CircuitBreaker breaker{"twelvedata", {}, clock};
 
   void fail(int n) {
     for (int i = 0; i < n; ++i) {
@@ -30,7 +30,7 @@ TEST_F(CircuitBreakerTest, OpensAfterThreeConsecutiveFailures) {
   EXPECT_EQ(breaker.state(), State::closed);
   fail(1);
   EXPECT_EQ(breaker.state(), State::open);
-  EXPECT_EQ(breaker.open_until(), clock.now + seconds(300));
+  EXPECT_EQ(breaker.open_until(), clock.now() + seconds(300));
 }
 
 TEST_F(CircuitBreakerTest, SuccessResetsTheConsecutiveCount) {
@@ -93,7 +93,7 @@ TEST_F(CircuitBreakerTest, FailureInHalfOpenReopensIt) {
   breaker.acquire();
   breaker.record_failure();
   EXPECT_EQ(breaker.state(), State::open);
-  EXPECT_EQ(breaker.open_until(), clock.now + seconds(300));
+  EXPECT_EQ(breaker.open_until(), clock.now() + seconds(300));
   clock.advance(seconds(300));
   EXPECT_EQ(breaker.state(), State::half_open);
 }
@@ -109,4 +109,4 @@ TEST(CircuitBreakerRegistry, OneBreakerPerSource) {
 }
 
 }  // namespace
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -4,12 +4,12 @@
 
 #include <cstdlib>
 
+#include "adapters/market_data/fred_client.hpp"
 #include "core/error.hpp"
 #include "fake_provider.hpp"
-#include "market/fred_client.hpp"
 #include "test_helpers.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 namespace {
 
 using testing::FakeProvider;
@@ -29,7 +29,7 @@ class FredTest : public ::testing::Test {
     ApiClientDeps deps;
     deps.transport = std::make_shared<CurlTransport>();
     deps.retry.emplace(RetryOptions{}, sleeps.fn(), 42);
-    deps.breaker = std::make_shared<CircuitBreaker>("fred", CircuitBreakerOptions{}, clock.fn());
+    deps.breaker = std::make_shared<CircuitBreaker>("fred", CircuitBreakerOptions{}, clock);
     deps.log = [this](const std::string& line) { log.push_back(line); };
     return FredClient(std::move(o), std::move(deps));
   }
@@ -52,7 +52,7 @@ class FredTest : public ::testing::Test {
 
   FakeProvider server;
   testing::RecordedSleeps sleeps;
-  testing::ManualClock clock;
+  SimulatedClock clock{testing::clock_start()};
   std::vector<std::string> log;
 };
 
@@ -200,4 +200,4 @@ TEST(FredOptionsTest, KeyAndBaseUrlFromEnvironment) {
 }
 
 }  // namespace
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

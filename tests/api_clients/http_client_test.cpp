@@ -1,10 +1,10 @@
 // CurlTransport (real libcurl) against a real local HTTP server.
 #include <gtest/gtest.h>
 
+#include "adapters/http/http_client.hpp"
 #include "fake_provider.hpp"
-#include "market/http_client.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 namespace {
 
 using testing::FakeProvider;
@@ -116,4 +116,4 @@ TEST(HttpHelpers, RetryAfterForms) {
 }
 
 }  // namespace
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

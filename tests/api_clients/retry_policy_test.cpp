@@ -2,11 +2,11 @@
 // through the real libcurl transport to a local server; the sleep only records the delays.
 #include <gtest/gtest.h>
 
+#include "adapters/http/retry_policy.hpp"
 #include "fake_provider.hpp"
-#include "market/retry_policy.hpp"
 #include "test_helpers.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 namespace {
 
 using std::chrono::milliseconds;
@@ -152,4 +152,4 @@ TEST(RetryClassification, StatusClasses) {
 }
 
 }  // namespace
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

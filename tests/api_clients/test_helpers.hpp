@@ -1,14 +1,16 @@
 #pragma once
 // Small fakes for what the clients take as injected functions: a sleep that records the
-// requested delays instead of waiting, and a clock moved by hand.
+// requested delays instead of waiting, and the start of the
+// clocks moved by hand.
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "adapters/http/retry_policy.hpp"
+#include "core/clock.hpp"
 #include "core/time.hpp"
-#include "market/retry_policy.hpp"
 
 namespace usdcop::testing {
 
@@ -16,7 +18,7 @@ struct RecordedSleeps {
   std::mutex mu;
   std::vector<std::chrono::milliseconds> delays;
 
-  market::RetryPolicy::Sleep fn() {
+  adapters::RetryPolicy::Sleep fn() {
     return [this](std::chrono::milliseconds d) {
       std::lock_guard lock(mu);
       delays.push_back(d);
@@ -30,12 +32,9 @@ struct RecordedSleeps {
   }
 };
 
-struct ManualClock {
-  Timestamp now = from_unix_seconds(1704200400);  // 2024-01-02T13:00:00Z
-  std::function<Timestamp()> fn() {
-    return [this] { return now; };
-  }
-  void advance(std::chrono::seconds s) { now += s; }
-};
+// Where the hand-moved clocks of these tests (usdcop::SimulatedClock) start.
+inline Timestamp clock_start() {
+  return from_unix_seconds(1704200400);  // 2024-01-02T13:00:00Z
+}
 
 }  // namespace usdcop::testing

@@ -5,12 +5,12 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "adapters/market_data/twelvedata_client.hpp"
 #include "core/error.hpp"
 #include "fake_provider.hpp"
-#include "market/twelvedata_client.hpp"
 #include "test_helpers.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 namespace {
 
 using testing::FakeProvider;
@@ -57,9 +57,9 @@ class TwelveDataTest : public ::testing::Test {
 
   FakeProvider server;
   testing::RecordedSleeps sleeps;
-  testing::ManualClock clock;
+  SimulatedClock clock{testing::clock_start()};
   std::shared_ptr<CircuitBreaker> breaker =
-      std::make_shared<CircuitBreaker>("twelvedata", CircuitBreakerOptions{}, clock.fn());
+      std::make_shared<CircuitBreaker>("twelvedata", CircuitBreakerOptions{}, clock);
   std::vector<std::string> log;
 };
 
@@ -367,4 +367,4 @@ TEST(TwelveDataOptionsTest, KeyAndBaseUrlFromEnvironment) {
 }
 
 }  // namespace
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

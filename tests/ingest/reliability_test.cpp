@@ -1,12 +1,11 @@
-// Issue 11: what a fault or a bad file used to break in ingestion (items 1, 5, 6, 7, 8, 9).
+// Issue 11: what a fault or a bad file used to break in ingestion (items 1, 5, 6, 7, 8; item 9
+// is in concurrent_import_test.cpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <barrier>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <thread>
 
 #include "market/macro_store.hpp"
 #include "store/pg_macro_store.hpp"
@@ -167,37 +166,4 @@ TEST(IngestReliability, FullDiskExitsFourWithTheCause) {
                             "DATABASE_URL='" + db.url() + "'");
   EXPECT_EQ(r.status, 4) << r.err;
   EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
-}
-
-// Item 9: two concurrent imports of the same values: one inserts them, the other finds them.
-TEST(IngestReliability, ConcurrentMacroImportsCountWhatTheyChanged) {
-  usdcop::testing::TestDatabase db(8);
-  std::vector<market::MacroObservation> obs;
-  for (int d = 0; d < 20; ++d) {
-    market::MacroObservation o;
-    o.variable = "vix";
-    o.observation_date = Date{std::chrono::year{2024} / 1 / 1} + std::chrono::days{d};
-    o.value = 15 + d;
-    o.available_at = cot_midnight(o.observation_date + std::chrono::days{1});
-    o.source = "test";
-    obs.push_back(o);
-  }
-  // Both writers compute their counts before either inserts: the table is held in SHARE mode
-  // (reads pass, inserts wait) until both wait on it.
-  auto blocker_conn = db.pool().acquire();
-  pqxx::work blocker(*blocker_conn);
-  blocker.exec("LOCK TABLE market.macro_observations IN SHARE MODE");
-  market::MacroWriteResult a, b;
-  std::thread ta([&] { a = store::PgMacroStore(db.pool()).write_observations(obs, {}); });
-  std::thread tb([&] { b = store::PgMacroStore(db.pool()).write_observations(obs, {}); });
-  const bool both_waiting = usdcop::testing::wait_until(
-      [&] { return scalar(db, waiting_on("macro_observations")) >= 2; }, std::chrono::seconds(60));
-  blocker.abort();
-  ta.join();
-  tb.join();
-  ASSERT_TRUE(both_waiting);
-  EXPECT_EQ(a.inserted + b.inserted, 20);
-  EXPECT_EQ(a.unchanged + b.unchanged, 20);
-  EXPECT_EQ(a.updated + b.updated, 0);
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM market.macro_observations"), 20);
 }

@@ -2,7 +2,9 @@
 // minimum samples, cooldown, priority, notify-before-act and the failure path.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
+#include <thread>
 
 #include "models/auto_rollback_monitor.hpp"
 #include "support/reference_clock.hpp"
@@ -64,6 +66,32 @@ TEST_F(MonitorTest, ErrorRateExactlyFivePercentDoesNotTrigger) {
   EXPECT_TRUE(firing().empty());
   monitor.on_inference(true, 50);  // 2 of 21 = 9.5 %
   EXPECT_EQ(firing(), std::vector<Trigger>{Trigger::inference_error_rate});
+}
+
+// The live engine reports from its own threads while the periodic check evaluates: nothing is
+// lost (the tsan preset runs this under ThreadSanitizer, label `threads`).
+TEST_F(MonitorTest, ReportsFromSeveralThreadsWhileCheckingAreAllCounted) {
+  std::atomic<bool> done{false};
+  std::thread checker([&] {
+    while (!done.load()) (void)monitor.evaluate();
+  });
+  std::vector<std::thread> reporters;
+  for (int t = 0; t < 4; ++t) {
+    reporters.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) {
+        monitor.on_inference(i % 10 == 0, 50);  // 10 % errors
+        monitor.on_bar();
+        monitor.on_equity(100000);
+      }
+    });
+  }
+  for (auto& r : reporters) r.join();
+  done = true;
+  checker.join();
+  EXPECT_EQ(firing(), std::vector<Trigger>{Trigger::inference_error_rate});
+  const auto outcome = monitor.check();
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->firing.values.value("samples", 0), 1000) << outcome->firing.values.dump();
 }
 
 TEST_F(MonitorTest, ErrorRateNeedsTenSamples) {

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -83,4 +83,4 @@ std::string mask_secrets(std::string_view url);
 // Replaces every occurrence of `secret` in `text` by "***" (no-op for an empty secret).
 std::string redact(std::string text, std::string_view secret);
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

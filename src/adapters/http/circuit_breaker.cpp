@@ -1,10 +1,10 @@
-#include "market/circuit_breaker.hpp"
+#include "adapters/http/circuit_breaker.hpp"
 
 #include <map>
 
 #include "core/error.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 const char* to_string(CircuitBreaker::State s) {
   switch (s) {
@@ -18,9 +18,9 @@ const char* to_string(CircuitBreaker::State s) {
   return "closed";
 }
 
-CircuitBreaker::CircuitBreaker(std::string source, CircuitBreakerOptions options, Clock clock)
-    : source_(std::move(source)), options_(options), clock_(std::move(clock)) {
-  if (!clock_) clock_ = now_utc;
+CircuitBreaker::CircuitBreaker(std::string source, CircuitBreakerOptions options,
+                               const Clock& clock)
+    : source_(std::move(source)), options_(options), clock_(&clock) {
   if (options_.failure_threshold < 1) options_.failure_threshold = 1;
   if (options_.half_open_successes < 1) options_.half_open_successes = 1;
 }
@@ -34,7 +34,7 @@ void CircuitBreaker::refresh_locked(Timestamp now) const {
 
 CircuitBreaker::State CircuitBreaker::state() const {
   std::lock_guard lock(mu_);
-  refresh_locked(clock_());
+  refresh_locked(clock_->now());
   return state_;
 }
 
@@ -57,7 +57,7 @@ bool CircuitBreaker::try_acquire() {
 }
 
 bool CircuitBreaker::try_acquire_locked() {
-  refresh_locked(clock_());
+  refresh_locked(clock_->now());
   switch (state_) {
     case State::closed:
       return true;
@@ -79,7 +79,7 @@ void CircuitBreaker::acquire() {
 
 void CircuitBreaker::record_success() {
   std::lock_guard lock(mu_);
-  refresh_locked(clock_());
+  refresh_locked(clock_->now());
   if (state_ == State::half_open) {
     trial_in_flight_ = false;
     if (++trial_successes_ >= options_.half_open_successes) {
@@ -94,7 +94,7 @@ void CircuitBreaker::record_success() {
 
 void CircuitBreaker::record_failure() {
   std::lock_guard lock(mu_);
-  const Timestamp now = clock_();
+  const Timestamp now = clock_->now();
   refresh_locked(now);
   auto open = [&] {
     state_ = State::open;
@@ -119,4 +119,4 @@ std::shared_ptr<CircuitBreaker> shared_circuit_breaker(const std::string& source
   return b;
 }
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/http_client.hpp"
+#include "adapters/http/retry_policy.hpp"
 #include "core/time.hpp"
-#include "market/http_client.hpp"
-#include "market/retry_policy.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 struct FredObservation {
   std::string date;   // "2024-01-02" as sent
@@ -72,4 +72,4 @@ class FredClient {
   std::function<void(const std::string&)> log_;
 };
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -1,11 +1,11 @@
-#include "market/retry_policy.hpp"
+#include "adapters/http/retry_policy.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <thread>
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 namespace {
 
@@ -115,4 +115,4 @@ RetryReport run_guarded(RetryPolicy& retry, CircuitBreaker* breaker,
   return report;
 }
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

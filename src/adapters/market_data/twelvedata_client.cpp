@@ -1,4 +1,4 @@
-#include "market/twelvedata_client.hpp"
+#include "adapters/market_data/twelvedata_client.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +9,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 namespace {
 
@@ -41,6 +41,77 @@ std::string snippet(const std::string& body) {
 
 bool is_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Why an attempt failed beyond its status: a body that could not be understood, or the
+// provider's refusal of a non-retryable request.
+struct AttemptNotes {
+  std::string malformed;
+  std::string refusal;
+  long refusal_code = 0;
+};
+
+// Error payloads: {"code":429,"message":"...","status":"error"}, possibly with HTTP 200.
+AttemptOutcome judge_error_payload(const json& body, const HttpResponse& resp,
+                                   AttemptNotes& notes) {
+  const auto code_it = body.find("code");
+  const long code = (code_it != body.end() && code_it->is_number_integer())
+                        ? code_it->get<long>()
+                        : (resp.status >= 400 ? resp.status : 0);
+  const std::string message = field_text(body, "message");
+  if (code == 400 && message.find("No data is available") != std::string::npos) {
+    return AttemptOutcome::ok();  // an empty window (weekend, holiday): not an error
+  }
+  AttemptOutcome o;
+  o.what = "HTTP " + std::to_string(resp.status) + ", payload code " + std::to_string(code) +
+           (message.empty() ? "" : ": " + message.substr(0, 200));
+  if (code == 0) {
+    o.status = AttemptStatus::fatal;
+    o.source_fault = true;
+    notes.malformed = "error payload without a code";
+    return o;
+  }
+  o.status = RetryPolicy::classify_status(code);
+  if (o.status == AttemptStatus::success) {  // "status":"error" with a 2xx code
+    o.status = AttemptStatus::fatal;
+    o.source_fault = true;
+    notes.malformed = "error payload with code " + std::to_string(code);
+    return o;
+  }
+  if (code == 429 || code == 503) o.retry_after = resp.retry_after();
+  notes.refusal = message;
+  notes.refusal_code = code;
+  return o;
+}
+
+// What is wrong with a 2xx body, or empty when it holds a values array.
+std::string malformed_reason(const json& body, const HttpResponse& resp) {
+  if (body.is_discarded())
+    return "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
+           std::to_string(resp.body.size()) + " bytes, starts with " + snippet(resp.body) + ")";
+  if (!body.is_object()) return "body is not a JSON object";
+  if (!body.contains("values"))
+    return "no 'values' in the response (status '" + field_text(body, "status") + "')";
+  if (!body["values"].is_array()) return "'values' is not an array";
+  return {};
+}
+
+std::vector<TextBar> text_bars(const json& values) {
+  std::vector<TextBar> rows;
+  for (const json& v : values) {
+    TextBar bar;
+    bar.raw = v.dump();
+    if (v.is_object()) {
+      bar.time = TwelveDataClient::to_rfc3339_utc(field_text(v, "datetime"));
+      bar.open = field_text(v, "open");
+      bar.high = field_text(v, "high");
+      bar.low = field_text(v, "low");
+      bar.close = field_text(v, "close");
+      bar.volume = field_text(v, "volume");
+    }  // else: all fields empty, the importer rejects it with the raw text kept
+    rows.push_back(std::move(bar));
+  }
+  return rows;
 }
 
 }  // namespace
@@ -112,98 +183,43 @@ TwelveDataClient::Page TwelveDataClient::fetch_window(Timestamp from, Timestamp 
                            " [" + provider_datetime(from) + ", " + provider_datetime(to) + ")";
 
   Page page;
-  std::string malformed;  // set when the body could not be understood
-  std::string refusal;    // the provider's message for a non-retryable error
-  long refusal_code = 0;
+  AttemptNotes notes;
   auto attempt = [&](int n) -> AttemptOutcome {
     ++stats.requests;
-    malformed.clear();
+    notes.malformed.clear();
     log("GET " + build_url(req.url, req.query) + " (attempt " + std::to_string(n) + ")");
     const HttpResult result = transport_->get(req);
     if (!result.has_response()) return RetryPolicy::classify(result);
     const HttpResponse& resp = result.response();
     const json body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
-
-    // Error payloads: {"code":429,"message":"...","status":"error"}, possibly with HTTP 200.
-    if (body.is_object() && body.value("status", std::string()) == "error") {
-      const auto code_it = body.find("code");
-      const long code = (code_it != body.end() && code_it->is_number_integer())
-                            ? code_it->get<long>()
-                            : (resp.status >= 400 ? resp.status : 0);
-      const std::string message = field_text(body, "message");
-      if (code == 400 && message.find("No data is available") != std::string::npos) {
-        return AttemptOutcome::ok();  // an empty window (weekend, holiday): not an error
-      }
-      AttemptOutcome o;
-      o.what = "HTTP " + std::to_string(resp.status) + ", payload code " + std::to_string(code) +
-               (message.empty() ? "" : ": " + message.substr(0, 200));
-      if (code == 0) {
-        o.status = AttemptStatus::fatal;
-        o.source_fault = true;
-        malformed = "error payload without a code";
-        return o;
-      }
-      o.status = RetryPolicy::classify_status(code);
-      if (o.status == AttemptStatus::success) {  // "status":"error" with a 2xx code
-        o.status = AttemptStatus::fatal;
-        o.source_fault = true;
-        malformed = "error payload with code " + std::to_string(code);
-        return o;
-      }
-      if (code == 429 || code == 503) o.retry_after = resp.retry_after();
-      refusal = message;
-      refusal_code = code;
-      return o;
-    }
+    if (body.is_object() && body.value("status", std::string()) == "error")
+      return judge_error_payload(body, resp, notes);
     AttemptOutcome o = RetryPolicy::classify(result);
     if (o.status != AttemptStatus::success) {
-      refusal_code = resp.status;
-      refusal.clear();
+      notes.refusal_code = resp.status;
+      notes.refusal.clear();
       return o;
     }
-    if (body.is_discarded()) {
-      malformed = "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
-                  std::to_string(resp.body.size()) + " bytes, starts with " + snippet(resp.body) +
-                  ")";
-    } else if (!body.is_object()) {
-      malformed = "body is not a JSON object";
-    } else if (!body.contains("values")) {
-      malformed = "no 'values' in the response (status '" + field_text(body, "status") + "')";
-    } else if (!body["values"].is_array()) {
-      malformed = "'values' is not an array";
-    }
-    if (!malformed.empty()) {
+    notes.malformed = malformed_reason(body, resp);
+    if (!notes.malformed.empty()) {
       o.status = AttemptStatus::fatal;
       o.source_fault = true;
       o.what = "malformed response";
       return o;
     }
-    page.rows.clear();
-    for (const json& v : body["values"]) {
-      TextBar bar;
-      bar.raw = v.dump();
-      if (v.is_object()) {
-        bar.time = to_rfc3339_utc(field_text(v, "datetime"));
-        bar.open = field_text(v, "open");
-        bar.high = field_text(v, "high");
-        bar.low = field_text(v, "low");
-        bar.close = field_text(v, "close");
-        bar.volume = field_text(v, "volume");
-      }  // else: all fields empty, the importer rejects it with the raw text kept
-      page.rows.push_back(std::move(bar));
-    }
+    page.rows = text_bars(body["values"]);
     return o;
   };
 
   const RetryReport report = run_guarded(retry_, breaker_.get(), attempt);
   if (report.succeeded()) return page;
-  if (!malformed.empty()) {
-    throw Error(ErrorKind::unavailable, safe(what + ": malformed response: " + malformed));
+  if (!notes.malformed.empty()) {
+    throw Error(ErrorKind::unavailable, safe(what + ": malformed response: " + notes.malformed));
   }
   if (report.last.status == AttemptStatus::fatal) {
     throw Error(ErrorKind::invalid_input,
-                safe(what + ": request refused (code " + std::to_string(refusal_code) + ")" +
-                     (refusal.empty() ? "" : ": " + refusal.substr(0, 200))));
+                safe(what + ": request refused (code " + std::to_string(notes.refusal_code) + ")" +
+                     (notes.refusal.empty() ? "" : ": " + notes.refusal.substr(0, 200))));
   }
   throw Error(ErrorKind::unavailable, safe(what + ": gave up " + report.describe()));
 }
@@ -250,4 +266,4 @@ TwelveDataFetch TwelveDataClient::fetch(Timestamp from, Timestamp to) {
   return out;
 }
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

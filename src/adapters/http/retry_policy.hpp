@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "market/circuit_breaker.hpp"
-#include "market/http_client.hpp"
+#include "adapters/http/circuit_breaker.hpp"
+#include "adapters/http/http_client.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 struct RetryOptions {
   int max_retries = 3;                         // retries after the first attempt
@@ -96,4 +96,4 @@ struct ApiClientDeps {
   std::function<void(const std::string&)> log;  // progress lines (never contain secrets)
 };
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -1,4 +1,4 @@
-#include "market/http_client.hpp"
+#include "adapters/http/http_client.hpp"
 
 #include "core/percent_encoding.hpp"
 
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 namespace {
 
@@ -204,4 +204,4 @@ std::string redact(std::string text, std::string_view secret) {
   return text;
 }
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

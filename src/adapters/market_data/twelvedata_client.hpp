@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "adapters/http/http_client.hpp"
+#include "adapters/http/retry_policy.hpp"
 #include "core/time.hpp"
-#include "market/http_client.hpp"
-#include "market/retry_policy.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 // One bar as text, in BarImporter::add_text's argument order. `time` is RFC 3339 UTC
 // ("2024-01-02T13:00:00Z") when the provider's datetime had the expected form, else the
@@ -80,4 +80,4 @@ class TwelveDataClient {
   std::function<void(const std::string&)> log_;
 };
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -5,14 +5,14 @@
 // successful trials close it, a failed trial opens it again for another 300 s. The clock is
 // injected (tests move time by hand). State lives in memory only.
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/time.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 struct CircuitBreakerOptions {
   int failure_threshold = 3;           // consecutive failures that open the breaker
@@ -22,11 +22,11 @@ struct CircuitBreakerOptions {
 
 class CircuitBreaker {
  public:
-  using Clock = std::function<Timestamp()>;
   enum class State { closed, open, half_open };
 
+  // The clock must outlive the breaker.
   explicit CircuitBreaker(std::string source, CircuitBreakerOptions options = {},
-                          Clock clock = now_utc);
+                          const Clock& clock = system_clock());
 
   const std::string& source() const { return source_; }
   State state() const;           // open turns half-open here once open_for has passed
@@ -47,7 +47,7 @@ class CircuitBreaker {
 
   std::string source_;
   CircuitBreakerOptions options_;
-  Clock clock_;
+  const Clock* clock_;
   mutable std::mutex mu_;
   mutable State state_ = State::closed;
   int failures_ = 0;         // consecutive, while closed
@@ -62,4 +62,4 @@ const char* to_string(CircuitBreaker::State s);
 // default options and the real clock.
 std::shared_ptr<CircuitBreaker> shared_circuit_breaker(const std::string& source);
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters

@@ -1,4 +1,4 @@
-#include "market/fred_client.hpp"
+#include "adapters/market_data/fred_client.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -8,7 +8,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 
-namespace usdcop::market {
+namespace usdcop::adapters {
 
 namespace {
 
@@ -35,6 +35,87 @@ std::string snippet(const std::string& body) {
     if (c == '\n' || c == '\r') c = ' ';
   }
   return "'" + s + (body.size() > 80 ? "...'" : "'");
+}
+
+// One page request's outcome beyond its status: the parsed body, why it is malformed, or the
+// provider's refusal.
+struct PageAttempt {
+  json body;
+  std::string malformed;
+  std::string refusal;
+  long refusal_code = 0;
+};
+
+// What is wrong with a 2xx body, or empty when it holds an observations array.
+std::string malformed_reason(const json& body, const HttpResponse& resp) {
+  if (body.is_discarded())
+    return "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
+           std::to_string(resp.body.size()) + " bytes, starts with " + snippet(resp.body) + ")";
+  if (!body.is_object()) return "body is not a JSON object";
+  if (!body.contains("observations")) return "no 'observations' in the response";
+  if (!body["observations"].is_array()) return "'observations' is not an array";
+  return {};
+}
+
+// Judges one attempt: FRED reports refusals as {"error_code", "error_message"}, whatever the
+// HTTP status.
+AttemptOutcome judge_page(const HttpResult& result, PageAttempt& page) {
+  AttemptOutcome o = RetryPolicy::classify(result);
+  if (!result.has_response()) return o;
+  const HttpResponse& resp = result.response();
+  page.body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  if (page.body.is_object() && page.body.contains("error_code")) {
+    const json& c = page.body["error_code"];
+    const long code = c.is_number_integer() ? c.get<long>() : resp.status;
+    page.refusal = field_text(page.body, "error_message");
+    page.refusal_code = code;
+    o.status = RetryPolicy::classify_status(code);
+    if (o.status == AttemptStatus::success) o.status = AttemptStatus::fatal;
+    o.what = "HTTP " + std::to_string(resp.status) + ", error_code " + std::to_string(code) +
+             (page.refusal.empty() ? "" : ": " + page.refusal.substr(0, 200));
+    if (code == 429 || code == 503) o.retry_after = resp.retry_after();
+    return o;
+  }
+  if (o.status != AttemptStatus::success) {
+    page.refusal_code = resp.status;
+    page.refusal.clear();
+    return o;
+  }
+  page.malformed = malformed_reason(page.body, resp);
+  if (!page.malformed.empty()) {
+    o.status = AttemptStatus::fatal;
+    o.source_fault = true;
+    o.what = "malformed response";
+  }
+  return o;
+}
+
+// Sorts a page's observations into valid, missing (".") and invalid.
+void add_observations(const json& obs, FredSeries& out) {
+  for (const json& o : obs) {
+    FredObservation ob;
+    ob.raw = o.dump();
+    if (!o.is_object()) {
+      out.invalid.push_back({ob, "observation is not a JSON object"});
+      continue;
+    }
+    ob.date = field_text(o, "date");
+    ob.value = field_text(o, "value");
+    if (ob.value == ".") {
+      ++out.missing;
+      continue;
+    }
+    if (!parse_date(ob.date)) {
+      out.invalid.push_back({ob, "date '" + ob.date + "' is not a YYYY-MM-DD date"});
+      continue;
+    }
+    if (const auto v = parse_number(ob.value)) {
+      ob.number = *v;
+      out.observations.push_back(std::move(ob));
+    } else {
+      out.invalid.push_back({ob, "value '" + ob.value + "' is not a number"});
+    }
+  }
 }
 
 }  // namespace
@@ -94,93 +175,30 @@ FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end)
                  {"offset", std::to_string(offset)},
                  {"api_key", options_.api_key}};
 
-    json body;
-    std::string malformed;
-    std::string refusal;
-    long refusal_code = 0;
+    PageAttempt page;
     auto attempt = [&](int n) -> AttemptOutcome {
       ++out.requests;
-      malformed.clear();
+      page.malformed.clear();
       log("GET " + build_url(req.url, req.query) + " (attempt " + std::to_string(n) + ")");
-      const HttpResult result = transport_->get(req);
-      AttemptOutcome o = RetryPolicy::classify(result);
-      if (!result.has_response()) return o;
-      const HttpResponse& resp = result.response();
-      body = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
-      if (body.is_object() && body.contains("error_code")) {
-        const json& c = body["error_code"];
-        const long code = c.is_number_integer() ? c.get<long>() : resp.status;
-        refusal = field_text(body, "error_message");
-        refusal_code = code;
-        o.status = RetryPolicy::classify_status(code);
-        if (o.status == AttemptStatus::success) o.status = AttemptStatus::fatal;
-        o.what = "HTTP " + std::to_string(resp.status) + ", error_code " + std::to_string(code) +
-                 (refusal.empty() ? "" : ": " + refusal.substr(0, 200));
-        if (code == 429 || code == 503) o.retry_after = resp.retry_after();
-        return o;
-      }
-      if (o.status != AttemptStatus::success) {
-        refusal_code = resp.status;
-        refusal.clear();
-        return o;
-      }
-      if (body.is_discarded()) {
-        malformed = "body is not JSON (HTTP " + std::to_string(resp.status) + ", " +
-                    std::to_string(resp.body.size()) + " bytes, starts with " + snippet(resp.body) +
-                    ")";
-      } else if (!body.is_object()) {
-        malformed = "body is not a JSON object";
-      } else if (!body.contains("observations")) {
-        malformed = "no 'observations' in the response";
-      } else if (!body["observations"].is_array()) {
-        malformed = "'observations' is not an array";
-      }
-      if (!malformed.empty()) {
-        o.status = AttemptStatus::fatal;
-        o.source_fault = true;
-        o.what = "malformed response";
-      }
-      return o;
+      return judge_page(transport_->get(req), page);
     };
 
     const RetryReport report = run_guarded(retry_, breaker_.get(), attempt);
     if (!report.succeeded()) {
-      if (!malformed.empty()) {
-        throw Error(ErrorKind::unavailable, safe(what + ": malformed response: " + malformed));
+      if (!page.malformed.empty()) {
+        throw Error(ErrorKind::unavailable, safe(what + ": malformed response: " + page.malformed));
       }
       if (report.last.status == AttemptStatus::fatal) {
         throw Error(ErrorKind::invalid_input,
-                    safe(what + ": request refused (code " + std::to_string(refusal_code) + ")" +
-                         (refusal.empty() ? "" : ": " + refusal.substr(0, 200))));
+                    safe(what + ": request refused (code " + std::to_string(page.refusal_code) +
+                         ")" + (page.refusal.empty() ? "" : ": " + page.refusal.substr(0, 200))));
       }
       throw Error(ErrorKind::unavailable, safe(what + ": gave up " + report.describe()));
     }
 
+    const json& body = page.body;
     const json& obs = body["observations"];
-    for (const json& o : obs) {
-      FredObservation ob;
-      ob.raw = o.dump();
-      if (!o.is_object()) {
-        out.invalid.push_back({ob, "observation is not a JSON object"});
-        continue;
-      }
-      ob.date = field_text(o, "date");
-      ob.value = field_text(o, "value");
-      if (ob.value == ".") {
-        ++out.missing;
-        continue;
-      }
-      if (!parse_date(ob.date)) {
-        out.invalid.push_back({ob, "date '" + ob.date + "' is not a YYYY-MM-DD date"});
-        continue;
-      }
-      if (const auto v = parse_number(ob.value)) {
-        ob.number = *v;
-        out.observations.push_back(std::move(ob));
-      } else {
-        out.invalid.push_back({ob, "value '" + ob.value + "' is not a number"});
-      }
-    }
+    add_observations(obs, out);
     // Paging: FRED returns count (total), offset and limit; ask again until all are read.
     const auto count_it = body.find("count");
     const long count =
@@ -193,4 +211,4 @@ FredSeries FredClient::fetch(const std::string& series_id, Date start, Date end)
   return out;
 }
 
-}  // namespace usdcop::market
+}  // namespace usdcop::adapters
