@@ -103,9 +103,10 @@ void add_twelvedata(CLI::App& ingest) {
                                            std::move(r.open), std::move(r.high), std::move(r.low),
                                            std::move(r.close), std::move(r.volume)});
     }
-    exit_with(finish_bar_report(
-        app::ingest_text_bars(services(), records, adapters::TwelveDataClient::kSource, *td_replace),
-        *td_json));
+    exit_with(
+        finish_bar_report(app::ingest_text_bars(services(), records,
+                                                adapters::TwelveDataClient::kSource, *td_replace),
+                          *td_json));
   });
 }
 
