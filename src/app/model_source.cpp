@@ -73,7 +73,7 @@ ProfilesInForce profiles_for(Services& services, const ModelSource& model) {
 }
 
 trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base) {
-  auto config = std::move(base);
+  auto config = base;
   const auto file = model.bundle.run.dir / "config.yaml";
   if (!std::filesystem::exists(file)) return config;
   try {

@@ -19,6 +19,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 (clang-tidy) lacks C++20 aggregate CTAD
 
 // JSON has no NaN or infinity: a non-finite number among an alert's free-form fields is sent
 // as null (what the senders' nlohmann::json::dump() wrote before the codec existed).

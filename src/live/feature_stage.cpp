@@ -40,7 +40,7 @@ std::optional<features::FeatureRow> FeatureStage::process(const market::Bar& bar
   const auto vector = next.update(bar, cursor_->at(bar.time));
   FeatureCommit commit{bar_event_id(bar.time), vector.to_row(), next.serialize()};
   if (!store_.commit_features(commit, epoch)) return std::nullopt;
-  builder_ = std::move(next);
+  builder_ = next;
   last_bar_ = bar.time;
   return std::move(commit.row);
 }

@@ -78,7 +78,7 @@ nlohmann::json yaml_to_json(const YAML::Node& n) {
       return j;
     }
     case YAML::NodeType::Scalar: {
-      const std::string s = n.Scalar();
+      const std::string& s = n.Scalar();
       if (n.Tag() == "!") return s;  // quoted
       if (s == "true" || s == "false") return s == "true";
       try {

@@ -66,7 +66,7 @@ std::string checked_string(const nlohmann::json& v, const std::string& field,
   return s;
 }
 
-JsonBody::JsonBody(std::string_view text, std::set<std::string> allowed) {
+JsonBody::JsonBody(std::string_view text, const std::set<std::string>& allowed) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
     json_ = nlohmann::json::object();

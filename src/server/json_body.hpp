@@ -18,7 +18,7 @@ class JsonBody {
  public:
   // An empty body is {}. Throws Error(invalid_input) for malformed JSON, a non-object, or a
   // field outside `allowed` (naming it).
-  JsonBody(std::string_view text, std::set<std::string> allowed);
+  JsonBody(std::string_view text, const std::set<std::string>& allowed);
   // From query parameters already collected into an object (POST /operations/resume).
   static JsonBody from_object(nlohmann::json object, const std::set<std::string>& allowed);
 

@@ -40,7 +40,7 @@ nlohmann::json claimed(const JsonBody& body, const std::string& field) {
 }
 
 std::string reason_of(const JsonBody& body) {
-  const auto reason = body.required_string("reason", kMaxReasonChars);
+  auto reason = body.required_string("reason", kMaxReasonChars);
   try {
     require_reason(reason, "reason", 1);
   } catch (const Error& e) {

@@ -9,14 +9,14 @@ namespace usdcop::server {
 
 std::string query_text(const httplib::Request& req, const std::string& name,
                        std::size_t max_chars) {
-  if (!req.has_param(name.c_str())) return {};
-  return checked_string(nlohmann::json(req.get_param_value(name.c_str())), name, max_chars);
+  if (!req.has_param(name)) return {};
+  return checked_string(nlohmann::json(req.get_param_value(name)), name, max_chars);
 }
 
 long query_long(const httplib::Request& req, const std::string& name, long fallback, long min,
                 long max) {
-  if (!req.has_param(name.c_str())) return fallback;
-  const std::string text = req.get_param_value(name.c_str());
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
   long v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)

@@ -207,7 +207,7 @@ PrincipalRecord PgPrincipals::add(const std::string& name, models::Role role,
     e.to_state = models::to_string(role);
     if (canonical != name) e.details = {{"typed", sanitize_utf8(name)}};
     append_audit(tx, e);
-    const auto p = *find_principal(tx, canonical, false);
+    auto p = *find_principal(tx, canonical, false);
     tx.commit();
     return p;
   });
@@ -244,7 +244,7 @@ PrincipalRecord PgPrincipals::disable(const std::string& name, const identity::I
     e.from_state = p->disabled_at.empty() ? "enabled" : "disabled";
     e.to_state = "disabled";
     append_audit(tx, e);
-    const auto out = *find_principal(tx, canonical, false);
+    auto out = *find_principal(tx, canonical, false);
     tx.commit();
     return out;
   });

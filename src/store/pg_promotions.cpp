@@ -114,7 +114,7 @@ std::string execute_request(pqxx::work& tx, const models::RequestSnapshot& s,
       s.model.model_id, models::to_string(ask.stage), ask.backtest_id, ask.reason, s.requester.name,
       plan.auto_vote.passed ? "passed" : "failed", plan.auto_vote.details().dump(),
       ask.skip_staging_time, decision);
-  const std::string id = text_of(ins[0][0]);
+  std::string id = text_of(ins[0][0]);
   models::bind_request_id(plan, id);
   if (const auto& change = plan.model_change) {
     const bool staged = change->to == models::ModelStatus::staging;
