@@ -49,12 +49,10 @@ DecisionStage::DecisionStage(LiveStore& store, TradingModel model, std::string a
 }
 
 void DecisionStage::reset_session() {
-  session_.reset();
-  broker_ = std::make_unique<trading::PaperBroker>(model_.trading.initial_capital,
-                                                   model_.trading.cost_bps);
-  session_ =
-      std::make_unique<trading::TradingSession>(*model_.policy, model_.norm_stats, model_.trading,
-                                                model_.risk, mode_, *broker_, model_.rules);
+  session_.reset();  // the old session refers to the old broker: drop it first
+  auto fresh = open_paper_session(model_, mode_);
+  broker_ = std::move(fresh.broker);
+  session_ = std::move(fresh.session);
 }
 
 Reconciliation DecisionStage::rebuild() {
