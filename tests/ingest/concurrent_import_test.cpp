@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "lock_probes.hpp"
 #include "market/macro_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "support/background_command.hpp"
@@ -15,19 +16,8 @@ using namespace usdcop;
 
 namespace {
 
-long scalar(usdcop::testing::TestDatabase& db, const std::string& sql) {
-  auto conn = db.pool().acquire();
-  pqxx::nontransaction tx(*conn);
-  return tx.exec1(sql)[0].as<long>();
-}
-
-// Waiting lock requests on a table of this test's database.
-std::string waiting_on(const std::string& table) {
-  return "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-         "WHERE NOT l.granted AND c.relname = '" +
-         table +
-         "' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-}
+using usdcop::testing::scalar;
+using usdcop::testing::waiting_on;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "lock_probes.hpp"
 #include "market/macro_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "support/background_command.hpp"
@@ -24,19 +25,8 @@ std::filesystem::path write_file(const std::string& name, const std::string& con
   return p;
 }
 
-long scalar(usdcop::testing::TestDatabase& db, const std::string& sql) {
-  auto conn = db.pool().acquire();
-  pqxx::nontransaction tx(*conn);
-  return tx.exec1(sql)[0].as<long>();
-}
-
-// Waiting lock requests on a table of this test's database.
-std::string waiting_on(const std::string& table) {
-  return "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-         "WHERE NOT l.granted AND c.relname = '" +
-         table +
-         "' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-}
+using usdcop::testing::scalar;
+using usdcop::testing::waiting_on;
 
 }  // namespace
 
