@@ -31,6 +31,8 @@ void add_promotion_routes(Router& router, ApiContext& api);   // /promotions* /p
 void add_market_routes(Router& router, ApiContext& api);      // /market/* /features/latest
 void add_predict_routes(Router& router, ApiContext& api);     // /predict
 void add_audit_routes(Router& router, ApiContext& api);       // /audit /risk-events
+void add_trading_routes(Router& router, ApiContext& api);     // /signals /positions /trades /pnl
+void add_engine_routes(Router& router, ApiContext& api);      // drift, /engine/status, /dlq
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 
