@@ -1,6 +1,8 @@
 // The paper account and the engine seen from the API (spec 07, 12): signals, positions, trades,
 // daily PnL, engine status and the dead-letter queue, with their 400/401/403/404 paths. Rows
 // are seeded as the live engine writes them (migration 0018's tables).
+#include <pqxx/pqxx>
+
 #include "api_fixture.hpp"
 #include "model_fixtures.hpp"
 
@@ -196,7 +198,8 @@ TEST_F(TradingReadsApi, DeadLettersListRetryResolveAsAdmin) {
   EXPECT_EQ(post("/api/v1/dlq/99/retry", admin, "{}").status, 404);
   EXPECT_EQ(post("/api/v1/dlq/7/retry", admin, R"({"force":true})").json["error"]["field"],
             "force");
-  const auto retried = post("/api/v1/dlq/7/retry", admin, "{}", {{"X-Request-Id", "dlq-r-1"}});
+  const auto retried =
+      post("/api/v1/dlq/7/retry", admin, std::string("{}"), {{"X-Request-Id", "dlq-r-1"}});
   ASSERT_EQ(retried.status, 200) << retried.body;
   EXPECT_EQ(retried.json["dead_letter"]["status"], "pending");
   EXPECT_EQ(count("SELECT count(*) FROM system.audit_log WHERE request_id = 'dlq-r-1' AND "
