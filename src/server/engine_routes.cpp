@@ -1,9 +1,10 @@
 // The live engine seen from the API (spec 07, 12): drift of the production model (GET
 // /models/router/drift, /drift/history), GET /engine/status, the dead-letter queue (GET /dlq,
-// POST /dlq/{id}/retry and /resolve, admin). The same app:: use cases as `usdcop drift` and
-// `usdcop dlq`.
+// POST /dlq/{id}/retry and /resolve, admin), and the alerts and incidents derived from them
+// (GET /alerts, /incidents; app/alert_views.hpp). The same app:: use cases as `usdcop drift`.
 #include <charconv>
 
+#include "app/alert_views.hpp"
 #include "app/dead_letters.hpp"
 #include "app/drift.hpp"
 #include "app/trading_reads.hpp"
@@ -123,6 +124,48 @@ void dlq_resolve(ApiContext& api, const httplib::Request& req, httplib::Response
   send_json(res, {{"dead_letter", row.to_json()}, {"request_id", ctx.request_id}});
 }
 
+void alerts(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
+  reject_unknown_params(req, {"state", "limit"});
+  const app::AlertListRequest r{query_text(req, "state", 16),
+                                query_long(req, "limit", 1000, 1, 10000)};
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : app::list_alerts(api.services, r)) {
+    out.push_back(
+        {{"id", a.id},
+         {"name", a.name},
+         {"severity", a.severity},
+         {"state", a.state},
+         {"started_at", format_rfc3339(a.started_at)},
+         {"resolved_at", a.resolved_at ? nlohmann::json(format_rfc3339(*a.resolved_at)) : nullptr},
+         {"value", a.value},
+         {"labels", a.labels},
+         {"summary", a.summary}});
+  }
+  send_json(res, {{"alerts", out}, {"count", out.size()}, {"derived", true}});
+}
+
+void incidents(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
+  reject_unknown_params(req, {"from", "to", "limit"});
+  const auto range =
+      query_range(req, now_utc() - std::chrono::days(30), now_utc() + std::chrono::hours(1));
+  const app::IncidentListRequest r{range.from, range.to, query_long(req, "limit", 100, 1, 1000)};
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : app::list_incidents(api.services, r)) {
+    nlohmann::json timeline = nlohmann::json::array();
+    for (const auto& e : i.timeline) timeline.push_back(models::to_json(e));
+    out.push_back(
+        {{"id", i.id},
+         {"title", i.title},
+         {"severity", i.severity},
+         {"status", i.status},
+         {"opened_at", format_rfc3339(i.opened_at)},
+         {"resolved_at", i.resolved_at ? nlohmann::json(format_rfc3339(*i.resolved_at)) : nullptr},
+         {"opened_by", i.opened_by},
+         {"timeline", timeline}});
+  }
+  send_json(res, {{"incidents", out}, {"count", out.size()}, {"derived", true}});
+}
+
 }  // namespace
 
 void add_engine_routes(Router& router, ApiContext& api) {
@@ -137,6 +180,8 @@ void add_engine_routes(Router& router, ApiContext& api) {
   read("/drift/history", drift_history);
   read("/engine/status", engine_status);
   read("/dlq", dlq_list);
+  read("/alerts", alerts);
+  read("/incidents", incidents);
   router.post(p + "/dlq/{id}/retry", Access::admin,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                 dlq_retry(api, req, res, ctx);
