@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/drift.hpp"
 #include "app/model_source.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
@@ -191,6 +192,29 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
   return j;
 }
 
+// The leader's hourly drift job (spec 12): monitor.drift_history and the usdcop_feature_psi
+// gauge. A refusal (no complete rows yet, ...) is said once and never stops trading.
+void run_drift_job(app::DriftJob& job, std::string& said, const std::string& holder) {
+  std::string refusal;
+  try {
+    if (const auto report = job.tick(services(), true)) {
+      const auto drifted = report->drifted();
+      if (!drifted.empty())
+        std::cerr << "engine " << holder << ": drift above " << report->threshold << " in "
+                  << drifted.size() << " feature(s), first " << drifted.front() << "\n";
+    }
+    refusal = job.last_error();
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::unavailable) throw;  // the loop's database retry
+    refusal = e.what();
+  } catch (const std::exception& e) {
+    refusal = e.what();
+  }
+  if (!refusal.empty() && refusal != said)
+    std::cerr << "engine " << holder << ": drift not recorded: " << refusal << "\n";
+  said = refusal;
+}
+
 // Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
 // vanishes with that session; a standby retries it on every tick. The leader catches up on
 // start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
@@ -223,6 +247,8 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
   auto next_tick = std::chrono::steady_clock::now();
   int64_t heartbeat = 0;
   auto next_heartbeat = std::chrono::steady_clock::now();
+  app::DriftJob drift;
+  std::string drift_said;
   while (!g_engine_stop.load()) {
     try {
       const auto now = std::chrono::steady_clock::now();
@@ -237,6 +263,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
         } else {
           engine.catch_up();
           if (monitor_on) monitor.check();  // stale data, drawdown, errors: every tick
+          run_drift_job(drift, drift_said, holder);
         }
         announced.reset();
       }
