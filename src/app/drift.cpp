@@ -57,7 +57,7 @@ DriftReport compute_drift(Services& services, const DriftRequest& request) {
 }
 
 DriftReport record_drift(Services& services, const DriftRequest& request) {
-  const auto report = compute_drift(services, request);
+  auto report = compute_drift(services, request);
   std::vector<store::DriftHistoryRow> rows;
   for (const auto& f : report.features) {
     rows.push_back({report.computed_at, report.model_id, report.norm_stats_hash, f.feature, f.psi,
