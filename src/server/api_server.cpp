@@ -55,6 +55,8 @@ ApiServer::ApiServer(ApiConfig config, app::Services& services) : config_(std::m
   add_market_routes(r, api);
   add_predict_routes(r, api);
   add_audit_routes(r, api);
+  add_feature_routes(r, api);
+  add_liquidity_routes(r, api);
   r.install_fallbacks();
 }
 
