@@ -74,7 +74,7 @@ json parse_body(const std::string& text) {
 void restore_non_finite_values(json& points) {
   for (auto& p : points) {
     if (!p.is_object() || !p.contains("value") || !p["value"].is_string()) continue;
-    const auto& v = p["value"].get_ref<const std::string&>();
+    const std::string v = p["value"].get<std::string>();  // a copy: the value is replaced
     if (v == "NaN") p["value"] = std::numeric_limits<double>::quiet_NaN();
     if (v == "Infinity") p["value"] = std::numeric_limits<double>::infinity();
     if (v == "-Infinity") p["value"] = -std::numeric_limits<double>::infinity();

@@ -162,8 +162,8 @@ TEST_F(FeatureApi, LatestAndQueryWithAggregationBuckets) {
 
   const auto latest = get(std::string("/api/features/v1/latest?featureId=") + kYoy, reader);
   ASSERT_EQ(latest.status, 200) << latest.body;
-  EXPECT_EQ(latest.json["point"]["value"], 0.47);
-  EXPECT_EQ(latest.json["point"]["ts"], ts_at(day0 + std::chrono::hours(47)));
+  EXPECT_EQ(latest.json["value"], 0.47);
+  EXPECT_EQ(latest.json["ts"], ts_at(day0 + std::chrono::hours(47)));
   EXPECT_EQ(latest.json["stale"], false);  // ttl 2 days
   EXPECT_GT(latest.json["age_ms"].get<long>(), 0);
   EXPECT_EQ(get("/api/features/v1/latest?featureId=no/such/feature", reader).status, 404);

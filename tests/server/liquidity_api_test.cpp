@@ -91,11 +91,11 @@ TEST_F(LiquidityApi, RegimeLatestScoreboardAndHintsAfterSeedAndCompute) {
 
 TEST_F(MacroThroughFeatureApi, PlatformMacroInputsHaveTheValuesOfTheMacroTables) {
   using namespace usdcop;
-  const auto catalog =
-      market::MacroCatalog::load_file(testing::source_root() / "config" / "macro_catalog.yaml");
+  const auto catalog = market::MacroCatalog::load_file(usdcop::testing::source_root() / "config" /
+                                                       "macro_catalog.yaml");
   store::PgMacroStore macro_store(db.pool());
   market::MacroImporter importer(macro_store, catalog, "test");
-  market::read_macro_csv(testing::shared_data("macro_daily_dev.csv.gz"), catalog, importer);
+  market::read_macro_csv(usdcop::testing::shared_data("macro_daily_dev.csv.gz"), catalog, importer);
   importer.finish();
   ASSERT_GT(count("SELECT count(*) FROM market.macro_observations"), 10000);
 
@@ -133,7 +133,7 @@ TEST_F(MacroThroughFeatureApi, PlatformMacroInputsHaveTheValuesOfTheMacroTables)
 
   const auto latest = get("/api/features/v1/latest?featureId=macro/usdcop/dxy", reader);
   ASSERT_EQ(latest.status, 200);
-  EXPECT_EQ(latest.json["point"]["value"].get<double>(),
+  EXPECT_EQ(latest.json["value"].get<double>(),
             std::stod(text("SELECT value::text FROM fs.platform_macro_values WHERE variable = "
                            "'dxy' AND ts <= now() ORDER BY ts DESC LIMIT 1")));
   // Read-only: the platform's inputs change only through ingest.
