@@ -202,6 +202,13 @@ TEST_F(FeatureApi, LatestAndQueryWithAggregationBuckets) {
   EXPECT_EQ(p.json["features"][0]["points"].size(), 10u);
   EXPECT_EQ(p.json["features"][0]["truncated"], true);
 
+  const auto gates = get("/api/features/v1/quality?days=3", reader);
+  ASSERT_EQ(gates.status, 200) << gates.body;
+  EXPECT_EQ(gates.json.size(), 24u);
+  for (const auto& g : gates.json)
+    if (g["featureId"] == kYoy) EXPECT_EQ(g["received"], 48);
+  EXPECT_EQ(get("/api/features/v1/quality?days=0", reader).json["error"]["field"], "days");
+
   auto no_interval = q;
   no_interval.erase("interval");
   const auto bad = post("/api/features/v1/query", reader, no_interval);
