@@ -205,8 +205,11 @@ TEST_F(FeatureApi, LatestAndQueryWithAggregationBuckets) {
   const auto gates = get("/api/features/v1/quality?days=3", reader);
   ASSERT_EQ(gates.status, 200) << gates.body;
   EXPECT_EQ(gates.json.size(), 24u);
-  for (const auto& g : gates.json)
-    if (g["featureId"] == kYoy) EXPECT_EQ(g["received"], 48);
+  for (const auto& g : gates.json) {
+    if (g["featureId"] == kYoy) {
+      EXPECT_EQ(g["received"], 48);
+    }
+  }
   EXPECT_EQ(get("/api/features/v1/quality?days=0", reader).json["error"]["field"], "days");
 
   auto no_interval = q;
