@@ -4,6 +4,7 @@
 // library's to_json(). The store's circuit breaker answers 503 with Retry-After.
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <memory>
 
@@ -126,7 +127,7 @@ void query(FeatureRoutes& r, const httplib::Request& req, httplib::Response& res
 }
 
 void publish(FeatureRoutes& r, const httplib::Request& req, httplib::Response& res,
-             RequestContext&) {
+             RequestContext& ctx) {
   auto body = parse_body(req.body);
   if (!body.is_array())
     throw Error(ErrorKind::invalid_input,
@@ -134,6 +135,10 @@ void publish(FeatureRoutes& r, const httplib::Request& req, httplib::Response& r
   restore_non_finite_values(body);
   const auto result = r.store.publish_json(body);
   r.metrics.published(body, result);
+  // The rejects are in fs.publish_rejects; the log line ties them to the producer's request id.
+  if (result.rejected > 0)
+    std::cerr << "api " << ctx.request_id << " publish by " << ctx.who->principal << ": "
+              << result.accepted << " accepted, " << result.rejected << " rejected\n";
   send_json(res, result.to_json());
 }
 
