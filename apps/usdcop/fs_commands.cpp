@@ -5,11 +5,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/feature_store.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
-#include "feature_store_app.hpp"
-#include "fstore/partition_maintenance.hpp"
 
 namespace usdcop::cli {
 
@@ -52,8 +51,8 @@ void add_catalog(CLI::App& fs) {
     if (!o->entity.empty()) f.entity = o->entity;
     if (!o->frequency.empty()) f.frequency = o->frequency;
     f.tags = fstore::split_tags(o->tags);
-    auto fsh = open_feature_store(services().pool());
-    print_specs(fsh.service->catalog(f), o->json);
+    app::FeatureStore store(services());
+    print_specs(store.catalog(f), o->json);
   });
   auto* apply =
       c->add_subcommand("apply", "Load a catalog file; a changed entry becomes a new version");
@@ -62,29 +61,23 @@ void add_catalog(CLI::App& fs) {
   apply->callback([o] {
     const auto path =
         o->file.empty() ? fstore::default_catalog_path() : std::filesystem::path(o->file);
-    const auto specs = fstore::load_catalog_file(path);
-    auto fsh = open_feature_store(services().pool());
-    const auto r = fsh.repo->apply_catalog(specs);
-    const json j{{"file", path.string()},
-                 {"features", specs.size()},
-                 {"created", r.created},
-                 {"new_versions", r.new_versions},
-                 {"unchanged", r.unchanged}};
-    if (o->json)
+    app::FeatureStore store(services());
+    const auto r = store.apply_catalog_file(path);
+    if (o->json) {
+      auto j = r.to_json();
+      j["file"] = j["source"];
       print_json(j);
-    else
-      std::cout << path.string() << ": " << specs.size() << " features, " << r.created << " new, "
+    } else {
+      std::cout << r.source << ": " << r.features << " features, " << r.created << " new, "
                 << r.new_versions << " new versions, " << r.unchanged << " unchanged\n";
+    }
   });
   auto* versions = c->add_subcommand("versions", "Every version of one feature, oldest first");
   versions->add_option("id", o->id, "Feature id")->required();
   versions->add_flag("--json", o->json, "Machine-readable output");
   versions->callback([o] {
-    auto fsh = open_feature_store(services().pool());
-    const auto v = fsh.repo->versions(o->id);
-    if (v.empty())
-      throw Error(ErrorKind::not_found, "feature '" + o->id + "' is not in the catalog");
-    print_specs(v, o->json);
+    app::FeatureStore store(services());
+    print_specs(store.versions(o->id), o->json);
   });
 }
 
@@ -114,8 +107,8 @@ void add_publish(CLI::App& fs) {
       "fs.publish_rejects). Re-publishing identical points changes nothing.");
   c->callback([file] {
     const auto body = read_json_input(*file);
-    auto fsh = open_feature_store(services().pool());
-    const auto r = fsh.service->publish_json(body);
+    app::FeatureStore store(services());
+    const auto r = store.publish_json(body);
     print_json(r.to_json());
     if (r.rejected > 0) throw ExitRequest{kPartial};
   });
@@ -126,8 +119,8 @@ void add_latest(CLI::App& fs) {
   auto* c = fs.add_subcommand("latest", "The newest point of a feature with its age and staleness");
   c->add_option("id", *id, "Feature id")->required();
   c->callback([id] {
-    auto fsh = open_feature_store(services().pool());
-    print_json(fsh.service->latest(*id).to_json());
+    app::FeatureStore store(services());
+    print_json(store.latest(*id).to_json());
   });
 }
 
@@ -158,8 +151,8 @@ void add_query(CLI::App& fs) {
       if (!o->interval.empty()) body["interval"] = o->interval;
     }
     const auto request = fstore::QueryRequest::from_json(body);
-    auto fsh = open_feature_store(services().pool());
-    print_json(fsh.service->query(request).to_json());
+    app::FeatureStore store(services());
+    print_json(store.query(request).to_json());
   });
 }
 
@@ -177,21 +170,12 @@ void add_quality(CLI::App& fs) {
       "Gates: coverage >= 0.80, freshness <= 1.5 x ttl, values inside expected_range,\n"
       "ingest failure rate <= 5 %. Exit 3 when any feature fails a gate.");
   c->callback([o] {
-    auto fsh = open_feature_store(services().pool());
-    const auto specs = fsh.service->catalog({});
-    fstore::QueryRequest q;
-    for (const auto& s : specs) q.feature_ids.push_back(s.id);
-    q.until = fsh.service->now();
-    q.since = *q.until - std::chrono::days(o->days);
-    q.limit = 100000;
-    const auto r = fsh.service->query(q);
+    app::FeatureStore store(services());
     json out = json::array();
     bool all = true;
-    for (const auto& f : r.features) {
+    for (const auto& f : store.quality(o->days)) {
       all = all && f.quality.pass();
-      out.push_back({{"featureId", f.feature_id},
-                     {"received", f.received},
-                     {"quality", f.quality.to_json()}});
+      out.push_back(f.to_json());
       if (!o->json)
         std::cout << std::left << std::setw(40) << f.feature_id
                   << (f.quality.pass() ? " pass" : " FAIL") << "  coverage "
@@ -224,14 +208,10 @@ void add_maintain(CLI::App& fs) {
       "Days are UTC. Exports go to {export-dir}/{feature}/dt=YYYY-MM-DD/part-<unix time>.csv,\n"
       "are read back and compared with the partition before it is dropped.");
   c->callback([o] {
-    auto fsh = open_feature_store(services().pool());
-    fstore::MaintenanceOptions m;
-    m.ahead_days = o->ahead >= 0 ? o->ahead : fsh.settings.create_ahead_days;
-    m.retention_days = o->retention >= 0 ? o->retention : fsh.settings.retention_days;
-    m.export_dir =
-        o->export_dir.empty() ? fsh.settings.export_dir : std::filesystem::path(o->export_dir);
-    const auto today = std::chrono::floor<std::chrono::days>(fsh.service->now());
-    const auto r = fstore::maintain_partitions(*fsh.repo, today, m);
+    app::FeatureStore store(services());
+    const auto r = store.maintain({o->ahead, o->retention, o->export_dir});
+    const auto export_dir =
+        o->export_dir.empty() ? store.settings().export_dir : std::filesystem::path(o->export_dir);
     if (o->json) {
       print_json(r.to_json());
       return;
@@ -240,7 +220,7 @@ void add_maintain(CLI::App& fs) {
               << " days";
     long rows = 0;
     for (const auto& d : r.retired) rows += d.rows;
-    std::cout << " (" << rows << " rows exported to " << m.export_dir.string() << "); "
+    std::cout << " (" << rows << " rows exported to " << export_dir.string() << "); "
               << r.partitions_after << " partitions\n";
   });
 }

@@ -3,15 +3,11 @@
 #include <iomanip>
 #include <iostream>
 
+#include "app/liquidity.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
-#include "feature_store_app.hpp"
-#include "fstore/feature_spec.hpp"
-#include "liquidity/feed_generator.hpp"
-#include "liquidity/regime_pipeline.hpp"
 #include "liquidity/regime_report.hpp"
-#include "store/pg_regime_history.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -43,10 +39,8 @@ void add_seed(CLI::App& liq) {
       "rising to 780 (GREEN). docs/FEATURE_STORE.md.");
   c->callback([o] {
     const Date end = o->end.empty() ? today_utc() : parse_date_or_throw(o->end, "--end");
-    auto fsh = open_feature_store(services().pool());
-    fsh.repo->apply_catalog(fstore::load_catalog_file(fstore::default_catalog_path()));
-    const auto series = liquidity::generate_feeds(o->days, o->seed, end);
-    const auto r = liquidity::publish_seed(*fsh.service, series, o->seed);
+    app::FeatureStore store(services());
+    const auto r = app::seed_liquidity(store, {o->days, o->seed, end});
     if (o->json)
       print_json(r.to_json());
     else
@@ -73,10 +67,8 @@ void add_compute(CLI::App& liq) {
   c->callback([o] {
     const Date to = o->to.empty() ? today_utc() : parse_date_or_throw(o->to, "--to");
     auto& db = services();
-    auto fsh = open_feature_store(db.pool());
-    store::PgRegimeHistory history(db.pool());
-    const auto cfg = liquidity::RegimeConfig::load_file(liquidity::RegimeConfig::default_path());
-    const auto r = liquidity::compute_and_store(*fsh.repo, history, cfg, to);
+    app::FeatureStore store(db);
+    const auto r = app::compute_liquidity(db, store, to);
     if (o->json) {
       print_json(r.to_json());
       return;
@@ -103,17 +95,12 @@ void add_show(CLI::App& liq) {
   c->add_option("--date", o->date, "A grid date (UTC) instead of the latest");
   c->add_flag("--json", o->json, "{latest, scoreboard, hints} as the API will return them");
   c->callback([o] {
-    auto& db = services();
-    store::PgRegimeHistory history(db.pool());
-    const auto stored =
-        o->date.empty() ? history.latest() : history.at(parse_date_or_throw(o->date, "--date"));
-    if (!stored)
-      throw Error(ErrorKind::not_found,
-                  o->date.empty() ? "no regime computed yet; run `usdcop liquidity compute`"
-                                  : "no regime row for " + o->date);
-    const auto& d = stored->day;
+    const auto stored = app::regime_day(
+        services(), o->date.empty() ? std::nullopt
+                                    : std::optional<Date>(parse_date_or_throw(o->date, "--date")));
+    const auto& d = stored.day;
     if (o->json) {
-      print_json({{"latest", liquidity::regime_latest_json(d, stored->computed_at)},
+      print_json({{"latest", liquidity::regime_latest_json(d, stored.computed_at)},
                   {"scoreboard", liquidity::scoreboard_json(d)},
                   {"hints", liquidity::hints_json(d)}});
       return;

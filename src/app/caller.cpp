@@ -1,5 +1,6 @@
 #include "app/caller.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <random>
@@ -34,6 +35,20 @@ void record_anonymous_denial(Services& services, const std::string& action,
 void require_role(Services& services, const identity::Identity& who, models::Role needed,
                   const std::string& action) {
   services.principals().require_role(who, needed, action);
+}
+
+void require_scope(Services& services, const identity::Identity& who, const std::string& scope,
+                   const std::string& action) {
+  const auto has = [&](const std::string& s) {
+    return std::find(who.scopes.begin(), who.scopes.end(), s) != who.scopes.end();
+  };
+  if (has(scope) || (scope.rfind("oracle.", 0) == 0 && has("oracle.admin"))) return;
+  std::string held;
+  for (const auto& s : who.scopes) held += (held.empty() ? "" : ", ") + s;
+  const std::string why = action + " needs scope " + scope + "; the token of '" + who.principal +
+                          "' has " + (held.empty() ? std::string("none") : held);
+  services.principals().record_denied(who.principal, action, why);
+  throw Error(ErrorKind::conflict, why, "scope");
 }
 
 void audit_refusals(Services& services, const std::string& actor, const std::string& action,

@@ -33,6 +33,11 @@ void record_anonymous_denial(Services& services, const std::string& action, cons
 void require_role(Services& services, const identity::Identity& who, models::Role needed,
                   const std::string& action);
 
+// Error(conflict) naming `action` and the scope needed when the caller's token lacks `scope`
+// (audited). oracle.admin grants every oracle.* scope (spec 12, docs/FEATURE_STORE.md).
+void require_scope(Services& services, const identity::Identity& who, const std::string& scope,
+                   const std::string& action);
+
 // Runs a governance action for `actor`; when the rules refuse it (Error invalid_input,
 // not_found, conflict or integrity: four-eyes, a decided request, a bad reason, a hash), the
 // refusal is audited as `command.refused` (actor, attempted action, reason) and rethrown.

@@ -57,6 +57,8 @@ ApiServer::ApiServer(ApiConfig config, app::Services& services) : config_(std::m
   add_audit_routes(r, api);
   add_trading_routes(r, api);
   add_engine_routes(r, api);
+  add_feature_routes(r, api);
+  add_liquidity_routes(r, api);
   r.install_fallbacks();
 }
 

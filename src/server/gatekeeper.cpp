@@ -93,4 +93,15 @@ void Gatekeeper::require_role(const identity::Identity& who, models::Role needed
   }
 }
 
+void Gatekeeper::require_scope(const identity::Identity& who, const std::string& scope,
+                               const std::string& action) {
+  try {
+    app::require_scope(services_, who, scope, action);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::conflict) throw;
+    throw HttpError(403, "forbidden", e.what(), "scope",
+                    {{"needed_scope", scope}, {"scopes", who.scopes}});
+  }
+}
+
 }  // namespace usdcop::server

@@ -26,6 +26,10 @@ class Gatekeeper {
   identity::Identity authenticate(const httplib::Request& req, const std::string& action);
   // Throws HttpError 403 (audited `auth.denied`) when `who` has less than `needed`.
   void require_role(const identity::Identity& who, models::Role needed, const std::string& action);
+  // Throws HttpError 403 (audited `auth.denied`, details.needed_scope) when the token of `who`
+  // lacks `scope` (oracle.admin grants every oracle.* scope).
+  void require_scope(const identity::Identity& who, const std::string& scope,
+                     const std::string& action);
 
  private:
   [[noreturn]] void refuse(const std::string& address, const std::string& action,

@@ -81,7 +81,11 @@ void Router::add(const std::string& method, const std::string& route, Access acc
 void Router::serve(const std::string& method, const std::string& route, Access access,
                    const Handler& handler, const httplib::Request& req, httplib::Response& res) {
   const auto start = std::chrono::steady_clock::now();
-  RequestContext ctx{request_id_for(req.get_header_value("X-Request-Id")), route, std::nullopt};
+  // X-Correlation-Id (spec 10's name) is read when X-Request-Id is absent, and echoed.
+  const bool correlation = !req.has_header("X-Request-Id") && req.has_header("X-Correlation-Id");
+  RequestContext ctx{
+      request_id_for(req.get_header_value(correlation ? "X-Correlation-Id" : "X-Request-Id")),
+      route, std::nullopt};
   const std::string action = method + " " + route;
   auto fail = [&](int status, const std::string& code, const std::string& message,
                   const std::string& field, const nlohmann::json& details) {
@@ -110,6 +114,7 @@ void Router::serve(const std::string& method, const std::string& route, Access a
     }
   }
   res.set_header("X-Request-Id", ctx.request_id);
+  if (correlation) res.set_header("X-Correlation-Id", ctx.request_id);
   apply_cors(req, res);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

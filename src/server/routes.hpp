@@ -3,6 +3,7 @@
 // share the database pool and the production-model predictor.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "app/services.hpp"
 #include "server/api_config.hpp"
@@ -22,6 +23,9 @@ struct ApiContext {
   store::ConnectionPool& pool;
   const ApiConfig& config;
   ProductionPredictor& predictor;
+  // Run by GET /metrics before rendering: gauges read from the database at scrape time (feature
+  // storage size, the latest liquidity regime). A failing one is logged, not fatal to the scrape.
+  std::vector<std::function<void()>> scrape_refreshers = {};
 };
 
 void add_system_routes(Router& router, ApiContext& api);      // /health /ready /metrics /me
@@ -33,6 +37,8 @@ void add_predict_routes(Router& router, ApiContext& api);     // /predict
 void add_audit_routes(Router& router, ApiContext& api);       // /audit /risk-events
 void add_trading_routes(Router& router, ApiContext& api);     // /signals /positions /trades /pnl
 void add_engine_routes(Router& router, ApiContext& api);      // drift, /engine/status, /dlq
+void add_feature_routes(Router& router, ApiContext& api);     // /api/features/v1/*
+void add_liquidity_routes(Router& router, ApiContext& api);   // /api/liquidity/v1/*
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 

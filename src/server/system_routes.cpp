@@ -1,5 +1,6 @@
 // /health (liveness, no token), /ready (database reachable, schema current; no token, for
 // probes), /metrics (Prometheus text, viewer token) and GET /api/v1/me.
+#include <iostream>
 #include <pqxx/pqxx>
 
 #include "core/error.hpp"
@@ -47,7 +48,15 @@ void add_system_routes(Router& router, ApiContext& api) {
                ready(api, res);
              });
   router.get("/metrics", Access::viewer,
-             [](const httplib::Request&, httplib::Response& res, RequestContext&) {
+             [&api](const httplib::Request&, httplib::Response& res, RequestContext& ctx) {
+               for (const auto& refresh : api.scrape_refreshers) {
+                 try {
+                   refresh();
+                 } catch (const std::exception& e) {
+                   std::cerr << "api " << ctx.request_id << " metrics refresh: " << e.what()
+                             << "\n";
+                 }
+               }
                res.set_content(monitor::render_metrics(), monitor::kMetricsContentType);
              });
   router.get(std::string(kApiPrefix) + "/me", Access::viewer,

@@ -412,4 +412,17 @@ long PgFeatureRepository::export_and_drop_day(Date day, const DayExporter& expor
   });
 }
 
+long PgFeatureRepository::storage_bytes() {
+  return guard_connection("measuring the feature storage", [&] {
+    auto conn = pool_.acquire();
+    pqxx::nontransaction tx(*conn);
+    return tx
+        .exec1(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c JOIN "
+            "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'fs' AND c.relkind = 'r'")
+            [0]
+        .as<long>();
+  });
+}
+
 }  // namespace usdcop::store

@@ -29,6 +29,10 @@ class PgFeatureRepository final : public fstore::FeatureRepository {
   bool create_day_partition(Date day) override;
   long export_and_drop_day(Date day, const DayExporter& exporter) override;
 
+  // On-disk bytes of the fs schema's tables, partitions and indexes (the PostgreSQL layer of
+  // feature_storage_size_bytes).
+  long storage_bytes();
+
  private:
   ConnectionPool& pool_;
 };
