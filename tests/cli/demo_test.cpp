@@ -49,7 +49,7 @@ TEST(Demo, RunsEveryStageAndIsSafeToRepeat) {
   const std::string env = "DATABASE_URL='" + db.app_url() + "' USDCOP_OWNER_URL='" +
                           db.owner_url() + "' USDCOP_HOME='" + home.string() +
                           "' USDCOP_CONFIG_DIR='" + config.string() + "'";
-  const std::string args = "demo --from 2024-01-01 --to 2025-12-31 --timesteps 4096";
+  const std::string args = "demo --from 2024-01-01 --to 2025-12-31 --timesteps 4096 --no-serve";
 
   const auto first = usdcop::testing::run_usdcop(args, env);
   ASSERT_EQ(first.status, 0) << first.out << first.err;
