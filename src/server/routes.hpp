@@ -12,6 +12,7 @@
 namespace usdcop::server {
 
 class ProductionPredictor;
+class StateCache;
 
 // The routes call the same app:: use cases as the CLI (services); the reads without a use case
 // yet (risk events, bars, features, operations history) and the mode changes (their claimed
@@ -22,6 +23,7 @@ struct ApiContext {
   store::ConnectionPool& pool;
   const ApiConfig& config;
   ProductionPredictor& predictor;
+  StateCache& state;  // the deployed model and the mode, refreshed by NOTIFY (state_cache.hpp)
 };
 
 void add_system_routes(Router& router, ApiContext& api);      // /health /ready /metrics /me
