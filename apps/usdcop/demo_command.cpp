@@ -190,9 +190,10 @@ void run_live_ending(const DemoOpts& o, const DemoMarket& market, const DemoToke
   std::cout << "$ usdcop up" << (up.engine.replay.empty() ? "" : " --replay " + up.engine.replay)
             << " --speed " << o.speed << " --port " << o.port << " --admin-token-file "
             << tokens.lead << std::endl;
-  std::cout << "(the replay paces bars at " << o.speed
-            << "x market time, nights included; Ctrl-C stops everything cleanly, the data stays)"
-            << std::endl;
+  std::cout << (o.speed == "max"
+                    ? std::string("(the replay runs as fast as it can")
+                    : "(the replay paces bars at " + o.speed + "x market time, nights included")
+            << "; Ctrl-C stops everything cleanly, the data stays)" << std::endl;
   run_up(up);
 }
 

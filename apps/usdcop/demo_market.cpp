@@ -9,6 +9,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "ingest_render.hpp"
+#include "market/csv_source.hpp"
 #include "market/synthetic.hpp"
 
 namespace usdcop::cli {
@@ -77,15 +78,69 @@ DemoMarket synthetic_market(app::Services& db, const DemoMarketRequest& r) {
   return out;
 }
 
+// The user's bar file split in two (spec 12): the last sessions after the newest stored bar
+// go to the replay file, the rest to `import_file`. Lines keep their text; lines whose time does
+// not parse stay in the import, where the importer rejects them with the reason.
+long split_bar_file(const DemoMarketRequest& r, std::optional<Timestamp> newest,
+                    const std::filesystem::path& import_file) {
+  const std::string text = market::read_text_file(r.data);
+  std::string header;
+  std::vector<std::pair<std::optional<Timestamp>, std::string>> rows;
+  std::optional<market::BarCsvColumns> columns;
+  market::for_each_csv_line(
+      text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& fields) {
+        if (!columns) {
+          columns = market::bar_csv_columns(fields, r.data, line_no);
+          header = std::string(line);
+          return;
+        }
+        std::optional<Timestamp> t;
+        if (fields.size() == columns->count)
+          t = parse_timestamp(std::string(fields[columns->time]));
+        rows.emplace_back(t, std::string(line));
+      });
+  std::set<Date> days;
+  for (const auto& [t, line] : rows)
+    if (t && (!newest || *t > *newest)) days.insert(cot_date(*t));
+  std::set<Date> kept;
+  for (auto it = days.rbegin();
+       it != days.rend() && static_cast<int>(kept.size()) < r.hold_back_sessions; ++it)
+    kept.insert(*it);
+  std::ofstream import(import_file, std::ios::trunc), replay(r.replay_file, std::ios::trunc);
+  import << header << '\n';
+  replay << header << '\n';
+  long held = 0;
+  for (const auto& [t, line] : rows) {
+    const bool hold = t && (!newest || *t > *newest) && kept.count(cot_date(*t));
+    (hold ? replay : import) << line << '\n';
+    held += hold ? 1 : 0;
+  }
+  if (!import || !replay)
+    throw Error(ErrorKind::unavailable, "cannot write " + r.replay_file.string(), "replay_file");
+  return held;
+}
+
 }  // namespace
 
 DemoMarket import_demo_market(app::Services& db, const DemoMarketRequest& r) {
   if (r.data.empty()) return synthetic_market(db, r);
-  render_text(std::cout, app::ingest_bar_file(db, {r.data, false}));
+  long held = 0;
+  if (r.hold_back_sessions > 0) {
+    const auto stored = db.bars().bar_before(cot_midnight(Date{std::chrono::year{2200} / 1 / 1}));
+    const auto import_file = r.replay_file.parent_path() / "demo-import.csv";
+    held = split_bar_file(r, stored ? std::optional<Timestamp>(stored->time) : std::nullopt,
+                          import_file);
+    render_text(std::cout, app::ingest_bar_file(db, {import_file, false}));
+    std::cout << "held back for the live replay: " << held << " rows of " << r.data << " in "
+              << r.replay_file.string() << "\n";
+  } else {
+    render_text(std::cout, app::ingest_bar_file(db, {r.data, false}));
+  }
   if (!r.macro.empty()) render_text(std::cout, app::ingest_macro_file(db, r.macro));
   const auto bars = db.bars().load_bars(Timestamp{}, Timestamp::max());
   if (bars.empty()) throw Error(ErrorKind::invalid_input, "--data: no bars were imported");
-  return {bars.front().time, bars.back().time + kBarLength, {}, 0};
+  if (held == 0) return {bars.front().time, bars.back().time + kBarLength, {}, 0};
+  return {bars.front().time, bars.back().time + kBarLength, r.replay_file, held};
 }
 
 }  // namespace usdcop::cli
