@@ -82,6 +82,10 @@ void run_engine_until_stopped(EngineLaunch launch, const std::atomic<bool>& stop
       std::cerr << "usdcop up: the engine is waiting: " << e.what() << "; retrying in 10 s\n";
       sleep_unless(stopping, std::chrono::seconds(10));
       continue;
+    } catch (const std::exception& e) {
+      // A bug in the engine must not take the API down with std::terminate.
+      std::cerr << "usdcop up: the engine stopped: " << e.what() << " (the API keeps serving)\n";
+      return;
     }
     if (launch.replay.empty()) return;  // live returns only when stopped
     std::cout << "usdcop up: replay done; the engine goes on live (new bars, every "
