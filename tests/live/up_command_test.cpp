@@ -114,3 +114,28 @@ TEST(UpCommand, ServesTheApiAndTradesTheReplayThenStopsOnSigterm) {
   EXPECT_EQ(again.wait(), 0) << again.out() << again.err();
   EXPECT_EQ(first_line(token_file), token);
 }
+
+TEST(UpCommand, OnAFreshDatabaseMigratesBootstrapsAndServesWhileTheEngineWaitsForAModel) {
+  TestDatabase db(2, /*migrate=*/false);  // nothing applied: `up` migrates as the owner
+  const auto token_file = test_fixture::fresh_dir("up_fresh") / "admin.token";
+  BackgroundCommand up({"up", "--port", "0", "--admin-token-file", token_file.string()},
+                       {{"DATABASE_URL", db.app_url()}, {"USDCOP_OWNER_URL", db.owner_url()}});
+  const int port = wait_for_url(up);
+  ASSERT_GT(port, 0) << up.out() << up.err();
+  const std::string token = first_line(token_file);
+  ASSERT_EQ(token.rfind("usdcop_", 0), 0u) << up.out();
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30, 0);
+  const auto ready = client.Get("/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(nlohmann::json::parse(ready->body)["checks"]["migrations"], "ok") << ready->body;
+  const auto models = client.Get("/api/v1/models", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(models);
+  EXPECT_EQ(models->status, 200) << models->body;
+  EXPECT_TRUE(
+      wait_until([&] { return up.err().find("the engine is waiting") != std::string::npos; },
+                 std::chrono::minutes(1)))
+      << up.err();
+  up.signal(SIGTERM);
+  EXPECT_EQ(up.wait(), 0) << up.out() << up.err();
+}
