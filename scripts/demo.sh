@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Quick start command 1: installs what is needed, builds, and runs the main job (usdcop demo).
-# Extra arguments go to `usdcop demo` (e.g. --data FILE --macro FILE).
+# Quick start command 1: installs what is needed, builds, and runs the main job (usdcop demo),
+# which ends serving the API while the live engine trades a replay; it stays in the foreground
+# until Ctrl-C (spec 11). Extra arguments go to `usdcop demo` (e.g. --port P, --no-serve,
+# --data FILE --macro FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

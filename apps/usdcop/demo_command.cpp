@@ -1,7 +1,8 @@
 // usdcop demo: the main job of the README quick start. It runs every stage that exists, in
 // order, printing what it does: database, market data, data quality in process; then features,
 // training, registry, backtest and the two-vote promotion as the very commands an operator
-// would type (demo_steps.hpp). Live replay and the dashboard join when they are built.
+// would type (demo_steps.hpp); then (spec 12) `usdcop up` replays the held-back sessions so the
+// model trades them on paper, until Ctrl-C. --no-serve stops after the promotion.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -15,10 +16,13 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "demo_identities.hpp"
+#include "demo_market.hpp"
 #include "demo_steps.hpp"
+#include "identity/token.hpp"
 #include "ingest_render.hpp"
 #include "market/data_check.hpp"
 #include "store/database.hpp"
+#include "up_command.hpp"
 
 namespace usdcop::cli {
 
@@ -50,9 +54,29 @@ void show_viewer_refused(const std::string& model, const std::string& backtest,
   std::cout << "demo-viewer was refused (exit 5), as a viewer must be; the attempt is audited\n";
 }
 
+// Spec 12: the demo ends with its model trading on paper. A short run rarely passes the staging
+// gates, and a rejected model can never be promoted, so an admin (demo-lead) applies the demo's
+// promotion policy first: staging gates relaxed (a staging model only trades in shadow), the
+// production gates unchanged. Audited (`policy.apply`); `usdcop policy apply
+// config/promotion.yaml --kind promotion` restores the seed.
+void apply_demo_policy(const DemoTokenFiles& tokens) {
+  std::cout << "demo-lead (admin) applies the demo promotion policy: relaxed STAGING gates so the "
+               "short run can reach staging; the production gates stay as they are (audited)\n";
+  required_step({"policy", "apply", (config_dir() / "promotion-demo.yaml").string(), "--kind",
+                 "promotion", "--token-file", tokens.lead},
+                false);
+}
+
+void say_override(const std::string& request) {
+  std::cout << "OVERRIDE: the model fails the production gates (`usdcop promote show " << request
+            << "`). demo-risk-officer, a second admin, approves it anyway so that the demo can "
+               "show it trading on paper: an admin override, audited as promotion.override and "
+               "announced on usdcop_alerts. Do not do this with a real model.\n";
+}
+
 // Stages 4..8: the model life cycle through the CLI, as an operator would run it.
 void run_model_life_cycle(const std::string& experiment, long timesteps, int stages,
-                          const DemoTokenFiles& tokens) {
+                          const DemoTokenFiles& tokens, bool live_ending) {
   std::cout << "\n== 4/" << stages << " features\n";
   required_step({"features", "build"}, false);
 
@@ -97,6 +121,7 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
 
   std::cout << "\n== 8/" << stages << " promotion (auto vote, then four-eyes manual vote)\n";
   show_viewer_refused(model, uuid, tokens);
+  if (live_ending) apply_demo_policy(tokens);
   const auto staging = run_demo_step(
       {"promote", "request", model, "--stage", "staging", "--backtest", uuid, "--reason",
        "demo: short PPO run on the demo market", "--token-file", tokens.researcher},
@@ -120,6 +145,7 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
   const std::string request = prod.value("request_id", "");
   std::cout << "production request " << request << ": auto vote "
             << prod.value("auto_vote_status", "?") << "\n";
+  if (prod.value("auto_vote_status", "") != "passed") say_override(request);
   const auto vote = required_step({"promote", "vote", request, "--approve", "--comment",
                                    "demo: reviewed the backtest report", "--checklist",
                                    "backtest_reviewed,metrics_acceptable,team_notified",
@@ -130,39 +156,86 @@ void run_model_life_cycle(const std::string& experiment, long timesteps, int sta
   required_step({"models", "list"}, false);
 }
 
-// Stage 2: the given bars (and macro file), or the synthetic market; returns the range to check.
-std::pair<Timestamp, Timestamp> import_demo_market(app::Services& db, const std::string& data,
-                                                   const std::string& macro, uint64_t seed,
-                                                   const std::string& from_text,
-                                                   const std::string& to_text) {
-  if (data.empty()) {
-    const Date f = parse_date_or_throw(from_text, "--from");
-    const Date t = parse_date_or_throw(to_text, "--to");
-    render_text(std::cout, app::ingest_synthetic(db, {f, t, seed}));
-    return {cot_midnight(f), cot_midnight(t + std::chrono::days{1})};
-  }
-  render_text(std::cout, app::ingest_bar_file(db, {data, false}));
-  if (!macro.empty()) render_text(std::cout, app::ingest_macro_file(db, macro));
-  const auto bars = db.bars().load_bars(Timestamp{}, Timestamp::max());
-  if (bars.empty()) throw Error(ErrorKind::invalid_input, "--data: no bars were imported");
-  return {bars.front().time, bars.back().time + kBarLength};
+}  // namespace
+
+namespace {
+
+struct DemoOpts {
+  std::string data, macro;
+  uint64_t seed = 42;
+  std::string from = "2024-01-01", to = "2025-12-31";
+  std::string experiment;
+  long timesteps = 20480;
+  bool data_only = false;
+  bool no_serve = false;
+  int hold_back_sessions = 3;
+  std::string speed = "600";
+  int port = 8080;
+};
+
+// Stage 9 (spec 12): `usdcop up` in this process, replaying the held-back sessions, until
+// Ctrl-C. The admin token is demo-lead's: shown on the run that created it, else its file.
+void run_live_ending(const DemoOpts& o, const DemoMarket& market, const DemoTokenFiles& tokens,
+                     int stages) {
+  std::cout << "\n== " << stages << "/" << stages
+            << " live: the API and the engine replaying the held-back sessions on paper\n";
+  if (tokens.lead_created)
+    std::cout << "demo-lead's admin token (shown only on this first run): "
+              << identity::read_token(tokens.lead) << "\n";
+  UpOptions up;
+  up.api.port = o.port;
+  up.engine.replay = market.replay.string();
+  up.engine.speed = o.speed;
+  up.admin_token_file = tokens.lead;
+  std::cout << "$ usdcop up" << (up.engine.replay.empty() ? "" : " --replay " + up.engine.replay)
+            << " --speed " << o.speed << " --port " << o.port << " --admin-token-file "
+            << tokens.lead << std::endl;
+  std::cout << (o.speed == "max"
+                    ? std::string("(the replay runs as fast as it can")
+                    : "(the replay paces bars at " + o.speed + "x market time, nights included")
+            << "; Ctrl-C stops everything cleanly, the data stays)" << std::endl;
+  run_up(up);
+}
+
+void run_demo(const DemoOpts& o) {
+  const int stages = o.no_serve || o.data_only ? 8 : 9;
+  if (o.macro.size() && o.data.empty())
+    throw Error(ErrorKind::invalid_input, "--macro needs --data");
+  std::cout << "== 1/" << stages << " database\n";
+  auto& db = services(/*migrate_first=*/true);
+  std::cout << "PostgreSQL ready at " << store::mask_password(store::database_url()) << "\n\n";
+
+  std::cout << "== 2/" << stages << " market data\n";
+  const bool live = stages == 9;
+  const auto market = import_demo_market(
+      db, {o.data, o.macro, o.seed, o.from, o.to, live ? o.hold_back_sessions : 0,
+           std::filesystem::path(home_dir()) / "demo-replay.csv"});
+  std::cout << "\n== 3/" << stages << " data quality\n";
+  market::DataCheckOptions opts{market.from, market.to, 0.95};
+  std::cout << market::run_data_check(db.quality(), db.macro(), market::MacroCatalog::load(), opts)
+                   .summary();
+  if (o.data_only) return;
+  std::string experiment = o.experiment;
+  if (experiment.empty())
+    experiment =
+        (config_dir() / "experiments" / (o.data.empty() ? "demo.yaml" : "baseline.yaml")).string();
+  const auto tokens = ensure_demo_tokens(std::filesystem::path(home_dir()) / "demo-tokens");
+  std::cout << "\ndemo principals: demo-researcher (operator), demo-lead and "
+               "demo-risk-officer (admins), demo-viewer (viewer); their tokens are in "
+            << tokens.dir.string() << " (user-only files)\n";
+  run_model_life_cycle(experiment, o.timesteps, stages, tokens, live);
+  if (live) return run_live_ending(o, market, tokens, stages);
+  std::cout << "\nDone. The data stays in " << store::mask_password(store::database_url())
+            << " for the next run; `usdcop db stop` stops the database.\n";
 }
 
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
-  struct Opts {
-    std::string data, macro;
-    uint64_t seed = 42;
-    std::string from = "2024-01-01", to = "2025-12-31";
-    std::string experiment;
-    long timesteps = 20480;
-    bool data_only = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<DemoOpts>();
   auto* c = app.add_subcommand("demo",
                                "The main job: database, data, quality report, features, training, "
-                               "backtest, two-vote promotion");
+                               "backtest, two-vote promotion, then the model trading a replay");
   c->add_option("--data", o->data,
                 "Import these bars (.csv/.csv.gz) instead of generating synthetic ones");
   c->add_option("--macro", o->macro, "Import this macro master file (with --data)");
@@ -175,36 +248,16 @@ void add_demo_command(CLI::App& app) {
   c->add_option("--timesteps", o->timesteps, "PPO steps of the demo training run")
       ->check(CLI::PositiveNumber);
   c->add_flag("--data-only", o->data_only, "Stop after the data-quality report");
-  c->callback([o] {
-    constexpr int kStages = 8;
-    if (o->macro.size() && o->data.empty())
-      throw Error(ErrorKind::invalid_input, "--macro needs --data");
-    std::cout << "== 1/" << kStages << " database\n";
-    auto& db = services(/*migrate_first=*/true);
-    std::cout << "PostgreSQL ready at " << store::mask_password(store::database_url()) << "\n\n";
-
-    std::cout << "== 2/" << kStages << " market data\n";
-    const auto [from, to] = import_demo_market(db, o->data, o->macro, o->seed, o->from, o->to);
-    std::cout << "\n== 3/" << kStages << " data quality\n";
-    market::DataCheckOptions opts{from, to, 0.95};
-    std::cout << market::run_data_check(db.quality(), db.macro(), market::MacroCatalog::load(),
-                                        opts)
-                     .summary();
-    if (!o->data_only) {
-      std::string experiment = o->experiment;
-      if (experiment.empty())
-        experiment =
-            (config_dir() / "experiments" / (o->data.empty() ? "demo.yaml" : "baseline.yaml"))
-                .string();
-      const auto tokens = ensure_demo_tokens(std::filesystem::path(home_dir()) / "demo-tokens");
-      std::cout << "\ndemo principals: demo-researcher (operator), demo-lead and "
-                   "demo-risk-officer (admins), demo-viewer (viewer); their tokens are in "
-                << tokens.dir.string() << " (user-only files)\n";
-      run_model_life_cycle(experiment, o->timesteps, kStages, tokens);
-    }
-    std::cout << "\nDone. The data stays in " << store::mask_password(store::database_url())
-              << " for the next run; `usdcop db stop` stops the database.\n";
-  });
+  c->add_flag("--no-serve", o->no_serve,
+              "Stop after the promotion (no held-back sessions, no server, no replay)");
+  c->add_option("--hold-back", o->hold_back_sessions,
+                "Synthetic sessions held back from the import and replayed live (default 3)")
+      ->check(CLI::Range(1, 60));
+  c->add_option("--speed", o->speed,
+                "Replay speed: simulated seconds per real second, or max (default 600)");
+  c->add_option("--port", o->port, "API port of the live ending (default 8080; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  c->callback([o] { run_demo(*o); });
 }
 
 }  // namespace usdcop::cli

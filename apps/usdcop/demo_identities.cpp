@@ -14,9 +14,7 @@
 
 namespace usdcop::cli {
 
-namespace {
-
-void write_token_file(const std::filesystem::path& p, const std::string& secret) {
+void write_user_only_file(const std::filesystem::path& p, const std::string& secret) {
   ::unlink(p.c_str());
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw Error(ErrorKind::unavailable, "cannot write " + p.string());
@@ -25,6 +23,8 @@ void write_token_file(const std::filesystem::path& p, const std::string& secret)
   ::close(fd);
   if (!ok) throw Error(ErrorKind::unavailable, "cannot write " + p.string());
 }
+
+namespace {
 
 // The identity of a token file, or nullopt when it is missing or no longer valid.
 std::optional<identity::Identity> identity_of(store::PgPrincipals& principals,
@@ -38,12 +38,14 @@ std::optional<identity::Identity> identity_of(store::PgPrincipals& principals,
   }
 }
 
-identity::Identity demo_admin(store::PgPrincipals& principals, const std::filesystem::path& lead) {
+identity::Identity demo_admin(store::PgPrincipals& principals, const std::filesystem::path& lead,
+                              bool& created) {
   if (auto who = identity_of(principals, lead)) return *who;
   try {
     const auto issued =
         principals.bootstrap({"demo-lead", "demo", {}, identity::kDefaultTokenDays});
-    write_token_file(lead, issued.secret);
+    write_user_only_file(lead, issued.secret);
+    created = true;
     return principals.authenticate(issued.secret);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::conflict) throw;
@@ -75,7 +77,7 @@ DemoTokenFiles ensure_demo_tokens(const std::filesystem::path& dir) {
   files.risk_officer = (dir / "demo-risk-officer.token").string();
   files.viewer = (dir / "demo-viewer.token").string();
   store::PgPrincipals principals(services().pool());
-  const auto admin = demo_admin(principals, files.lead);
+  const auto admin = demo_admin(principals, files.lead, files.lead_created);
   const struct {
     const char* name;
     models::Role role;
@@ -92,7 +94,7 @@ DemoTokenFiles ensure_demo_tokens(const std::filesystem::path& dir) {
     if (!known) principals.add(w.name, w.role, admin);
     const auto issued =
         principals.create_token({w.name, "demo", {}, identity::kDefaultTokenDays}, admin);
-    write_token_file(w.file, issued.secret);
+    write_user_only_file(w.file, issued.secret);
   }
   return files;
 }

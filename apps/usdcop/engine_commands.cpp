@@ -15,6 +15,7 @@
 #include "cli_services.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engine_launch.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "store/notify.hpp"
@@ -404,4 +405,16 @@ void add_engine(CLI::App& app) {
 const CommandRegistration reg{65, add_engine};
 
 }  // namespace
+
+void run_engine_in_process(const EngineLaunch& launch) {
+  EngineOpts o;
+  o.replay = launch.replay;
+  o.speed = launch.speed;
+  o.tick_s = launch.tick_s;
+  run_engine(o);
+}
+
+void stop_engine() {
+  g_engine_stop.store(true);
+}
 }  // namespace usdcop::cli

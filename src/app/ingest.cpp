@@ -45,13 +45,21 @@ market::MacroImportReport ingest_macro_file(Services& services, const std::files
 }
 
 SyntheticReport ingest_synthetic(Services& services, const SyntheticRequest& request) {
+  return ingest_synthetic(services, request, std::nullopt);
+}
+
+SyntheticReport ingest_synthetic(Services& services, const SyntheticRequest& request,
+                                 std::optional<Timestamp> bars_before) {
   if (request.to < request.from)
     throw Error(ErrorKind::invalid_input, "the last date is before the first", "to");
   const auto data = market::generate_synthetic(request.from, request.to, request.seed);
   market::BarImporter bars(services.bars(),
                            configured_bar_import("synthetic", false, services.clock()));
   long line = 0;
-  for (const auto& b : data.bars) bars.add_bar(b, ++line, "");
+  for (const auto& b : data.bars) {
+    if (bars_before && b.time >= *bars_before) break;  // ordered by time
+    bars.add_bar(b, ++line, "");
+  }
   SyntheticReport report;
   report.seed = request.seed;
   report.bars = bars.finish();

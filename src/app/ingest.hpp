@@ -4,6 +4,7 @@
 // count what was inserted, identical or rejected (rejects are stored with the raw input).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct SyntheticReport {
 // Generates the synthetic market for [from, to] and imports it through the same importers.
 // Error(invalid_input, field "to") when to is before from.
 SyntheticReport ingest_synthetic(Services& services, const SyntheticRequest& request);
+// The same, but bars at or after `bars_before` are generated and not imported (the demo holds
+// its last sessions back and replays them live, spec 12); the macro series is imported whole.
+SyntheticReport ingest_synthetic(Services& services, const SyntheticRequest& request,
+                                 std::optional<Timestamp> bars_before);
 
 // Records as a provider returned them (text fields, validated by the importer).
 struct TextBarRecord {

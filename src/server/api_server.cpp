@@ -10,6 +10,7 @@
 #include "server/production_predictor.hpp"
 #include "server/router.hpp"
 #include "server/routes.hpp"
+#include "server/state_cache.hpp"
 
 namespace usdcop::server {
 
@@ -17,12 +18,14 @@ struct ApiServer::Impl {
   Impl(const ApiConfig& config, app::Services& services)
       : gate(services, config),
         router(http, gate, metrics, config),
-        predictor(services.pool()),
-        api{services, services.pool(), config, predictor} {}
+        state(services.pool().url()),
+        predictor(services.pool(), &state),
+        api{services, services.pool(), config, predictor, state} {}
   httplib::Server http;
   Gatekeeper gate;
   monitor::HttpMetrics metrics;
   Router router;
+  StateCache state;
   ProductionPredictor predictor;
   ApiContext api;
 };

@@ -9,6 +9,7 @@
 #include "server/json_body.hpp"
 #include "server/query.hpp"
 #include "server/routes.hpp"
+#include "server/state_cache.hpp"
 #include "store/pg_model_registry.hpp"
 
 namespace usdcop::server {
@@ -79,6 +80,7 @@ void rollback(ApiContext& api, const httplib::Request& req, httplib::Response& r
     (void)body.optional_string("initiated_by", kMaxNameChars);  // the actor is the token's
   });
   const auto out = app::rollback_model(api.services, r);
+  api.state.invalidate();  // this server's next /predict sees the swap at once
   send_json(res, {{"success", true},
                   {"previous_model", out.result.previous_model},
                   {"new_model", out.result.new_model},

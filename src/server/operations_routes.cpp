@@ -10,6 +10,7 @@
 #include "server/json_body.hpp"
 #include "server/query.hpp"
 #include "server/routes.hpp"
+#include "server/state_cache.hpp"
 #include "store/pg_audit_log.hpp"
 #include "store/pg_operations_control.hpp"
 
@@ -128,6 +129,22 @@ void history(ApiContext& api, const httplib::Request& req, httplib::Response& re
   send_json(res, {{"history", rows}, {"count", rows.size()}});
 }
 
+// The mode from the cache (refreshed by NOTIFY operations_mode), else the database.
+store::OperationsState cached_mode(ApiContext& api) {
+  if (auto cached = api.state.mode()) return *cached;
+  const uint64_t generation = api.state.generation();
+  auto state = app::operations_mode(api.services);
+  api.state.store_mode(state, generation);
+  return state;
+}
+
+// A mode change by this server is visible to its next request at once, not only after the
+// notification comes back; also when the change was refused half-way.
+struct StateInvalidation {
+  StateCache& state;
+  ~StateInvalidation() { state.invalidate(); }
+};
+
 }  // namespace
 
 void add_operations_routes(Router& router, ApiContext& api) {
@@ -135,7 +152,7 @@ void add_operations_routes(Router& router, ApiContext& api) {
   router.get(p + "/status", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
                reject_unknown_params(req, {});
-               send_json(res, status_json(app::operations_mode(api.services)));
+               send_json(res, status_json(cached_mode(api)));
              });
   router.get(p + "/history", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
@@ -143,16 +160,19 @@ void add_operations_routes(Router& router, ApiContext& api) {
              });
   router.post(p + "/kill-switch", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                StateInvalidation after{api.state};
                 app::audit_refusals(api.services, ctx.actor().name, "POST /operations/kill-switch",
                                     [&] { kill_switch(api, req, res, ctx); });
               });
   router.post(p + "/pause", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                StateInvalidation after{api.state};
                 app::audit_refusals(api.services, ctx.actor().name, "POST /operations/pause",
                                     [&] { pause(api, req, res, ctx); });
               });
   router.post(p + "/resume", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                StateInvalidation after{api.state};
                 app::audit_refusals(api.services, ctx.actor().name, "POST /operations/resume",
                                     [&] { resume(api, req, res, ctx); });
               });

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "features/norm_stats.hpp"
+#include "server/state_cache.hpp"
 #include "store/pg_model_registry.hpp"
 #include "store/pg_policies.hpp"
 
@@ -53,6 +54,16 @@ std::shared_ptr<ProductionPredictor::Loaded> ProductionPredictor::loaded(
   return cache_.try_emplace(key, l).first->second;
 }
 
+models::ModelRecord ProductionPredictor::deployed_model() {
+  if (state_ != nullptr)
+    if (auto cached = state_->deployed()) return std::move(*cached);
+  const uint64_t generation = state_ != nullptr ? state_->generation() : 0;
+  auto deployed = store::PgModelRegistry(pool_).deployed();
+  if (!deployed) throw Error(ErrorKind::not_found, "no production model is deployed", "model_id");
+  if (state_ != nullptr) state_->store_deployed(*deployed, generation);
+  return std::move(*deployed);
+}
+
 Prediction ProductionPredictor::predict(
     const std::string& model, const std::array<double, features::kObservationSize>& observation) {
   const auto start = std::chrono::steady_clock::now();
@@ -60,15 +71,9 @@ Prediction ProductionPredictor::predict(
   if (position != -1.0 && position != 0.0 && position != 1.0)
     throw Error(ErrorKind::invalid_input, "features[13]: the position must be -1, 0 or 1",
                 "features[13]");
-  store::PgModelRegistry registry(pool_);
-  models::ModelRecord m;
-  if (model == "production" || model == "ppo_primary") {
-    auto deployed = registry.deployed();
-    if (!deployed) throw Error(ErrorKind::not_found, "no production model is deployed", "model_id");
-    m = std::move(*deployed);
-  } else {
-    m = registry.get(model);
-  }
+  const models::ModelRecord m = model == "production" || model == "ppo_primary"
+                                    ? deployed_model()
+                                    : store::PgModelRegistry(pool_).get(model);
   const auto l = loaded(m.model_id, m.model_hash, m.artifact_uri);
   std::array<double, features::kMarketFeatureCount> market{};
   std::copy_n(observation.begin(), market.size(), market.begin());

@@ -11,11 +11,14 @@
 #include <string>
 
 #include "features/contract.hpp"
+#include "models/model.hpp"
 #include "store/connection_pool.hpp"
 #include "trading/run_artifacts.hpp"
 #include "trading/signal.hpp"
 
 namespace usdcop::server {
+
+class StateCache;
 
 struct Prediction {
   std::string model_id;
@@ -26,7 +29,9 @@ struct Prediction {
 
 class ProductionPredictor {
  public:
-  explicit ProductionPredictor(store::ConnectionPool& pool) : pool_(pool) {}
+  // With `state`, the deployed model comes from its cache (refreshed by model_changed).
+  explicit ProductionPredictor(store::ConnectionPool& pool, StateCache* state = nullptr)
+      : pool_(pool), state_(state) {}
 
   // `model` is a model_id, "production" or "ppo_primary" (the deployed model). `observation`
   // holds the 13 raw market features, the position (-1, 0, 1) and time_normalized; the
@@ -44,7 +49,10 @@ class ProductionPredictor {
   std::shared_ptr<Loaded> loaded(const std::string& model_id, const std::string& model_hash,
                                  const std::string& artifact_uri);
 
+  models::ModelRecord deployed_model();
+
   store::ConnectionPool& pool_;
+  StateCache* state_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Loaded>> cache_;  // by model_id + "@" + model_hash
 };

@@ -9,6 +9,7 @@
 #include "server/json_body.hpp"
 #include "server/query.hpp"
 #include "server/routes.hpp"
+#include "server/state_cache.hpp"
 
 namespace usdcop::server {
 
@@ -83,7 +84,9 @@ void vote(ApiContext& api, const httplib::Request& req, httplib::Response& res,
       }
     in.request_id = checked_string(nlohmann::json(path_param(req, 1)), "request", kMaxNameChars);
   });
-  send_json(res, models::to_json(app::vote_promotion(api.services, in)));
+  const auto decided = app::vote_promotion(api.services, in);
+  api.state.invalidate();  // a promotion swaps the deployed model: seen by the next /predict
+  send_json(res, models::to_json(decided));
 }
 
 void thresholds(ApiContext& api, httplib::Response& res) {

@@ -13,6 +13,7 @@
 namespace usdcop::server {
 
 class ProductionPredictor;
+class StateCache;
 
 // The routes call the same app:: use cases as the CLI (services); the reads without a use case
 // yet (risk events, bars, features, operations history) and the mode changes (their claimed
@@ -23,6 +24,7 @@ struct ApiContext {
   store::ConnectionPool& pool;
   const ApiConfig& config;
   ProductionPredictor& predictor;
+  StateCache& state;  // the deployed model and the mode, refreshed by NOTIFY (state_cache.hpp)
   // Run by GET /metrics before rendering: gauges read from the database at scrape time (feature
   // storage size, the latest liquidity regime). A failing one is logged, not fatal to the scrape.
   std::vector<std::function<void()>> scrape_refreshers = {};

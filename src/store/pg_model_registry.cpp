@@ -145,9 +145,19 @@ models::ModelRecord PgModelRegistry::get(const std::string& model_id) {
 }
 
 std::optional<models::ModelRecord> PgModelRegistry::deployed() {
-  auto rows = list(models::ModelStatus::deployed);
-  if (rows.empty()) return std::nullopt;
-  return rows.front();
+  // One statement in autocommit (POST /predict asks on every call): one round trip, where a
+  // read transaction takes three.
+  return guard_connection(
+      "reading the deployed model", [&]() -> std::optional<models::ModelRecord> {
+        auto conn = pool_.acquire();
+        pqxx::nontransaction tx(*conn);
+        const auto rows =
+            tx.exec("SELECT " + kModelColumns +
+                    " FROM ml.model_registry WHERE status = 'deployed' ORDER BY version "
+                    "DESC LIMIT 1");
+        if (rows.empty()) return std::nullopt;
+        return model_from_row(rows[0]);
+      });
 }
 
 std::vector<models::BacktestSummary> PgModelRegistry::backtests(const std::string& model_id) {

@@ -22,7 +22,7 @@ trading::OperationsMode stored_mode(const std::string& text) {
 OperationsState PgOperationsControl::mode() {
   return guard_connection("reading the operations mode", [&] {
     auto conn = pool_.acquire();
-    pqxx::read_transaction tx(*conn);
+    pqxx::nontransaction tx(*conn);  // one statement: one round trip (GET /operations/status)
     const auto r = tx.exec("SELECT mode, reason, changed_by, " + sql_micros_of("changed_at") +
                            ", kill_switch_active FROM trading.operations_state WHERE id = 1");
     if (r.empty()) throw Error(ErrorKind::internal, "trading.operations_state has no row");
