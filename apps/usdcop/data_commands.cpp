@@ -55,8 +55,8 @@ void add_check(CLI::App& data) {
   c->footer("Exit status: 0 coverage at or above the threshold; 3 below it.");
   c->callback([o] {
     market::DataCheckOptions opts;
-    opts.from = parse_time_or_date(o->from, "--from");
-    opts.to = parse_end_bound(o->to, "--to");
+    opts.from = parse_time_or_date(o->from, "from");
+    opts.to = parse_end_bound(o->to, "to");
     if (opts.to <= opts.from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
     opts.min_coverage = o->min_coverage >= 0
                             ? o->min_coverage
@@ -95,9 +95,9 @@ void add_accept_flag(CLI::App& data) {
       ->required();
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
-    const Date d = parse_date_or_throw(o->date, "--date");
+    const Date d = parse_date_input(o->date, "date");
     market::MacroCatalog::load().at(o->variable);  // refuses unknown variables with a clear message
-    require_reason(o->reason, "--reason", 10);
+    require_reason(o->reason, "reason", 10);
     const auto who =
         authenticate_command(o->token_file, models::Role::operator_, "data accept-flag");
     auto& db = services();

@@ -69,8 +69,8 @@ void add_build(CLI::App& features) {
       "when another features build is running.");
   c->callback([o] {
     app::FeatureBuildRequest request;
-    if (!o->from.empty()) request.from = parse_time_or_date(o->from, "--from");
-    if (!o->to.empty()) request.to = parse_end_bound(o->to, "--to");
+    if (!o->from.empty()) request.from = parse_time_or_date(o->from, "from");
+    if (!o->to.empty()) request.to = parse_end_bound(o->to, "to");
     if (request.from && request.to && *request.to <= *request.from)
       throw Error(ErrorKind::invalid_input, "--to is not after --from");
     print_result(app::build_features(services(), request), o->json, render_json, render_text);
@@ -92,8 +92,8 @@ void add_export(CLI::App& features) {
       "Columns: time, the 13 market features, time_normalized, complete (true/false), missing\n"
       "(names separated by ';'). Missing values are empty fields.");
   c->callback([o] {
-    const Timestamp from = parse_time_or_date(o->from, "--from");
-    const Timestamp to = parse_end_bound(o->to, "--to");
+    const Timestamp from = parse_time_or_date(o->from, "from");
+    const Timestamp to = parse_end_bound(o->to, "to");
     if (to <= from) throw Error(ErrorKind::invalid_input, "--to is not after --from");
     auto& db = services();
     store::PgFeatureStore fs(db.pool());
@@ -148,7 +148,7 @@ void add_show(CLI::App& features) {
                 "Run directory: also print values normalized with its norm_stats.json");
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
-    const Timestamp at = parse_time_or_date(o->at, "--at");
+    const Timestamp at = parse_time_or_date(o->at, "at");
     std::optional<features::NormStats> stats;
     std::string stats_hash;
     if (!o->model.empty()) {

@@ -113,14 +113,14 @@ std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::s
   if (split == "val") prefix = "validation";
   if (prefix != "validation" && prefix != "test" && prefix != "train" && prefix != "training")
     throw Error(ErrorKind::invalid_input,
-                "--split: '" + split + "' is not one of val, validation, test, train", "split");
+                "'" + split + "' is not one of val, validation, test, train", "split");
   if (prefix == "train") prefix = "training";
   const std::string k0 = prefix + "_start", k1 = prefix + "_end";
   const auto& j = run.run_json;
   if (!j.contains(k0) || !j.contains(k1) || !j[k0].is_string() || !j[k1].is_string())
     throw Error(ErrorKind::invalid_input,
                 (run.dir / "run.json").string() + ": no '" + k0 + "'/'" + k1 + "' for the " +
-                    split + " split; give --from and --to",
+                    split + " split; give the period's start and end instead",
                 "from");
   return {parse_date_or_throw(j[k0].get<std::string>(), k0),
           parse_date_or_throw(j[k1].get<std::string>(), k1)};
@@ -137,7 +137,7 @@ std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services&
 }
 
 MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to) {
-  if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to", "from");
+  if (!(from < to)) throw Error(ErrorKind::invalid_input, "the start must be before the end", "from");
   MarketSlice s;
   s.bars = services.bars().load_bars(from, to);
   s.rows = services.feature_rows().load(from, to);
