@@ -1,7 +1,7 @@
 #include "app/operations.hpp"
 
 #include "app/services.hpp"
-#include "store/pg_audit_log.hpp"
+#include "app/audit_export.hpp"
 
 namespace usdcop::app {
 
@@ -63,7 +63,7 @@ std::vector<models::AuditEntry> operations_history(Services& services, Timestamp
   q.action_prefix = "operations.";
   q.limit = limit;
   q.newest_first = true;
-  return services.audit_log().query(q);
+  return query_audit(services, q);
 }
 
 }  // namespace usdcop::app
