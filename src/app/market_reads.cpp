@@ -43,4 +43,18 @@ std::optional<features::FeatureRow> latest_feature_row(Services& services) {
   return services.feature_rows().latest();
 }
 
+std::vector<features::FeatureRow> feature_rows_in_range(Services& services, Timestamp from,
+                                                        Timestamp to) {
+  if (to <= from) throw Error(ErrorKind::invalid_input, "the end is not after the start", "to");
+  return services.feature_rows().load(from, to);
+}
+
+features::FeatureRow feature_row_at(Services& services, Timestamp at) {
+  auto row = services.feature_rows().at(at);
+  if (!row)
+    throw Error(ErrorKind::not_found,
+                "no feature row at " + format_rfc3339(at) + " (run usdcop features build)");
+  return *row;
+}
+
 }  // namespace usdcop::app

@@ -1,6 +1,6 @@
 #pragma once
 // Reads of the stored market (spec 07's /market and /features/latest, the CLI's features
-// show): bars of a range, the newest bar, the newest feature row.
+// show, features export): bars of a range, the newest bar, feature rows.
 #include <optional>
 #include <vector>
 
@@ -29,5 +29,12 @@ BarsWindow bars_in_range(Services& services, const BarsRequest& request);
 
 std::optional<market::Bar> latest_bar(Services& services);
 std::optional<features::FeatureRow> latest_feature_row(Services& services);
+
+// Stored feature rows with from <= time < to, oldest first (features export); Error(invalid_input,
+// field "to") unless to is after from.
+std::vector<features::FeatureRow> feature_rows_in_range(Services& services, Timestamp from,
+                                                        Timestamp to);
+// The row of the bar opening at `at` (features show); Error(not_found) when none is stored.
+features::FeatureRow feature_row_at(Services& services, Timestamp at);
 
 }  // namespace usdcop::app
