@@ -74,17 +74,23 @@ ProfilesInForce profiles_for(Services& services, const ModelSource& model) {
 
 trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base) {
   auto config = base;
-  const auto file = model.bundle.run.dir / "config.yaml";
-  if (!std::filesystem::exists(file)) return config;
+  config.thresholds = trained_thresholds(model.bundle.run, base.thresholds);
+  return config;
+}
+
+trading::SignalThresholds trained_thresholds(const trading::RunArtifacts& run,
+                                             trading::SignalThresholds base) {
+  const auto file = run.dir / "config.yaml";
+  if (!std::filesystem::exists(file)) return base;
   try {
     const auto t = YAML::LoadFile(file.string())["environment"]["thresholds"];
-    if (t && t["long_above"]) config.thresholds.long_above = t["long_above"].as<double>();
-    if (t && t["short_below"]) config.thresholds.short_below = t["short_below"].as<double>();
+    if (t && t["long_above"]) base.long_above = t["long_above"].as<double>();
+    if (t && t["short_below"]) base.short_below = t["short_below"].as<double>();
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input,
                 file.string() + ": environment.thresholds: " + std::string(e.what()));
   }
-  return config;
+  return base;
 }
 
 trading::PositionRuleConfig position_rules_for(const ModelSource& model) {
