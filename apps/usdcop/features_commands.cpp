@@ -186,12 +186,11 @@ void add_show(CLI::App& features) {
     }
     std::cout << "time:     " << format_rfc3339(row.time) << " (" << format_cot(row.time) << ")\n"
               << "complete: " << (row.complete ? "yes" : "no")
-              << (row.missing.empty() ? "" : " (missing: " + join(row.missing, ',') + ")")
-              << "\n";
+              << (row.missing.empty() ? "" : " (missing: " + join(row.missing, ',') + ")") << "\n";
     for (int i = 0; i < features::kObservationSize; ++i) {
       if (i == features::kPositionIndex) continue;
-      const double raw = i == features::kTimeIndex ? row.time_normalized
-                                                   : row.market[static_cast<std::size_t>(i)];
+      const double raw =
+          i == features::kTimeIndex ? row.time_normalized : row.market[static_cast<std::size_t>(i)];
       std::string name{features::kFeatureNames[static_cast<std::size_t>(i)]};
       name.resize(18, ' ');
       std::cout << "  " << name << (std::isnan(raw) ? std::string("missing") : number_text(raw));

@@ -28,7 +28,7 @@ struct DataCheck {
 DataCheck check_data(Services& services, const DataCheckRequest& request);
 
 struct FlagAcceptance {
-  Caller caller;        // an operator
+  Caller caller;         // an operator
   std::string variable;  // a catalog variable (Error(invalid_input) otherwise)
   Date date{};
   std::string reason;  // at least 10 characters (field "reason")

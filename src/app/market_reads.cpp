@@ -35,8 +35,7 @@ BarsWindow bars_in_range(Services& services, const BarsRequest& request) {
 }
 
 std::optional<market::Bar> latest_bar(Services& services) {
-  return services.bars().bar_before(services.clock().now() +
-                                    std::chrono::hours(24 * 365 * 100));
+  return services.bars().bar_before(services.clock().now() + std::chrono::hours(24 * 365 * 100));
 }
 
 std::optional<features::FeatureRow> latest_feature_row(Services& services) {

@@ -21,7 +21,7 @@ struct BarsRequest {
 struct BarsWindow {
   std::vector<market::Bar> bars;  // oldest first
   Timestamp from{}, to{};
-  bool truncated = false;  // the range held more than `limit` bars
+  bool truncated = false;    // the range held more than `limit` bars
   bool empty_store = false;  // no `from` given and no bar before `to`
 };
 // Error(invalid_input, field "from") for a range over 366 days.

@@ -143,7 +143,8 @@ std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services&
 }
 
 MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to) {
-  if (!(from < to)) throw Error(ErrorKind::invalid_input, "the start must be before the end", "from");
+  if (!(from < to))
+    throw Error(ErrorKind::invalid_input, "the start must be before the end", "from");
   MarketSlice s;
   s.bars = services.bars().load_bars(from, to);
   s.rows = services.feature_rows().load(from, to);

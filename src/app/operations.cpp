@@ -1,7 +1,7 @@
 #include "app/operations.hpp"
 
-#include "app/services.hpp"
 #include "app/audit_export.hpp"
+#include "app/services.hpp"
 
 namespace usdcop::app {
 
@@ -55,8 +55,8 @@ store::EngineStatus engine_status(Services& services) {
   return store::read_engine_status(services.pool());
 }
 
-std::vector<models::AuditEntry> operations_history(Services& services, Timestamp from,
-                                                   Timestamp to, long limit) {
+std::vector<models::AuditEntry> operations_history(Services& services, Timestamp from, Timestamp to,
+                                                   long limit) {
   store::AuditQuery q;
   q.from = from;
   q.to = to;

@@ -44,7 +44,7 @@ store::ModeChange change_operations_mode(Services& services, const ModeChangeReq
 store::EngineStatus engine_status(Services& services);
 
 // The history of mode changes: audit rows `operations.*` in [from, to), newest first.
-std::vector<models::AuditEntry> operations_history(Services& services, Timestamp from,
-                                                   Timestamp to, long limit);
+std::vector<models::AuditEntry> operations_history(Services& services, Timestamp from, Timestamp to,
+                                                   long limit);
 
 }  // namespace usdcop::app

@@ -69,8 +69,7 @@ void kill_switch(ApiContext& api, const httplib::Request& req, httplib::Response
                  RequestContext& ctx) {
   const auto change =
       change_mode(api, ctx, "POST /operations/kill-switch", [&](app::ModeChangeRequest& r) {
-        const JsonBody body(req.body,
-                            {"reason", "activated_by", "close_positions", "notify_team"});
+        const JsonBody body(req.body, {"reason", "activated_by", "close_positions", "notify_team"});
         r.action = app::ModeAction::kill;
         r.reason = reason_of(body);
         r.details = claimed(body, "activated_by");

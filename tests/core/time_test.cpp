@@ -57,8 +57,7 @@ TEST(Time, DateOrTimeFlags) {
   // end bound it is inclusive (up to the next COT midnight); an RFC 3339 time is exact.
   EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02", "from")), "2024-01-02T05:00:00Z");
   EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02", "to")), "2024-01-03T05:00:00Z");
-  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02T13:00:00Z", "to")),
-            "2024-01-02T13:00:00Z");
+  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02T13:00:00Z", "to")), "2024-01-02T13:00:00Z");
   EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02T13:00:00Z", "from")),
             "2024-01-02T13:00:00Z");
   try {
