@@ -4,6 +4,7 @@
 #include "cli_context.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop::cli {
 

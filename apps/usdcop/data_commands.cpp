@@ -7,6 +7,7 @@
 #include "command_identity.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop::cli {
 

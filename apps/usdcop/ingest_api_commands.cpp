@@ -15,6 +15,7 @@
 #include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "core/time_input.hpp"
 #include "ingest_render.hpp"
 #include "market/macro_catalog.hpp"
 

@@ -7,6 +7,7 @@
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 #include "ingest_render.hpp"
 
 namespace usdcop::cli {

@@ -63,8 +63,8 @@ class Services {
   store::PgOperationsControl& operations();
 
   // For use cases in src/app that build a repository per call (the promotion repository takes
-  // the thresholds in force at that moment) and for the few door callers docs/ARCHITECTURE.md
-  // lists (benchmarks driving the stores, the feature store's and the engine's commands).
+  // the thresholds in force at that moment) and for the command groups not yet moved here
+  // (docs/ARCHITECTURE.md lists them). Doors that have moved never touch it.
   store::ConnectionPool& pool();
 
  private:

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop {
 namespace {

@@ -20,18 +20,11 @@ inline constexpr std::chrono::minutes kBarLength{5};
 // An offset is mandatory: a time without one is ambiguous and refused.
 // Returns nullopt and sets *why (if given) on failure.
 std::optional<Timestamp> parse_timestamp(std::string_view text, std::string* why = nullptr);
-// Like parse_timestamp but throws usdcop::Error(invalid_input) whose message starts with the
-// label `what` (a CSV column, a run.json key).
+// Like parse_timestamp but throws usdcop::Error(invalid_input) naming `what`.
 Timestamp parse_timestamp_or_throw(std::string_view text, std::string_view what);
 
 std::optional<Date> parse_date(std::string_view text);  // "YYYY-MM-DD"
 Date parse_date_or_throw(std::string_view text, std::string_view what);
-
-// The value of an input a door received (a flag, a query parameter): on failure
-// Error(invalid_input, "'x' is not a date ...", field), `field` being the input's logical name
-// ("from", "date"); each door spells the field its own way (docs/ARCHITECTURE.md).
-Date parse_date_input(std::string_view text, std::string_view field);
-Timestamp parse_timestamp_input(std::string_view text, std::string_view field);
 
 std::string format_rfc3339(Timestamp t);  // "2020-01-02T13:00:00Z" (fraction only if non-zero)
 std::string format_cot(Timestamp t);      // "2020-01-02 08:00:00 COT"
@@ -49,11 +42,10 @@ Timestamp from_unix_seconds(int64_t s);
 Timestamp now_utc();
 
 // Accepts either a date ("2024-01-02", meaning 00:00 COT of that day: spec 12, dates are COT
-// calendar days) or an RFC 3339 timestamp; for the start of a range given as input. Errors as
-// parse_date_input (the logical `field`, e.g. "from").
-Timestamp parse_time_or_date(std::string_view text, std::string_view field);
-// The end of a range ("to"): a date is inclusive (up to 00:00 COT of the next day, exclusive),
+// calendar days) or an RFC 3339 timestamp; for --from/--to flags.
+Timestamp parse_time_or_date(std::string_view text, std::string_view what);
+// The end of a range (--to): a date is inclusive (up to 00:00 COT of the next day, exclusive),
 // an RFC 3339 time is exact and exclusive.
-Timestamp parse_end_bound(std::string_view text, std::string_view field);
+Timestamp parse_end_bound(std::string_view text, std::string_view what);
 
 }  // namespace usdcop

@@ -7,6 +7,7 @@
 #include "app/model_source.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop {
 namespace {
