@@ -35,7 +35,7 @@ struct ModeChangeRequest {
   bool close_positions = true;
   // The action named in the role check and in a refusal's audit row; default "operations
   // <action>". A door names its own ("ops pause", "POST /operations/pause").
-  std::string audited_as;
+  std::string audited_as = {};
 };
 store::ModeChange change_operations_mode(Services& services, const ModeChangeRequest& request);
 
