@@ -29,8 +29,8 @@ void add_export(CLI::App& audit) {
       ->check(CLI::IsMember({"csv", "json"}));
   c->add_option("--out", o->out, "Write to FILE instead of stdout");
   c->callback([o] {
-    const Timestamp from = parse_time_or_date(o->from, "--from");
-    const Timestamp to = parse_end_bound(o->to, "--to");
+    const Timestamp from = parse_time_or_date(o->from, "from");
+    const Timestamp to = parse_end_bound(o->to, "to");
     if (to <= from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
     const auto rows = app::export_audit(services(), {from, to});
     std::ofstream file;

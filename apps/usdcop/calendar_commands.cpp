@@ -4,6 +4,7 @@
 #include "cli_context.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop::cli {
 
@@ -38,7 +39,7 @@ void add_calendar_commands(CLI::App& app) {
   ses->add_option("DATE", *date, "Date in COT, YYYY-MM-DD")->required();
   ses->add_flag("--json", *ses_json, "Machine-readable output");
   ses->callback([=] {
-    const Date d = parse_date_or_throw(*date, "DATE");
+    const Date d = parse_date_input(*date, "day");
     const auto bars = session_bar_times(d);
     if (*ses_json) {
       nlohmann::json j = {
@@ -57,7 +58,7 @@ void add_calendar_commands(CLI::App& app) {
       ->required();
   open->add_flag("--json", *open_json, "Machine-readable output");
   open->callback([=] {
-    const Timestamp t = parse_timestamp_or_throw(*when, "TIME");
+    const Timestamp t = parse_timestamp_input(*when, "time");
     const bool is_open = is_market_open(t);
     if (*open_json) {
       print_json({{"time", format_rfc3339(t)}, {"cot", format_cot(t)}, {"open", is_open}});

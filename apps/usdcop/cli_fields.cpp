@@ -9,12 +9,15 @@ namespace {
 
 // Logical field -> CLI spelling. A field whose flag differs between commands stays out of the
 // table and prints by its logical name.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kSpellings{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 23> kSpellings{{
+    {"at", "--at"},
     {"backtest_id", "--backtest"},
     {"backtest_uuid", "UUID"},
     {"checklist", "--checklist"},
     {"comment", "--comment"},
     {"config_file", "--config"},
+    {"date", "--date"},
+    {"day", "DATE"},
     {"days", "--days"},
     {"from", "--from"},
     {"policy_file", "FILE"},
@@ -24,7 +27,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kSpellin
     {"run_dir", "RUN_DIR"},
     {"scopes", "--scopes"},
     {"skip_staging_time", "--skip-staging-time"},
+    {"split", "--split"},
     {"target_model_id", "--to"},
+    {"time", "TIME"},
+    {"to", "--to"},
     {"token_file", "--token-file"},
     {"token_label", "--name"},
 }};

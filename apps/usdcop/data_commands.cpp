@@ -1,39 +1,17 @@
 // usdcop data check|accept-flag
 #include <iostream>
 
+#include "app/data_quality.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "command_identity.hpp"
-#include "core/calendar.hpp"
-#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
-#include "features/decision_blocks.hpp"
-#include "market/data_check.hpp"
-#include "store/pg_feature_store.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop::cli {
 
 namespace {
-
-// Session bars of [from, to) whose feature row is missing or incomplete: no decision would be
-// taken on them. Counted per missing feature and cause (the open macro flag behind it).
-features::DecisionBlocks blocked_decisions(app::Services& db, Timestamp from, Timestamp to,
-                                           const market::MacroCatalog& catalog) {
-  const auto bars = db.bars().load_bars(from, to);
-  const auto rows = store::PgFeatureStore(db.pool()).load(from, to);
-  const features::FlagAttribution flags(db.macro().load_flags(false), catalog);
-  features::DecisionBlocks blocked;
-  std::size_t k = 0;
-  for (const auto& bar : bars) {
-    if (!is_session_bar(bar.time)) continue;
-    while (k < rows.size() && rows[k].time < bar.time) ++k;
-    const features::FeatureRow* row =
-        (k < rows.size() && rows[k].time == bar.time) ? &rows[k] : nullptr;
-    if (row == nullptr || !row->complete) blocked.add(bar.time, row, flags);
-  }
-  return blocked;
-}
 
 void add_check(CLI::App& data) {
   struct Opts {
@@ -54,18 +32,11 @@ void add_check(CLI::App& data) {
   c->add_flag("--json", o->json, "Machine-readable report");
   c->footer("Exit status: 0 coverage at or above the threshold; 3 below it.");
   c->callback([o] {
-    market::DataCheckOptions opts;
-    opts.from = parse_time_or_date(o->from, "--from");
-    opts.to = parse_end_bound(o->to, "--to");
-    if (opts.to <= opts.from) throw Error(ErrorKind::invalid_input, "--to must be after --from");
-    opts.min_coverage = o->min_coverage >= 0
-                            ? o->min_coverage
-                            : value_or<double>(load_config_file("usdcop.yaml")["data_check"],
-                                               "min_coverage", 0.95, "usdcop.yaml: data_check");
-    auto& db = services();
-    const auto catalog = market::MacroCatalog::load();
-    const auto report = market::run_data_check(db.quality(), db.macro(), catalog, opts);
-    const auto blocked = blocked_decisions(db, opts.from, opts.to, catalog);
+    app::DataCheckRequest request;
+    request.from = parse_time_or_date(o->from, "from");
+    request.to = parse_end_bound(o->to, "to");
+    if (o->min_coverage >= 0) request.min_coverage = o->min_coverage;
+    const auto [report, blocked] = app::check_data(services(), request);
     if (o->json) {
       auto j = report.to_json();
       j["blocked_decisions"] = blocked.to_json();
@@ -95,16 +66,12 @@ void add_accept_flag(CLI::App& data) {
       ->required();
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
-    const Date d = parse_date_or_throw(o->date, "--date");
-    market::MacroCatalog::load().at(o->variable);  // refuses unknown variables with a clear message
-    require_reason(o->reason, "--reason", 10);
-    const auto who =
-        authenticate_command(o->token_file, models::Role::operator_, "data accept-flag");
-    auto& db = services();
-    const std::string& by = who.principal;
-    if (!db.macro().accept_flag(o->variable, d, by, o->reason)) {
-      throw Error(ErrorKind::not_found, "no open flag for " + o->variable + " on " + o->date);
-    }
+    const Date d = parse_date_input(o->date, "date");
+    market::MacroCatalog::load().at(o->variable);  // before the token: a typo costs no audit row
+    require_reason(o->reason, "reason", 10);
+    const auto caller = command_caller(o->token_file, "data accept-flag");
+    app::accept_macro_flag(services(), {caller, o->variable, d, o->reason});
+    const std::string& by = caller.identity.principal;
     if (o->json)
       print_json({{"variable", o->variable}, {"date", o->date}, {"accepted_by", by}});
     else

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <memory>
 
+#include "app/database.hpp"
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "policy_seed.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/pg_cluster.hpp"
@@ -59,9 +59,7 @@ void add_db_start(CLI::App& db) {
       return;
     }
     store::PgCluster cluster;
-    const auto outcome = cluster.start(*fresh);
-    const auto report = store::migrate(cluster.owner_url());
-    seed_policies(cluster.url());
+    const auto [outcome, report] = app::start_database(cluster, *fresh);
     if (*start_json) {
       print_json({{"external", false},
                   {"initialized", outcome.initialized},
@@ -209,10 +207,7 @@ void add_db_migrate(CLI::App& db) {
   auto mig_json = std::make_shared<bool>(false);
   mig->add_flag("--json", *mig_json, "Machine-readable output");
   mig->callback([=] {
-    store::ensure_database_running();
-    const std::string url = store::owner_database_url();
-    const auto report = store::migrate(url);
-    seed_policies(store::database_url());
+    const auto [url, report] = app::migrate_database();
     if (*mig_json) {
       print_json({{"url", store::mask_password(url)},
                   {"version_before", report.version_before},

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <optional>
 
+#include "app/principals.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
-#include "store/pg_principals.hpp"
 
 namespace usdcop::cli {
 
@@ -27,26 +27,26 @@ void write_user_only_file(const std::filesystem::path& p, const std::string& sec
 namespace {
 
 // The identity of a token file, or nullopt when it is missing or no longer valid.
-std::optional<identity::Identity> identity_of(store::PgPrincipals& principals,
+std::optional<identity::Identity> identity_of(app::Services& services,
                                               const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::nullopt;
   try {
-    return principals.authenticate(identity::read_token(file.string()));
+    return app::authenticate(services, identity::read_token(file.string()));
   } catch (const Error&) {
     return std::nullopt;
   }
 }
 
-identity::Identity demo_admin(store::PgPrincipals& principals, const std::filesystem::path& lead,
+identity::Identity demo_admin(app::Services& services, const std::filesystem::path& lead,
                               bool& created) {
-  if (auto who = identity_of(principals, lead)) return *who;
+  if (auto who = identity_of(services, lead)) return *who;
   try {
-    const auto issued =
-        principals.bootstrap({"demo-lead", "demo", {}, identity::kDefaultTokenDays});
+    const auto issued = app::bootstrap_admin_token(
+        services, {"demo-lead", "demo", {}, identity::kDefaultTokenDays});
     write_user_only_file(lead, issued.secret);
     created = true;
-    return principals.authenticate(issued.secret);
+    return app::authenticate(services, issued.secret);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::conflict) throw;
   }
@@ -57,8 +57,8 @@ identity::Identity demo_admin(store::PgPrincipals& principals, const std::filesy
                 "so the demo can create its principals (demo-lead, demo-risk-officer, "
                 "demo-researcher, demo-viewer)");
   }
-  const auto who = principals.authenticate(identity::read_token(""));
-  principals.require_role(who, models::Role::admin, "demo");
+  const auto who = app::authenticate(services, identity::read_token(""));
+  app::require_role(services, who, models::Role::admin, "demo");
   return who;
 }
 
@@ -76,8 +76,9 @@ DemoTokenFiles ensure_demo_tokens(const std::filesystem::path& dir) {
   files.lead = (dir / "demo-lead.token").string();
   files.risk_officer = (dir / "demo-risk-officer.token").string();
   files.viewer = (dir / "demo-viewer.token").string();
-  store::PgPrincipals principals(services().pool());
-  const auto admin = demo_admin(principals, files.lead, files.lead_created);
+  auto& db = services();
+  const app::Caller admin{demo_admin(db, files.lead, files.lead_created),
+                          app::new_request_id("cli")};
   const struct {
     const char* name;
     models::Role role;
@@ -86,14 +87,14 @@ DemoTokenFiles ensure_demo_tokens(const std::filesystem::path& dir) {
                 {"demo-risk-officer", models::Role::admin, files.risk_officer},
                 {"demo-researcher", models::Role::operator_, files.researcher},
                 {"demo-viewer", models::Role::viewer, files.viewer}};
-  const auto existing = principals.list();
+  const auto existing = app::list_principals(db);
   for (const auto& w : wanted) {
-    if (identity_of(principals, w.file)) continue;
+    if (identity_of(db, w.file)) continue;
     const bool known = std::any_of(existing.begin(), existing.end(),
                                    [&](const auto& p) { return p.name == w.name; });
-    if (!known) principals.add(w.name, w.role, admin);
+    if (!known) app::add_principal(db, {admin, w.name, w.role});
     const auto issued =
-        principals.create_token({w.name, "demo", {}, identity::kDefaultTokenDays}, admin);
+        app::create_token(db, admin, {w.name, "demo", {}, identity::kDefaultTokenDays});
     write_user_only_file(w.file, issued.secret);
   }
   return files;

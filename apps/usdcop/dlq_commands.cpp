@@ -3,11 +3,11 @@
 // without processing (the engine then handles the event again like any pending bar).
 #include <iostream>
 
+#include "app/dead_letters.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
-#include "store/pg_dead_letters.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -46,19 +46,15 @@ void add_dlq_commands(CLI::App& app) {
   list->add_option("--status", o->status, "pending | exhausted | resolved")
       ->check(CLI::IsMember({"pending", "exhausted", "resolved"}));
   list->add_flag("--json", o->json, "Machine-readable output");
-  list->callback(
-      [o] { print_rows(store::PgDeadLetters(services().pool()).list(o->status), o->json); });
+  list->callback([o] { print_rows(app::list_dead_letters(services(), o->status), o->json); });
 
   auto* retry = dlq->add_subcommand("retry", "Make a letter due now; the engine retries it next");
   retry->add_option("ID", o->id, "Dead letter id")->required();
   add_token_option(*retry, o->token_file);
   retry->add_flag("--json", o->json, "Machine-readable output");
   retry->callback([o] {
-    const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "dlq retry");
-    store::DeadLetterRow row;
-    app::audit_refusals(services(), actor.name, "dlq retry",
-                        [&] { row = store::PgDeadLetters(services().pool()).retry(o->id, actor); });
-    print_rows({row}, o->json);
+    const auto caller = command_caller(o->token_file, "dlq retry");
+    print_rows({app::retry_dead_letter(services(), {caller, o->id})}, o->json);
   });
 
   auto* resolve = dlq->add_subcommand("resolve", "Close a letter without processing it");
@@ -67,12 +63,8 @@ void add_dlq_commands(CLI::App& app) {
   add_token_option(*resolve, o->token_file);
   resolve->add_flag("--json", o->json, "Machine-readable output");
   resolve->callback([o] {
-    const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "dlq resolve");
-    store::DeadLetterRow row;
-    app::audit_refusals(services(), actor.name, "dlq resolve", [&] {
-      row = store::PgDeadLetters(services().pool()).resolve(o->id, o->reason, actor);
-    });
-    print_rows({row}, o->json);
+    const auto caller = command_caller(o->token_file, "dlq resolve");
+    print_rows({app::resolve_dead_letter(services(), {caller, o->id, o->reason})}, o->json);
   });
 }
 

@@ -4,15 +4,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <set>
 
-#include "app/model_source.hpp"
-#include "backtest/evaluation.hpp"
+#include "app/evaluation.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
 #include "replay_progress.hpp"
-#include "store/pg_backtest_store.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -70,70 +67,6 @@ void print_table(const backtest::Evaluation& e, int requested, const std::string
   std::cout << "verdict: " << e.verdict << "\n";
 }
 
-// The models evaluated: the given ones, then other seeds of the same experiment recorded in
-// ml.experiment_runs, up to `seeds`.
-std::vector<app::ModelSource> models_under_evaluation(app::Services& db,
-                                                      const std::vector<std::string>& args,
-                                                      int seeds) {
-  auto& results = db.backtests();
-  std::vector<app::ModelSource> models;
-  models.push_back(app::resolve_model(args.front(), &results));
-  std::set<std::string> seen{models.front().bundle.run.run_id};
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    models.push_back(app::resolve_model(args[i], &results));
-    seen.insert(models.back().bundle.run.run_id);
-  }
-  const std::string experiment = models.front().bundle.run.experiment;
-  if (seeds > static_cast<int>(models.size()) && !experiment.empty()) {
-    for (const auto& dir : results.experiment_run_dirs(experiment)) {
-      if (static_cast<int>(models.size()) >= seeds) break;
-      std::string path = dir.rfind("file://", 0) == 0 ? dir.substr(7) : dir;
-      try {
-        auto run = trading::verify_run_directory(path);
-        if (seen.count(run.run_id)) continue;
-        models.push_back(app::resolve_model(path, nullptr));
-        seen.insert(run.run_id);
-      } catch (const Error& e) {
-        std::cerr << "skipping run " << path << ": " << e.what() << "\n";
-      }
-    }
-  }
-  if (static_cast<int>(models.size()) > seeds)
-    models.resize(static_cast<std::size_t>(std::max(seeds, 1)));
-
-  return models;
-}
-
-struct EvaluationPeriod {
-  Date from_day{}, to_day{};
-  Timestamp from{}, to{};
-};
-
-EvaluationPeriod evaluation_period(const std::string& split, const std::string& from_text,
-                                   const std::string& to_text, const app::ModelSource& model) {
-  EvaluationPeriod p;
-  auto& [from_day, to_day, from, to] = p;
-  if (split == "custom") {
-    if (from_text.empty() || to_text.empty())
-      throw Error(ErrorKind::invalid_input, "--split custom needs --from and --to");
-    from = from_flag(from_text);
-    to = to_flag(to_text);
-    from_day = cot_date(from);
-    to_day = cot_date(to - std::chrono::microseconds(1));
-  } else {
-    std::tie(from_day, to_day) = app::split_dates(model.bundle.run, split);
-    std::tie(from, to) = app::cot_day_range(from_day, to_day);
-  }
-  return p;
-}
-
-// Training keeps the checkpoint with the best validation Sharpe, so the validation split took
-// part in choosing the model: its result is optimistic, whatever the p-value says.
-bool chosen_on(const app::ModelSource& model, const std::string& split) {
-  const auto& run = model.bundle.run.run_json;
-  return (split == "val" || split == "validation") && run.contains("best_at_step") &&
-         !run["best_at_step"].is_null();
-}
 constexpr const char* kSelectionBiasWarning =
     "this model's checkpoint was selected by its Sharpe on this validation split, so the "
     "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
@@ -167,56 +100,47 @@ void add_evaluate(CLI::App& app) {
   c->add_option("--out", o->out, "JSON file (default evaluation-<model>-<split>.json)");
   c->add_flag("--json", o->json, "Print the JSON instead of the table");
   c->callback([o] {
-    auto& db = services();
-    auto models = models_under_evaluation(db, o->models, o->seeds);
-
-    const auto [from_day, to_day, from, to] =
-        evaluation_period(o->split, o->from, o->to, models.front());
-    const auto slice = app::load_market_slice(db, from, to);
-    std::vector<backtest::ModelUnderTest> under_test;
-    for (auto& m : models)
-      under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
-    backtest::BacktestConfig config;
-    const app::ProfilesInForce profiles = app::profiles_for(db, models.front());
-    config.trading = profiles.trading;
-    config.risk = profiles.risk;
-    config.rules = app::position_rules_for(models.front());
-    config.flags = app::open_flag_attribution(db);
-    backtest::EvaluationOptions options;
-    options.random_seeds = o->random_seeds;
-    options.bootstrap_resamples = o->resamples;
-    const auto e = backtest::evaluate(slice.bars, slice.rows, under_test, config, options);
-
+    app::EvaluationRequest request;
+    request.models = o->models;
+    request.seeds = o->seeds;
+    request.split = o->split;
+    if (o->split == "custom" && !o->from.empty()) request.from = from_flag(o->from);  // else unused
+    if (o->split == "custom" && !o->to.empty()) request.to = to_flag(o->to);
+    request.random_seeds = o->random_seeds;
+    request.resamples = o->resamples;
+    const auto run = app::evaluate_models(services(), request);
+    for (const auto& [path, why] : run.skipped)
+      std::cerr << "skipping run " << path << ": " << why << "\n";
+    const auto& e = run.evaluation;
+    const auto& model_id = run.models.front().model_id;
     nlohmann::json j = backtest::to_json(e);
-    const bool chosen_on_split = chosen_on(models.front(), o->split);
-    if (chosen_on_split) j["selection_bias_warning"] = kSelectionBiasWarning;
+    if (run.chosen_on_split) j["selection_bias_warning"] = kSelectionBiasWarning;
     j["split"] = o->split;
-    j["from"] = format_date(from_day);
-    j["to"] = format_date(to_day);
-    j["model"] = models.front().model_id;
-    j["bars"] = slice.bars.size();
+    j["from"] = format_date(run.from_day);
+    j["to"] = format_date(run.to_day);
+    j["model"] = model_id;
+    j["bars"] = run.bars;
     j["seeds_requested"] = o->seeds;
-    j["seeds_found"] = models.size();
-    j["config"] = backtest::to_json(config);
-    j["config"]["policies"] = profiles.policies;
-    const std::string out = o->out.empty()
-                                ? "evaluation-" + models.front().model_id + "-" + o->split + ".json"
-                                : o->out;
+    j["seeds_found"] = run.models.size();
+    j["config"] = backtest::to_json(run.config);
+    j["config"]["policies"] = run.policies;
+    const std::string out =
+        o->out.empty() ? "evaluation-" + model_id + "-" + o->split + ".json" : o->out;
     std::ofstream(out) << j.dump(2) << "\n";
     if (o->json) {
       print_json(j);
     } else {
-      print_table(e, o->seeds, o->split, from_day, to_day);
+      print_table(e, o->seeds, o->split, run.from_day, run.to_day);
       if (e.blocked.bars > 0) {
-        std::cout << "bars without a decision: " << e.blocked.bars << " of " << slice.bars.size()
+        std::cout << "bars without a decision: " << e.blocked.bars << " of " << run.bars
                   << " (position held), by missing feature and cause:\n";
         for (const auto& line : e.blocked.lines()) std::cout << "  " << line << "\n";
       }
-      if (chosen_on_split)
+      if (run.chosen_on_split)
         std::cout << "caution: " << j["selection_bias_warning"].get<std::string>() << "\n";
       std::cout << "saved: " << out << "\n";
     }
-    if (o->seeds > static_cast<int>(models.size())) throw ExitRequest{kPartial};
+    if (o->seeds > static_cast<int>(run.models.size())) throw ExitRequest{kPartial};
   });
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/feature_build.hpp"
+#include "app/market_reads.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
@@ -14,7 +15,6 @@
 #include "feature_render.hpp"
 #include "features/norm_stats.hpp"
 #include "market/csv_source.hpp"
-#include "store/pg_feature_store.hpp"
 
 namespace usdcop::cli {
 
@@ -69,8 +69,8 @@ void add_build(CLI::App& features) {
       "when another features build is running.");
   c->callback([o] {
     app::FeatureBuildRequest request;
-    if (!o->from.empty()) request.from = parse_time_or_date(o->from, "--from");
-    if (!o->to.empty()) request.to = parse_end_bound(o->to, "--to");
+    if (!o->from.empty()) request.from = parse_time_or_date(o->from, "from");
+    if (!o->to.empty()) request.to = parse_end_bound(o->to, "to");
     if (request.from && request.to && *request.to <= *request.from)
       throw Error(ErrorKind::invalid_input, "--to is not after --from");
     print_result(app::build_features(services(), request), o->json, render_json, render_text);
@@ -92,12 +92,9 @@ void add_export(CLI::App& features) {
       "Columns: time, the 13 market features, time_normalized, complete (true/false), missing\n"
       "(names separated by ';'). Missing values are empty fields.");
   c->callback([o] {
-    const Timestamp from = parse_time_or_date(o->from, "--from");
-    const Timestamp to = parse_end_bound(o->to, "--to");
-    if (to <= from) throw Error(ErrorKind::invalid_input, "--to is not after --from");
-    auto& db = services();
-    store::PgFeatureStore fs(db.pool());
-    const auto rows = fs.load(from, to);
+    const Timestamp from = parse_time_or_date(o->from, "from");
+    const Timestamp to = parse_end_bound(o->to, "to");
+    const auto rows = app::feature_rows_in_range(services(), from, to);
     std::ofstream file;
     if (!o->out.empty()) {
       file.open(o->out, std::ios::binary | std::ios::trunc);
@@ -148,7 +145,7 @@ void add_show(CLI::App& features) {
                 "Run directory: also print values normalized with its norm_stats.json");
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
-    const Timestamp at = parse_time_or_date(o->at, "--at");
+    const Timestamp at = parse_time_or_date(o->at, "at");
     std::optional<features::NormStats> stats;
     std::string stats_hash;
     if (!o->model.empty()) {
@@ -159,25 +156,20 @@ void add_show(CLI::App& features) {
       features::check_compatible(*stats);
       stats_hash = features::norm_stats_hash(*stats);
     }
-    auto& db = services();
-    store::PgFeatureStore fs(db.pool());
-    const auto row = fs.at(at);
-    if (!row)
-      throw Error(ErrorKind::not_found,
-                  "no feature row at " + format_rfc3339(at) + " (run usdcop features build)");
+    const auto row = app::feature_row_at(services(), at);
     std::optional<std::array<float, features::kObservationSize>> norm;
-    if (stats) norm = features::normalize_observation(*stats, row->market, 0, row->time_normalized);
+    if (stats) norm = features::normalize_observation(*stats, row.market, 0, row.time_normalized);
     if (o->json) {
       nlohmann::json values = nlohmann::json::object();
       for (int i = 0; i < features::kMarketFeatureCount; ++i) {
         values[std::string(features::kFeatureNames[static_cast<std::size_t>(i)])] =
-            number_json(row->market[static_cast<std::size_t>(i)]);
+            number_json(row.market[static_cast<std::size_t>(i)]);
       }
-      values["time_normalized"] = number_json(row->time_normalized);
-      nlohmann::json j = {{"time", format_rfc3339(row->time)},
-                          {"complete", row->complete},
-                          {"missing", row->missing},
-                          {"builder_version", row->builder_version},
+      values["time_normalized"] = number_json(row.time_normalized);
+      nlohmann::json j = {{"time", format_rfc3339(row.time)},
+                          {"complete", row.complete},
+                          {"missing", row.missing},
+                          {"builder_version", row.builder_version},
                           {"values", values}};
       if (norm) {
         nlohmann::json n = nlohmann::json::object();
@@ -192,14 +184,13 @@ void add_show(CLI::App& features) {
       print_json(j);
       return;
     }
-    std::cout << "time:     " << format_rfc3339(row->time) << " (" << format_cot(row->time) << ")\n"
-              << "complete: " << (row->complete ? "yes" : "no")
-              << (row->missing.empty() ? "" : " (missing: " + join(row->missing, ',') + ")")
-              << "\n";
+    std::cout << "time:     " << format_rfc3339(row.time) << " (" << format_cot(row.time) << ")\n"
+              << "complete: " << (row.complete ? "yes" : "no")
+              << (row.missing.empty() ? "" : " (missing: " + join(row.missing, ',') + ")") << "\n";
     for (int i = 0; i < features::kObservationSize; ++i) {
       if (i == features::kPositionIndex) continue;
-      const double raw = i == features::kTimeIndex ? row->time_normalized
-                                                   : row->market[static_cast<std::size_t>(i)];
+      const double raw =
+          i == features::kTimeIndex ? row.time_normalized : row.market[static_cast<std::size_t>(i)];
       std::string name{features::kFeatureNames[static_cast<std::size_t>(i)]};
       name.resize(18, ' ');
       std::cout << "  " << name << (std::isnan(raw) ? std::string("missing") : number_text(raw));

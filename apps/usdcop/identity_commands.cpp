@@ -7,11 +7,11 @@
 #include <iomanip>
 #include <iostream>
 
+#include "app/principals.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
-#include "store/pg_principals.hpp"
 
 namespace usdcop::cli {
 
@@ -110,9 +110,8 @@ void add_principal_commands(CLI::App& app) {
   add->add_flag("--json", o->json, "Machine-readable output");
   add_token_option(*add, o->token_file);
   add->callback([o] {
-    const auto who = authenticate_command(o->token_file, models::Role::admin, "principal add");
-    store::PgPrincipals principals(services().pool());
-    const auto p = principals.add(o->name, models::parse_role(o->role), who);
+    const auto p = app::add_principal(services(), {command_caller(o->token_file, "principal add"),
+                                                   o->name, models::parse_role(o->role)});
     if (o->json)
       print_json(to_json(p));
     else
@@ -121,8 +120,7 @@ void add_principal_commands(CLI::App& app) {
   auto* list = group->add_subcommand("list", "Principals and their roles");
   list->add_flag("--json", o->json, "Machine-readable output");
   list->callback([o] {
-    store::PgPrincipals principals(services().pool());
-    const auto all = principals.list();
+    const auto all = app::list_principals(services());
     if (o->json) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& p : all) j.push_back(to_json(p));
@@ -139,9 +137,8 @@ void add_principal_commands(CLI::App& app) {
   disable->add_flag("--json", o->json, "Machine-readable output");
   add_token_option(*disable, o->token_file);
   disable->callback([o] {
-    const auto who = authenticate_command(o->token_file, models::Role::admin, "principal disable");
-    store::PgPrincipals principals(services().pool());
-    const auto p = principals.disable(o->name, who);
+    const auto p = app::disable_principal(
+        services(), command_caller(o->token_file, "principal disable"), o->name);
     if (o->json)
       print_json(to_json(p));
     else
@@ -162,9 +159,9 @@ void add_token_issue_commands(CLI::App& group) {
   boot->add_option("--out", o->out, "Write the token to this new file (mode 0600)");
   boot->add_flag("--json", o->json, "Machine-readable output");
   boot->callback([o] {
-    store::PgPrincipals principals(services().pool());
     TokenFile file(o->out);
-    deliver(principals.bootstrap({o->name, "bootstrap", {}, o->days}), file, o->json);
+    deliver(app::bootstrap_admin_token(services(), {o->name, "bootstrap", {}, o->days}), file,
+            o->json);
   });
   auto* create = group.add_subcommand("create", "Create a token for a principal (admin token)");
   create->add_option("--principal", o->principal, "Whose token")->required();
@@ -175,7 +172,7 @@ void add_token_issue_commands(CLI::App& group) {
   create->add_flag("--json", o->json, "Machine-readable output");
   add_token_option(*create, o->token_file);
   create->callback([o] {
-    const auto who = authenticate_command(o->token_file, models::Role::admin, "token create");
+    const auto caller = command_caller(o->token_file, "token create");
     std::vector<std::string> scopes;
     for (size_t start = 0; start < o->scopes.size();) {
       size_t comma = o->scopes.find(',', start);
@@ -183,9 +180,9 @@ void add_token_issue_commands(CLI::App& group) {
       if (comma > start) scopes.push_back(o->scopes.substr(start, comma - start));
       start = comma + 1;
     }
-    store::PgPrincipals principals(services().pool());
     TokenFile file(o->out);
-    deliver(principals.create_token({o->principal, o->label, scopes, o->days}, who), file, o->json);
+    deliver(app::create_token(services(), caller, {o->principal, o->label, scopes, o->days}), file,
+            o->json);
   });
 }
 
@@ -200,9 +197,7 @@ void add_token_admin_commands(CLI::App& group) {
   list->add_flag("--json", o->json, "Machine-readable output");
   add_token_option(*list, o->token_file);
   list->callback([o] {
-    authenticate_command(o->token_file, models::Role::admin, "token list");
-    store::PgPrincipals principals(services().pool());
-    const auto all = principals.list_tokens();
+    const auto all = app::list_tokens(services(), command_caller(o->token_file, "token list"));
     if (o->json) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& t : all) j.push_back(to_json(t));
@@ -224,18 +219,17 @@ void add_token_admin_commands(CLI::App& group) {
   add_token_option(*revoke, o->token_file);
   revoke->callback([o] {
     if (!o->all && o->id <= 0) throw Error(ErrorKind::invalid_input, "give a token ID or --all");
-    const auto who = authenticate_command(o->token_file, models::Role::admin,
-                                          o->all ? "token revoke --all" : "token revoke");
-    store::PgPrincipals principals(services().pool());
+    const auto caller =
+        command_caller(o->token_file, o->all ? "token revoke --all" : "token revoke");
     if (o->all) {
-      const int n = principals.revoke_all(who);
+      const int n = app::revoke_all_tokens(services(), caller);
       if (o->json)
         print_json({{"revoked", n}});
       else
         std::cout << "revoked " << n << " tokens\n";
       return;
     }
-    const auto t = principals.revoke(o->id, who);
+    const auto t = app::revoke_token(services(), caller, o->id);
     if (o->json)
       print_json(to_json(t));
     else

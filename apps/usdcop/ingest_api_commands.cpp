@@ -15,6 +15,7 @@
 #include "cli_services.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "core/time_input.hpp"
 #include "ingest_render.hpp"
 #include "market/macro_catalog.hpp"
 
@@ -82,8 +83,8 @@ void add_twelvedata(CLI::App& ingest) {
   td->add_flag("--json", *td_json, "Machine-readable report");
   td->add_flag("--replace", *td_replace, "Overwrite stored bars whose values differ");
   td->callback([=] {
-    const Timestamp from = parse_time_or_date(*td_from, "--from");
-    const Timestamp to = parse_end_bound(*td_to, "--to");
+    const Timestamp from = parse_time_or_date(*td_from, "from");
+    const Timestamp to = parse_end_bound(*td_to, "to");
     if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to");
     auto options = adapters::TwelveDataOptions::from_env();  // throws when the key is missing
     adapters::ApiClientDeps deps;
@@ -126,8 +127,8 @@ void add_fred(CLI::App& ingest) {
   fr->add_option("--to", *fr_to, "Last observation date, YYYY-MM-DD (inclusive)")->required();
   fr->add_flag("--json", *fr_json, "Machine-readable report");
   fr->callback([=] {
-    const Date from = parse_date_or_throw(*fr_from, "--from");
-    const Date to = parse_date_or_throw(*fr_to, "--to");
+    const Date from = parse_date_input(*fr_from, "from");
+    const Date to = parse_date_input(*fr_to, "to");
     if (to < from) throw Error(ErrorKind::invalid_input, "--from must not be after --to");
     std::vector<FredSeriesRef> refs;
     for (const auto& name : *fr_series) {

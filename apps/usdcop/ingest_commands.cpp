@@ -7,6 +7,7 @@
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 #include "ingest_render.hpp"
 
 namespace usdcop::cli {
@@ -74,8 +75,8 @@ void add_synthetic(CLI::App& ingest) {
   c->add_option("--seed", o->seed, "Random seed (same seed, same data)");
   c->add_flag("--json", o->json, "Machine-readable report");
   c->callback([o] {
-    const Date from = parse_date_or_throw(o->from, "--from");
-    const Date to = parse_date_or_throw(o->to, "--to");
+    const Date from = parse_date_input(o->from, "from");
+    const Date to = parse_date_input(o->to, "to");
     if (to < from) throw Error(ErrorKind::invalid_input, "--to is before --from");
     const auto report = app::ingest_synthetic(services(), {from, to, o->seed});
     throw ExitRequest{finish_synthetic_report(report, o->json)};

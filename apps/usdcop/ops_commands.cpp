@@ -2,14 +2,12 @@
 // the same transition rules and audit rows as the API. Kill closes the open positions in its
 // own transaction; flatten closes them and pauses, without a kill.
 #include <iostream>
-#include <pqxx/pqxx>
 
+#include "app/operations.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
-#include "store/pg_copy.hpp"
-#include "store/pg_operations_control.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -19,34 +17,33 @@ struct OpsOpts {
   bool json = false, keep_positions = false;
 };
 
-nlohmann::json engine_status(store::ConnectionPool& pool) {
-  auto conn = pool.acquire();
-  pqxx::read_transaction tx(*conn, "ops_status");
+nlohmann::json engine_json(const store::EngineStatus& status) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& r : tx.exec("SELECT name, to_char(value AT TIME ZONE 'UTC', "
-                               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), epoch, coalesce(holder, '') "
-                               "FROM system.watermarks ORDER BY name")) {
-    j["watermarks"][r[0].c_str()] = {
-        {"value", r[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[1].c_str())},
-        {"epoch", r[2].as<long>()}};
-    if (std::string(r[0].c_str()) == "leader")
-      j["leader"] = {{"epoch", r[2].as<long>()}, {"holder", r[3].c_str()}};
+  for (const auto& w : status.watermarks) {
+    j["watermarks"][w.name] = {
+        {"value", w.value ? nlohmann::json(*w.value) : nlohmann::json(nullptr)},
+        {"epoch", w.epoch}};
+    if (w.name == "leader") j["leader"] = {{"epoch", w.epoch}, {"holder", w.holder}};
   }
   auto positions = nlohmann::json::array();
-  for (const auto& r : tx.exec("SELECT account, quantity, units, avg_price, cash, last_price "
-                               "FROM trading.positions ORDER BY account")) {
-    positions.push_back({{"account", r[0].c_str()},
-                         {"quantity", r[1].as<double>()},
-                         {"units", r[2].as<double>()},
-                         {"avg_price", r[3].as<double>()},
-                         {"cash", r[4].as<double>()},
-                         {"last_price", r[5].is_null() ? 0.0 : r[5].as<double>()}});
+  for (const auto& p : status.positions) {
+    positions.push_back({{"account", p.account},
+                         {"quantity", p.quantity},
+                         {"units", p.units},
+                         {"avg_price", p.avg_price},
+                         {"cash", p.cash},
+                         {"last_price", p.last_price}});
   }
   j["positions"] = positions;
-  j["dead_letters_open"] =
-      tx.exec1("SELECT count(*) FROM system.dead_letter_queue WHERE status <> 'resolved'")[0]
-          .as<long>();
+  j["dead_letters_open"] = status.dead_letters_open;
   return j;
+}
+
+app::ModeAction mode_action(const std::string& action) {
+  if (action == "pause") return app::ModeAction::pause;
+  if (action == "kill") return app::ModeAction::kill;
+  if (action == "resume") return app::ModeAction::resume;
+  return app::ModeAction::flatten;
 }
 
 void print_change(const std::string& action, const store::ModeChange& c, bool json,
@@ -83,16 +80,15 @@ void add_change(CLI::App& ops, const std::string& action, const std::string& hel
       "Exit status: 0 done (or nothing to do); 2 bad input or missing confirmation; 5 not "
       "allowed in the current mode (e.g. pause while KILLED).");
   c->callback([o, action] {
-    const auto actor = authenticated_actor(o->token_file, models::Role::operator_, "ops " + action);
-    store::PgOperationsControl control(services().pool());
-    store::ModeChange change;
-    app::audit_refusals(services(), actor.name, "ops " + action, [&] {
-      if (action == "pause") change = control.pause(o->reason, actor);
-      if (action == "kill") change = control.kill(o->reason, actor, {}, !o->keep_positions);
-      if (action == "resume") change = control.resume(o->reason, actor, o->confirm);
-      if (action == "flatten") change = control.flatten(o->reason, actor);
-    });
-    print_change(action, change, o->json, actor.request_id);
+    app::ModeChangeRequest request;
+    request.caller = command_caller(o->token_file, "ops " + action);
+    request.action = mode_action(action);
+    request.reason = o->reason;
+    request.confirmation = o->confirm;
+    request.close_positions = !o->keep_positions;
+    request.audited_as = "ops " + action;
+    const auto change = app::change_operations_mode(services(), request);
+    print_change(action, change, o->json, request.caller.request_id);
   });
 }
 
@@ -104,14 +100,13 @@ void add_ops_commands(CLI::App& app) {
   auto* status = ops->add_subcommand("status", "The mode, the engine's watermarks and positions");
   status->add_flag("--json", *json, "Machine-readable output");
   status->callback([json] {
-    auto& pool = services().pool();
-    const auto state = store::PgOperationsControl(pool).mode();
+    const auto state = app::operations_mode(services());
     nlohmann::json j = {{"mode", state.mode},
                         {"reason", state.reason},
                         {"changed_by", state.changed_by},
                         {"changed_at", format_rfc3339(state.changed_at)},
                         {"kill_switch_active", state.kill_switch_active}};
-    j["engine"] = engine_status(pool);
+    j["engine"] = engine_json(app::engine_overview(services()));
     if (*json) {
       print_json(j);
       return;

@@ -10,8 +10,6 @@
 #include "cli_services.hpp"
 #include "command_identity.hpp"
 #include "core/error.hpp"
-#include "policy_seed.hpp"
-#include "store/connection_pool.hpp"
 
 namespace usdcop::cli {
 
@@ -102,11 +100,4 @@ void add_policy_commands(CLI::App& app) {
 const CommandRegistration reg{56, add_policy_commands};
 
 }  // namespace
-
-void seed_policies(const std::string& url) {
-  store::ConnectionPool pool(url, 1);
-  store::PgPolicies policies(pool);
-  app::seed_policies(policies);
-}
-
 }  // namespace usdcop::cli

@@ -9,11 +9,11 @@
 namespace usdcop::cli {
 
 Timestamp from_flag(const std::string& text) {
-  return parse_time_or_date(text, "--from");
+  return parse_time_or_date(text, "from");
 }
 
 Timestamp to_flag(const std::string& text) {
-  return parse_end_bound(text, "--to");
+  return parse_end_bound(text, "to");
 }
 
 ProgressReporter::ProgressReporter(std::string label)

@@ -13,6 +13,15 @@ std::vector<models::AuditEntry> export_audit(Services& services,
   return services.audit_log().range(request.from, request.to);
 }
 
+std::vector<models::AuditEntry> query_audit(Services& services, const store::AuditQuery& query) {
+  return services.audit_log().query(query);
+}
+
+std::vector<store::RiskEventRecord> list_risk_events(Services& services,
+                                                     const store::RiskEventQuery& query) {
+  return store::PgRiskEvents(services.pool()).list(query);
+}
+
 store::ChainVerification verify_audit(Services& services) {
   return services.audit_log().verify();
 }

@@ -5,6 +5,8 @@
 #include "core/time.hpp"
 #include "models/audit_entry.hpp"
 #include "store/audit_chain.hpp"
+#include "store/pg_audit_log.hpp"
+#include "store/pg_risk_events.hpp"
 
 namespace usdcop::app {
 
@@ -16,6 +18,14 @@ struct AuditExportRequest {
 };
 // Oldest first.
 std::vector<models::AuditEntry> export_audit(Services& services, const AuditExportRequest& request);
+
+// Rows matching a query (actor, action or prefix, range, limit, order): the API's /audit and
+// operations history.
+std::vector<models::AuditEntry> query_audit(Services& services, const store::AuditQuery& query);
+
+// The risk events (spec 12) of live trading and backtests matching a query.
+std::vector<store::RiskEventRecord> list_risk_events(Services& services,
+                                                     const store::RiskEventQuery& query);
 
 // Recomputes the chain in one snapshot; names the first broken row.
 store::ChainVerification verify_audit(Services& services);

@@ -29,8 +29,7 @@ Period resolve_period(const BacktestRequest& r, const ModelSource& model) {
   Period p;
   if (!r.from || !r.to) {
     if (r.period_type == "custom")
-      throw Error(ErrorKind::invalid_input, "--from and --to are required for --period custom",
-                  "from");
+      throw Error(ErrorKind::invalid_input, "a custom period needs its start and end", "from");
     std::tie(p.from_day, p.to_day) = split_dates(model.bundle.run, r.period_type);
     std::tie(p.from, p.to) = cot_day_range(p.from_day, p.to_day);
   } else {

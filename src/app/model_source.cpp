@@ -74,17 +74,23 @@ ProfilesInForce profiles_for(Services& services, const ModelSource& model) {
 
 trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base) {
   auto config = base;
-  const auto file = model.bundle.run.dir / "config.yaml";
-  if (!std::filesystem::exists(file)) return config;
+  config.thresholds = trained_thresholds(model.bundle.run, base.thresholds);
+  return config;
+}
+
+trading::SignalThresholds trained_thresholds(const trading::RunArtifacts& run,
+                                             trading::SignalThresholds base) {
+  const auto file = run.dir / "config.yaml";
+  if (!std::filesystem::exists(file)) return base;
   try {
     const auto t = YAML::LoadFile(file.string())["environment"]["thresholds"];
-    if (t && t["long_above"]) config.thresholds.long_above = t["long_above"].as<double>();
-    if (t && t["short_below"]) config.thresholds.short_below = t["short_below"].as<double>();
+    if (t && t["long_above"]) base.long_above = t["long_above"].as<double>();
+    if (t && t["short_below"]) base.short_below = t["short_below"].as<double>();
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input,
                 file.string() + ": environment.thresholds: " + std::string(e.what()));
   }
-  return config;
+  return base;
 }
 
 trading::PositionRuleConfig position_rules_for(const ModelSource& model) {
@@ -113,14 +119,14 @@ std::pair<Date, Date> split_dates(const trading::RunArtifacts& run, const std::s
   if (split == "val") prefix = "validation";
   if (prefix != "validation" && prefix != "test" && prefix != "train" && prefix != "training")
     throw Error(ErrorKind::invalid_input,
-                "--split: '" + split + "' is not one of val, validation, test, train", "split");
+                "'" + split + "' is not one of val, validation, test, train", "split");
   if (prefix == "train") prefix = "training";
   const std::string k0 = prefix + "_start", k1 = prefix + "_end";
   const auto& j = run.run_json;
   if (!j.contains(k0) || !j.contains(k1) || !j[k0].is_string() || !j[k1].is_string())
     throw Error(ErrorKind::invalid_input,
                 (run.dir / "run.json").string() + ": no '" + k0 + "'/'" + k1 + "' for the " +
-                    split + " split; give --from and --to",
+                    split + " split; give the period's start and end instead",
                 "from");
   return {parse_date_or_throw(j[k0].get<std::string>(), k0),
           parse_date_or_throw(j[k1].get<std::string>(), k1)};
@@ -137,7 +143,8 @@ std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services&
 }
 
 MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to) {
-  if (!(from < to)) throw Error(ErrorKind::invalid_input, "--from must be before --to", "from");
+  if (!(from < to))
+    throw Error(ErrorKind::invalid_input, "the start must be before the end", "from");
   MarketSlice s;
   s.bars = services.bars().load_bars(from, to);
   s.rows = services.feature_rows().load(from, to);

@@ -35,6 +35,11 @@ ModelSource resolve_model(const std::string& arg, backtest::BacktestResultStore*
 trading::TradingConfig trading_config_for(const ModelSource& model);
 // The same on another base configuration (the trading profile in force).
 trading::TradingConfig trading_config_for(const ModelSource& model, trading::TradingConfig base);
+// The one reading of a run's trained thresholds (environment.thresholds of its config.yaml)
+// over `base`, for backtest, evaluation and the API's /predict; `base` when the run has no
+// config.yaml. Error(invalid_input) naming the file when it cannot be read.
+trading::SignalThresholds trained_thresholds(const trading::RunArtifacts& run,
+                                             trading::SignalThresholds base);
 
 // The risk profile and trading configuration a backtest or evaluation of `model` runs with
 // (spec 12): for a registered model the database's active risk and trading policies (the YAML

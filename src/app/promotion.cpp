@@ -19,9 +19,9 @@ store::PgPromotions promotions_for_reading(Services& services) {
 
 models::PromotionRequest request_promotion(Services& services, const PromotionRequestInput& input) {
   const auto& who = input.caller.identity;
-  require_role(services, who,
-               input.skip_staging_time ? models::Role::admin : models::Role::operator_,
-               input.skip_staging_time ? "promote request --skip-staging-time" : "promote request");
+  require_role(
+      services, who, input.skip_staging_time ? models::Role::admin : models::Role::operator_,
+      input.skip_staging_time ? "promote request skipping staging time" : "promote request");
   auto promotions = promotions_in_force(services);
   models::PromotionRequest r;
   audit_refusals(services, who.principal, "promote request", [&] {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/time_input.hpp"
 
 namespace usdcop {
 namespace {
@@ -126,18 +127,39 @@ Date parse_date_or_throw(std::string_view text, std::string_view what) {
   return *d;
 }
 
-Timestamp parse_time_or_date(std::string_view text, std::string_view what) {
+Date parse_date_input(std::string_view text, std::string_view field) {
+  auto d = parse_date(text);
+  if (!d) {
+    throw Error(ErrorKind::invalid_input,
+                "'" + std::string(text) + "' is not a date (expected YYYY-MM-DD)",
+                std::string(field));
+  }
+  return *d;
+}
+
+Timestamp parse_timestamp_input(std::string_view text, std::string_view field) {
+  std::string why;
+  auto t = parse_timestamp(text, &why);
+  if (!t) {
+    throw Error(ErrorKind::invalid_input, "'" + std::string(text) + "' is not a timestamp: " + why,
+                std::string(field));
+  }
+  return *t;
+}
+
+Timestamp parse_time_or_date(std::string_view text, std::string_view field) {
   if (auto d = parse_date(text)) return cot_midnight(*d);
   std::string why;
   if (auto t = parse_timestamp(text, &why)) return *t;
   throw Error(ErrorKind::invalid_input,
-              std::string(what) + ": '" + std::string(text) +
-                  "' is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp: " + why);
+              "'" + std::string(text) +
+                  "' is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp: " + why,
+              std::string(field));
 }
 
-Timestamp parse_end_bound(std::string_view text, std::string_view what) {
+Timestamp parse_end_bound(std::string_view text, std::string_view field) {
   if (auto d = parse_date(text)) return cot_midnight(*d + std::chrono::days(1));
-  return parse_time_or_date(text, what);
+  return parse_time_or_date(text, field);
 }
 
 std::string format_date(Date d) {

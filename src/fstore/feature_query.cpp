@@ -61,7 +61,7 @@ namespace {
 std::optional<Timestamp> time_field(const json& body, const char* key) {
   if (!body.contains(key) || body[key].is_null()) return std::nullopt;
   if (!body[key].is_string()) bad(key, "must be an RFC 3339 time or a date");
-  return parse_time_or_date(body[key].get<std::string>(), std::string("query field '") + key + "'");
+  return parse_time_or_date(body[key].get<std::string>(), key);
 }
 
 }  // namespace

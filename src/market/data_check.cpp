@@ -120,7 +120,7 @@ std::string DataCheckReport::summary() const {
       << " missing\n";
   }
   if (days_missing.size() > 10)
-    o << "  … (" << days_missing.size() - 10 << " more; --json lists all)\n";
+    o << "  … (" << days_missing.size() - 10 << " more; the JSON report lists all)\n";
   o << "holiday bars:  " << holiday_bars << " (Colombian holidays; accepted and flagged)\n";
   o << "close-only:    " << flat_bars << " bars (" << flat_share * 100 << " %)\n";
   o << "rejected rows:";

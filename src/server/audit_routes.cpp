@@ -1,10 +1,9 @@
 // GET /audit (spec 05, 07: from/to/actor/action, JSON or CSV) and GET /risk-events (spec 12).
+#include "app/audit_export.hpp"
 #include "core/error.hpp"
 #include "models/audit_entry.hpp"
 #include "server/query.hpp"
 #include "server/routes.hpp"
-#include "store/pg_audit_log.hpp"
-#include "store/pg_risk_events.hpp"
 
 namespace usdcop::server {
 
@@ -23,7 +22,7 @@ void audit(ApiContext& api, const httplib::Request& req, httplib::Response& res)
   const auto format = query_text(req, "format", 8);
   if (!format.empty() && format != "json" && format != "csv")
     throw Error(ErrorKind::invalid_input, "format: json or csv", "format");
-  const auto rows = store::PgAuditLog(api.pool).query(q);
+  const auto rows = app::query_audit(api.services, q);
   if (format == "csv") {
     std::string out = std::string(models::kAuditCsvHeader) + "\n";
     for (const auto& e : rows) out += models::to_csv_line(e) + "\n";
@@ -51,7 +50,7 @@ void risk_events(ApiContext& api, const httplib::Request& req, httplib::Response
     throw Error(ErrorKind::invalid_input, "source: live or backtest", "source");
   q.limit = query_long(req, "limit", 1000, 1, 10000);
   nlohmann::json j = nlohmann::json::array();
-  for (const auto& e : store::PgRiskEvents(api.pool).list(q)) j.push_back(store::to_json(e));
+  for (const auto& e : app::list_risk_events(api.services, q)) j.push_back(store::to_json(e));
   send_json(res, {{"risk_events", j}, {"count", j.size()}});
 }
 

@@ -1,7 +1,8 @@
 // Operations (spec 07): status, kill switch, pause, resume (CONFIRM_RESUME after a kill),
-// history. Mode changes go through store::PgOperationsControl, the same transaction (mode,
-// audit row, NOTIFY operations_mode) the monitor and the CLI use.
+// history. Mode changes go through app::change_operations_mode, the use case the CLI's `ops`
+// commands call (one transaction: mode, audit row, NOTIFY operations_mode).
 #include <algorithm>
+#include <functional>
 
 #include "app/caller.hpp"
 #include "app/operations.hpp"
@@ -11,8 +12,6 @@
 #include "server/query.hpp"
 #include "server/routes.hpp"
 #include "server/state_cache.hpp"
-#include "store/pg_audit_log.hpp"
-#include "store/pg_operations_control.hpp"
 
 namespace usdcop::server {
 
@@ -50,16 +49,35 @@ std::string reason_of(const JsonBody& body) {
   return reason;
 }
 
+// A mode change's request, its body parsed under `route` (a bad body is audited as a refusal
+// of that route); the operations use case then checks the role and audits the rules'
+// refusals under the same name.
+app::ModeChangeRequest mode_request(ApiContext& api, RequestContext& ctx, const std::string& route,
+                                    const std::function<void(app::ModeChangeRequest&)>& parse) {
+  app::ModeChangeRequest request;
+  request.caller = ctx.caller();
+  request.audited_as = route;
+  app::audit_refusals(api.services, ctx.actor().name, route, [&] { parse(request); });
+  return request;
+}
+
+store::ModeChange change_mode(ApiContext& api, RequestContext& ctx, const std::string& route,
+                              const std::function<void(app::ModeChangeRequest&)>& parse) {
+  return app::change_operations_mode(api.services, mode_request(api, ctx, route, parse));
+}
+
 void kill_switch(ApiContext& api, const httplib::Request& req, httplib::Response& res,
                  RequestContext& ctx) {
-  const JsonBody body(req.body, {"reason", "activated_by", "close_positions", "notify_team"});
-  const auto reason = reason_of(body);
-  auto details = claimed(body, "activated_by");
-  details["close_positions"] = body.boolean("close_positions", true);
-  details["notify_team"] = body.boolean("notify_team", true);
-  store::PgOperationsControl ops(api.pool);
-  const auto change = ops.kill(reason, ctx.actor(), details);
-  const auto state = ops.mode();
+  const auto change =
+      change_mode(api, ctx, "POST /operations/kill-switch", [&](app::ModeChangeRequest& r) {
+        const JsonBody body(req.body, {"reason", "activated_by", "close_positions", "notify_team"});
+        r.action = app::ModeAction::kill;
+        r.reason = reason_of(body);
+        r.details = claimed(body, "activated_by");
+        r.details["close_positions"] = body.boolean("close_positions", true);
+        r.details["notify_team"] = body.boolean("notify_team", true);
+      });
+  const auto state = app::operations_mode(api.services);
   send_json(res, {{"success", true},
                   {"mode", "killed"},
                   {"activated_at", format_rfc3339(state.changed_at)},
@@ -73,10 +91,13 @@ void kill_switch(ApiContext& api, const httplib::Request& req, httplib::Response
 
 void pause(ApiContext& api, const httplib::Request& req, httplib::Response& res,
            RequestContext& ctx) {
-  const JsonBody body(req.body, {"reason", "paused_by"});
-  const auto reason = reason_of(body);
-  store::PgOperationsControl ops(api.pool);
-  const auto change = ops.pause(reason, ctx.actor(), claimed(body, "paused_by"));
+  const auto change =
+      change_mode(api, ctx, "POST /operations/pause", [&](app::ModeChangeRequest& r) {
+        const JsonBody body(req.body, {"reason", "paused_by"});
+        r.action = app::ModeAction::pause;
+        r.reason = reason_of(body);
+        r.details = claimed(body, "paused_by");
+      });
   send_json(res, {{"success", true},
                   {"mode", "paused"},
                   {"previous_mode", lower(change.previous)},
@@ -96,14 +117,17 @@ JsonBody resume_body(const httplib::Request& req) {
 
 void resume(ApiContext& api, const httplib::Request& req, httplib::Response& res,
             RequestContext& ctx) {
-  const auto body = resume_body(req);
-  const auto code = body.optional_string("confirmation_code", 64).value_or("");
-  std::string reason = body.optional_string("reason", kMaxReasonChars).value_or("");
-  if (reason.empty()) reason = "resumed through the API";
-  store::PgOperationsControl ops(api.pool);
+  const auto request =
+      mode_request(api, ctx, "POST /operations/resume", [&](app::ModeChangeRequest& r) {
+        const auto body = resume_body(req);
+        r.action = app::ModeAction::resume;
+        r.confirmation = body.optional_string("confirmation_code", 64).value_or("");
+        r.reason = body.optional_string("reason", kMaxReasonChars).value_or("");
+        if (r.reason.empty()) r.reason = "resumed through the API";
+      });
   store::ModeChange change;
   try {
-    change = ops.resume(reason, ctx.actor(), code);
+    change = app::change_operations_mode(api.services, request);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::invalid_input || !e.field().empty()) throw;
     throw Error(e.kind(), e.what(), "confirmation_code");
@@ -118,14 +142,10 @@ void resume(ApiContext& api, const httplib::Request& req, httplib::Response& res
 void history(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
   reject_unknown_params(req, {"from", "to", "limit"});
   const auto range = query_range(req, Timestamp{}, now_utc() + std::chrono::hours(24));
-  store::AuditQuery q;
-  q.from = range.from;
-  q.to = range.to;
-  q.action_prefix = "operations.";
-  q.limit = query_long(req, "limit", 100, 1, 10000);
-  q.newest_first = true;
+  const long limit = query_long(req, "limit", 100, 1, 10000);
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& e : store::PgAuditLog(api.pool).query(q)) rows.push_back(models::to_json(e));
+  for (const auto& e : app::operations_history(api.services, range.from, range.to, limit))
+    rows.push_back(models::to_json(e));
   send_json(res, {{"history", rows}, {"count", rows.size()}});
 }
 
@@ -161,20 +181,17 @@ void add_operations_routes(Router& router, ApiContext& api) {
   router.post(p + "/kill-switch", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                 StateInvalidation after{api.state};
-                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/kill-switch",
-                                    [&] { kill_switch(api, req, res, ctx); });
+                kill_switch(api, req, res, ctx);
               });
   router.post(p + "/pause", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                 StateInvalidation after{api.state};
-                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/pause",
-                                    [&] { pause(api, req, res, ctx); });
+                pause(api, req, res, ctx);
               });
   router.post(p + "/resume", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                 StateInvalidation after{api.state};
-                app::audit_refusals(api.services, ctx.actor().name, "POST /operations/resume",
-                                    [&] { resume(api, req, res, ctx); });
+                resume(api, req, res, ctx);
               });
 }
 

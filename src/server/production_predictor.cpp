@@ -1,10 +1,9 @@
 #include "server/production_predictor.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <cmath>
 
+#include "app/model_source.hpp"
 #include "core/error.hpp"
 #include "features/norm_stats.hpp"
 #include "server/state_cache.hpp"
@@ -12,27 +11,6 @@
 #include "store/pg_policies.hpp"
 
 namespace usdcop::server {
-
-namespace {
-
-// The thresholds the model was trained with (environment.thresholds of the run's
-// config.yaml), over the trading profile in force: the same mapping the backtest uses.
-trading::SignalThresholds thresholds_for(const trading::RunArtifacts& run,
-                                         trading::SignalThresholds base) {
-  const auto file = run.dir / "config.yaml";
-  if (!std::filesystem::exists(file)) return base;
-  try {
-    const auto t = YAML::LoadFile(file.string())["environment"]["thresholds"];
-    if (t && t["long_above"]) base.long_above = t["long_above"].as<double>();
-    if (t && t["short_below"]) base.short_below = t["short_below"].as<double>();
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::integrity,
-                file.string() + ": environment.thresholds: " + std::string(e.what()));
-  }
-  return base;
-}
-
-}  // namespace
 
 std::shared_ptr<ProductionPredictor::Loaded> ProductionPredictor::loaded(
     const std::string& model_id, const std::string& model_hash, const std::string& artifact_uri) {
@@ -49,7 +27,15 @@ std::shared_ptr<ProductionPredictor::Loaded> ProductionPredictor::loaded(
     throw Error(ErrorKind::integrity, "actor.bin of " + model_id + " hashes to " +
                                           l->bundle.run.model_hash + ", not the registered " +
                                           model_hash);
-  l->thresholds = thresholds_for(l->bundle.run, store::active_trading_config(pool_).thresholds);
+  // The thresholds the model was trained with over the trading profile in force: the same
+  // mapping the backtest uses. An unreadable config.yaml of a registered model is damage.
+  try {
+    l->thresholds =
+        app::trained_thresholds(l->bundle.run, store::active_trading_config(pool_).thresholds);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::invalid_input) throw;
+    throw Error(ErrorKind::integrity, e.what());
+  }
   std::lock_guard lock(mutex_);
   return cache_.try_emplace(key, l).first->second;
 }

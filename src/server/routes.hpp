@@ -15,10 +15,9 @@ namespace usdcop::server {
 class ProductionPredictor;
 class StateCache;
 
-// The routes call the same app:: use cases as the CLI (services); the reads without a use case
-// yet (risk events, bars, features, operations history) and the mode changes (their claimed
-// actor goes to the audit details, which app::ModeChangeRequest cannot carry yet) use the
-// store's repositories on the same pool.
+// The routes call the same app:: use cases as the CLI (services): mode changes, reads of bars,
+// features, audit, risk events and operations history included. `pool` remains for /ready (a
+// schema check on a raw connection) and the production predictor (docs/ARCHITECTURE.md).
 struct ApiContext {
   app::Services& services;
   store::ConnectionPool& pool;

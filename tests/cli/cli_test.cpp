@@ -122,7 +122,14 @@ TEST(Cli, CalendarSessionAndIsOpen) {
 TEST(Cli, BadArgumentsAreClearUsageErrors) {
   auto r = run_usdcop("calendar session 2026-02-30");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("DATE"), std::string::npos) << r.err;
+  // The parser names the logical field ("day"); the CLI spells it as the argument typed.
+  EXPECT_NE(r.err.find("usdcop: error: DATE: '2026-02-30' is not a date"), std::string::npos)
+      << r.err;
+  // A src parser names the field "from"; the CLI spells it as the flag (before any database).
+  r = run_usdcop("data check --from 2024-13-02 --to 2024-01-05");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("usdcop: error: --from: '2024-13-02' is neither a date"), std::string::npos)
+      << r.err;
   r = run_usdcop("calendar is-open 2026-03-02T13:00:00");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("offset"), std::string::npos) << r.err;

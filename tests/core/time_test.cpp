@@ -55,17 +55,18 @@ TEST(Time, CotDateAndMidnight) {
 TEST(Time, DateOrTimeFlags) {
   // A date is the COT calendar day (spec 12): it starts at 00:00 COT = 05:00 UTC, and as an
   // end bound it is inclusive (up to the next COT midnight); an RFC 3339 time is exact.
-  EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02", "--from")), "2024-01-02T05:00:00Z");
-  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02", "--to")), "2024-01-03T05:00:00Z");
-  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02T13:00:00Z", "--to")),
-            "2024-01-02T13:00:00Z");
-  EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02T13:00:00Z", "--from")),
+  EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02", "from")), "2024-01-02T05:00:00Z");
+  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02", "to")), "2024-01-03T05:00:00Z");
+  EXPECT_EQ(format_rfc3339(parse_end_bound("2024-01-02T13:00:00Z", "to")), "2024-01-02T13:00:00Z");
+  EXPECT_EQ(format_rfc3339(parse_time_or_date("2024-01-02T13:00:00Z", "from")),
             "2024-01-02T13:00:00Z");
   try {
-    parse_time_or_date("2024-13-02", "--from");
+    parse_time_or_date("2024-13-02", "from");
     FAIL();
   } catch (const Error& e) {
+    // The logical field, for each door to spell (the CLI prints "--from: ...").
     EXPECT_EQ(e.kind(), ErrorKind::invalid_input);
-    EXPECT_NE(std::string(e.what()).find("--from"), std::string::npos);
+    EXPECT_EQ(e.field(), "from");
+    EXPECT_NE(std::string(e.what()).find("'2024-13-02'"), std::string::npos);
   }
 }

@@ -302,14 +302,14 @@ TEST(LiveEngine, AHandlerThatFailsGoesToTheDeadLetterQueuePausesAndDlqRetryCompl
   EXPECT_NE(letters[0]["error"].get<std::string>().find("disk says no"), std::string::npos);
   const long id = letters[0]["id"];
 
-  // The fix, then the operator's retry: the engine completes bar 2 and the rest in order.
+  // The fix, then the admin's retry (spec 12): the engine completes bar 2 and the rest in order.
   {
     pqxx::connection owner(rig.db.owner_url());
     pqxx::work tx(owner);
     tx.exec("DROP TRIGGER refuse_one_row ON features.inference_features_5m");
     tx.commit();
   }
-  const std::string secret = usdcop::testing::make_token(rig.db, "ops_dlq", "operator");
+  const std::string secret = usdcop::testing::make_token(rig.db, "ops_dlq", "admin");
   r = usdcop::testing::run_usdcop("dlq retry " + std::to_string(id),
                                   usdcop::testing::token_env(secret) + " " + env_for(rig.db));
   ASSERT_EQ(r.status, 0) << r.err;
