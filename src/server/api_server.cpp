@@ -10,6 +10,7 @@
 #include "server/production_predictor.hpp"
 #include "server/router.hpp"
 #include "server/routes.hpp"
+#include "server/streams.hpp"
 
 namespace usdcop::server {
 
@@ -18,12 +19,14 @@ struct ApiServer::Impl {
       : gate(services, config),
         router(http, gate, metrics, config),
         predictor(services.pool()),
-        api{services, services.pool(), config, predictor} {}
+        streams(services, config),
+        api{services, services.pool(), config, predictor, &streams} {}
   httplib::Server http;
   Gatekeeper gate;
   monitor::HttpMetrics metrics;
   Router router;
   ProductionPredictor predictor;
+  Streams streams;
   ApiContext api;
 };
 
@@ -55,6 +58,8 @@ ApiServer::ApiServer(ApiConfig config, app::Services& services) : config_(std::m
   add_market_routes(r, api);
   add_predict_routes(r, api);
   add_audit_routes(r, api);
+  add_backtest_routes(r, api);
+  add_stream_routes(r, api);
   r.install_fallbacks();
 }
 
@@ -98,6 +103,7 @@ void ApiServer::wait_running() {
 }
 
 void ApiServer::stop() {
+  impl_->streams.stop();  // ends open event streams at once instead of at their next heartbeat
   if (!listening_) return;
   wait_running();
   impl_->http.stop();

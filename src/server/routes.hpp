@@ -12,6 +12,7 @@
 namespace usdcop::server {
 
 class ProductionPredictor;
+struct Streams;
 
 // The routes call the same app:: use cases as the CLI (services); the reads without a use case
 // yet (risk events, bars, features, operations history) and the mode changes (their claimed
@@ -22,6 +23,7 @@ struct ApiContext {
   store::ConnectionPool& pool;
   const ApiConfig& config;
   ProductionPredictor& predictor;
+  Streams* streams;  // event streams and backtest jobs (server/streams.hpp)
 };
 
 void add_system_routes(Router& router, ApiContext& api);      // /health /ready /metrics /me
@@ -31,6 +33,8 @@ void add_promotion_routes(Router& router, ApiContext& api);   // /promotions* /p
 void add_market_routes(Router& router, ApiContext& api);      // /market/* /features/latest
 void add_predict_routes(Router& router, ApiContext& api);     // /predict
 void add_audit_routes(Router& router, ApiContext& api);       // /audit /risk-events
+void add_backtest_routes(Router& router, ApiContext& api);    // /backtests*
+void add_stream_routes(Router& router, ApiContext& api);      // /signals/stream
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 
