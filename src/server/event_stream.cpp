@@ -55,6 +55,9 @@ bool pump(StreamState& s, httplib::DataSink& sink) {
     // Tells the client the stream is open before any event (and how soon to reconnect).
     return write(sink, "retry: 2000\n: stream open\n\n");
   }
+  // A client that left is noticed here (its FIN is readable) rather than at the second write
+  // after it left, so its slot is free again within one heartbeat.
+  if (!sink.is_writable()) return false;
   auto batch = s.ring->next(s.after, s.heartbeat);
   if (batch.events.empty() && !batch.closed) return write(sink, ": heartbeat\n\n");
   for (const auto& e : batch.events) {

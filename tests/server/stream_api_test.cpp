@@ -100,11 +100,11 @@ TEST_F(SignalStream, ReconnectingWithLastEventIdReplaysOnlyWhatWasMissed) {
   // Missed while disconnected: two bars (four events).
   commit_decision(bar(1), -1);
   commit_decision(bar(2), 0);
-  // A stream opened without Last-Event-ID starts from now: it sees none of them.
-  SseClient fresh(port(), "/api/v1/signals/stream", viewer);
-  ASSERT_TRUE(fresh.wait_open());
   SseClient again(port(), "/api/v1/signals/stream", viewer, last_seen);
   ASSERT_TRUE(again.wait_until(has_events(4))) << again.body;
+  // Once the server has them, a stream opened without Last-Event-ID starts from now.
+  SseClient fresh(port(), "/api/v1/signals/stream", viewer);
+  ASSERT_TRUE(fresh.wait_open());
   const auto replayed = again.snapshot();
   ASSERT_EQ(replayed.size(), 4u) << again.body;
   for (const auto& e : replayed) {
@@ -152,16 +152,20 @@ TEST_F(SignalStream, ASlotIsFreedWhenItsClientLeaves) {
     ASSERT_TRUE(a.wait_open());
     ASSERT_TRUE(b.wait_open());
   }
-  // The server notices the departure at its next write (a heartbeat) and frees the slots.
-  bool reopened = false;
-  for (int attempt = 0; attempt < 100 && !reopened; ++attempt) {
-    SseClient c(port(), "/api/v1/signals/stream", viewer);
-    SseClient d(port(), "/api/v1/signals/stream", viewer);
-    c.wait_until([](const SseClient& s) { return s.opened || s.finished; });
-    d.wait_until([](const SseClient& s) { return s.opened || s.finished; });
-    reopened = c.opened && d.opened;
-    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  // The server notices a departure before its next heartbeat and frees the slot. A refused
+  // attempt holds no slot, so retrying until one opens does not keep the cap full.
+  auto open_one = [&] {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto s = std::make_unique<SseClient>(port(), "/api/v1/signals/stream", viewer);
+      s->wait_open();
+      if (s->opened) return s;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::unique_ptr<SseClient>();
+  };
+  const auto c = open_one();
+  const auto d = open_one();
+  const bool reopened = c && d;
   EXPECT_TRUE(reopened);
 }
 
