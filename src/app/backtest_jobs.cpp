@@ -22,8 +22,7 @@ nlohmann::json request_json(const BacktestJobRequest& r) {
 void check_request(Services& services, const BacktestJobRequest& r) {
   if (r.model_id.empty()) throw Error(ErrorKind::invalid_input, "model_id: required", "model_id");
   if (r.period_type != "validation" && r.period_type != "test" && r.period_type != "custom")
-    throw Error(ErrorKind::invalid_input, "period_type: validation, test or custom",
-                "period_type");
+    throw Error(ErrorKind::invalid_input, "period_type: validation, test or custom", "period_type");
   if (r.start_date.has_value() != r.end_date.has_value())
     throw Error(ErrorKind::invalid_input, "start_date and end_date go together",
                 r.start_date ? "end_date" : "start_date");

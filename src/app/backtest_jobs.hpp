@@ -17,7 +17,7 @@ namespace usdcop::app {
 class Services;
 
 struct BacktestJobRequest {
-  std::string model_id;                     // a registered model
+  std::string model_id;                      // a registered model
   std::optional<Date> start_date, end_date;  // COT days, inclusive
   std::string period_type = "custom";        // validation | test | custom (needs both dates)
 };

@@ -48,7 +48,9 @@ BacktestJobRunner::BacktestJobRunner(app::Services& services, BacktestJobLimits 
   for (int i = 0; i < std::max(1, limits_.workers); ++i) threads_.emplace_back([this] { work(); });
 }
 
-BacktestJobRunner::~BacktestJobRunner() { stop(); }
+BacktestJobRunner::~BacktestJobRunner() {
+  stop();
+}
 
 void BacktestJobRunner::stop() {
   {
@@ -136,16 +138,16 @@ void BacktestJobRunner::run_one(const std::string& job_id, const std::shared_ptr
                                              {"result_backtest_id", job.result_backtest_id}}
                                   .dump());
     else
-      ring->publish("failed", nlohmann::json{{"backtest_uuid", job.id},
-                                             {"status", job.status},
-                                             {"error", job.error}}
-                                  .dump());
+      ring->publish(
+          "failed",
+          nlohmann::json{{"backtest_uuid", job.id}, {"status", job.status}, {"error", job.error}}
+              .dump());
   } catch (const std::exception& e) {
     // The job row could not be updated (database down): the stream still ends.
-    ring->publish("failed", nlohmann::json{{"backtest_uuid", job_id},
-                                           {"status", "failed"},
-                                           {"error", e.what()}}
-                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    ring->publish(
+        "failed",
+        nlohmann::json{{"backtest_uuid", job_id}, {"status", "failed"}, {"error", e.what()}}.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   ring->close();
 }

@@ -83,7 +83,8 @@ void show(ApiContext& api, const httplib::Request& req, httplib::Response& res) 
   if (!job) {
     // Not a job: a backtest stored by the CLI (or a job's result) is shown as succeeded.
     const auto stored = app::load_backtest(api.services, id);
-    send_json(res, {{"backtest_uuid", id}, {"status", "succeeded"}, {"result", result_json(stored)}});
+    send_json(res,
+              {{"backtest_uuid", id}, {"status", "succeeded"}, {"result", result_json(stored)}});
     return;
   }
   auto out = job_json(*job);
@@ -108,9 +109,9 @@ std::shared_ptr<EventRing> ring_from_row(ApiContext& api, const std::string& id)
                                            {"result_backtest_id", job.result_backtest_id}}
                                 .dump());
   else
-    ring->publish("failed",
-                  nlohmann::json{{"backtest_uuid", id}, {"status", job.status}, {"error", job.error}}
-                      .dump());
+    ring->publish(
+        "failed",
+        nlohmann::json{{"backtest_uuid", id}, {"status", job.status}, {"error", job.error}}.dump());
   ring->close();
   return ring;
 }

@@ -70,8 +70,8 @@ bool pump(StreamState& s, httplib::DataSink& sink) {
 
 }  // namespace
 
-void send_event_stream(httplib::Response& res, std::shared_ptr<EventRing> ring,
-                       std::int64_t after, std::shared_ptr<StreamSlots::Slot> slot,
+void send_event_stream(httplib::Response& res, std::shared_ptr<EventRing> ring, std::int64_t after,
+                       std::shared_ptr<StreamSlots::Slot> slot,
                        std::chrono::milliseconds heartbeat) {
   auto state = std::make_shared<StreamState>();
   state->ring = std::move(ring);

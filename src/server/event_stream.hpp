@@ -48,8 +48,8 @@ std::optional<std::int64_t> last_event_id(const httplib::Request& req);
 std::string format_event(const StreamEvent& e);
 
 // Streams `ring` from after `after` (replay first) until it closes or the client leaves.
-void send_event_stream(httplib::Response& res, std::shared_ptr<EventRing> ring,
-                       std::int64_t after, std::shared_ptr<StreamSlots::Slot> slot,
+void send_event_stream(httplib::Response& res, std::shared_ptr<EventRing> ring, std::int64_t after,
+                       std::shared_ptr<StreamSlots::Slot> slot,
                        std::chrono::milliseconds heartbeat);
 
 }  // namespace usdcop::server

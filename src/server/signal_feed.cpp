@@ -36,7 +36,9 @@ SignalFeed::SignalFeed(const std::string& database_url, std::chrono::seconds kee
   thread_ = std::thread([this] { run(); });
 }
 
-SignalFeed::~SignalFeed() { stop(); }
+SignalFeed::~SignalFeed() {
+  stop();
+}
 
 void SignalFeed::stop() {
   running_ = false;

@@ -65,21 +65,19 @@ std::optional<BacktestJob> PgBacktestJobs::load(const std::string& id) {
   return guard_connection("reading a backtest job", [&]() -> std::optional<BacktestJob> {
     auto conn = pool_.acquire();
     pqxx::read_transaction tx(*conn);
-    const auto r = tx.exec_params(std::string("SELECT ") + kColumns + ", " +
-                                      sql_micros_of("created_at") + ", " +
-                                      sql_micros_of("started_at") + ", " +
-                                      sql_micros_of("finished_at") + ", " +
-                                      sql_micros_of("heartbeat_at") +
-                                      " FROM ml.backtest_jobs WHERE id = $1::uuid",
-                                  id);
+    const auto r = tx.exec_params(
+        std::string("SELECT ") + kColumns + ", " + sql_micros_of("created_at") + ", " +
+            sql_micros_of("started_at") + ", " + sql_micros_of("finished_at") + ", " +
+            sql_micros_of("heartbeat_at") + " FROM ml.backtest_jobs WHERE id = $1::uuid",
+        id);
     if (r.empty()) return std::nullopt;
     return job_of(r[0]);
   });
 }
 
 namespace {
-void update(ConnectionPool& pool, const char* what, const std::string& sql,
-            const std::string& id, const std::string& value) {
+void update(ConnectionPool& pool, const char* what, const std::string& sql, const std::string& id,
+            const std::string& value) {
   guard_connection(what, [&] {
     auto conn = pool.acquire();
     pqxx::work tx(*conn);

@@ -93,10 +93,10 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
 
 TEST_F(BacktestJobs, AJobThatCannotRunFailsWithTheReason) {
   // No bars stored for these days.
-  const auto r = post("/api/v1/backtests", operator_,
-                      nlohmann::json{{"model_id", "m_job"},
-                                     {"start_date", "2019-01-02"},
-                                     {"end_date", "2019-01-04"}});
+  const auto r =
+      post("/api/v1/backtests", operator_,
+           nlohmann::json{
+               {"model_id", "m_job"}, {"start_date", "2019-01-02"}, {"end_date", "2019-01-04"}});
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = r.json["backtest_uuid"];
   SseClient stream(api->port(), "/api/v1/backtests/" + id + "/stream", viewer);
@@ -131,8 +131,7 @@ TEST_F(BacktestJobs, BadBodiesNameTheFieldAndRecordNothing) {
       {R"({"model_id":"m_job","period_type":"weekly"})", 400, "period_type"},
       {R"({"model_id":"m_job; DROP TABLE ml.backtest_jobs","period_type":"test"})", 404,
        "model_id"},
-      {R"({"model_id":")" + std::string(500, 'm') + R"(","period_type":"test"})", 400,
-       "model_id"},
+      {R"({"model_id":")" + std::string(500, 'm') + R"(","period_type":"test"})", 400, "model_id"},
   };
   for (const auto& c : cases) {
     const auto r = post("/api/v1/backtests", operator_, c.body);

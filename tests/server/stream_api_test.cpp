@@ -54,7 +54,8 @@ class SignalStream : public ApiTest {
   }
 
   static usdcop::Timestamp bar(int i) {
-    return usdcop::parse_timestamp_or_throw("2026-11-27T13:00:00Z", "t") + std::chrono::minutes(5 * i);
+    return usdcop::parse_timestamp_or_throw("2026-11-27T13:00:00Z", "t") +
+           std::chrono::minutes(5 * i);
   }
 
   static auto has_events(std::size_t n) {
