@@ -46,6 +46,7 @@ BacktestRequest backtest_request_of(const BacktestJob& job) {
     std::tie(r.from, r.to) = cot_day_range(from, to);
   }
   r.created_by = job.requested_by;
+  r.run_source = "api";
   return r;
 }
 

@@ -77,7 +77,7 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
   EXPECT_EQ(job.json["result"]["start_date"], "2025-01-02");
   EXPECT_TRUE(job.json["result"]["metrics"].contains("sharpe_ratio")) << job.body;
   EXPECT_EQ(count("SELECT count(*) FROM ml.backtest_results WHERE backtest_uuid = '" + result_id +
-                  "' AND created_by = 'olga'"),
+                  "' AND created_by = 'olga' AND run_source = 'api'"),
             1);
   // The stored result is also readable under its own uuid.
   const auto stored = get("/api/v1/backtests/" + result_id, viewer);
@@ -89,6 +89,51 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
   ASSERT_TRUE(late.wait_until(finished()));
   ASSERT_EQ(late.snapshot().size(), 1u) << late.body;
   EXPECT_EQ(late.snapshot()[0].event, "result");
+}
+
+// One worker and no queue: while a job runs (held at its result INSERT by a SHARE lock), a second
+// is refused with 429 and Retry-After, and ordinary requests are answered meanwhile.
+class BacktestJobsFull : public BacktestJobs {
+ protected:
+  static usdcop::server::ApiConfig one_job() {
+    auto c = job_config();
+    c.backtest_workers = 1;
+    c.backtest_queue = 0;
+    return c;
+  }
+  BacktestJobsFull() { reset_server(one_job()); }
+  void reset_server(const usdcop::server::ApiConfig& c) {
+    client.reset();
+    api.reset();
+    api = std::make_unique<usdcop::server::ApiServer>(c, *services);
+    client = std::make_unique<httplib::Client>("127.0.0.1", api->start());
+    client->set_read_timeout(30, 0);
+  }
+};
+
+TEST_F(BacktestJobsFull, ASecondJobBeyondTheCapacityIs429) {
+  store_january();
+  const nlohmann::json body{
+      {"model_id", "m_job"}, {"start_date", "2025-01-02"}, {"end_date", "2025-01-10"}};
+  auto lock_conn = db.pool().acquire();
+  auto lock = std::make_unique<pqxx::work>(*lock_conn);
+  lock->exec("LOCK TABLE ml.backtest_results IN SHARE MODE");
+  const auto first = post("/api/v1/backtests", operator_, body);
+  ASSERT_EQ(first.status, 202) << first.body;
+  const auto second = post("/api/v1/backtests", operator_, body);
+  EXPECT_EQ(second.status, 429) << second.body;
+  EXPECT_EQ(second.json["error"]["code"], "backtest_queue_full");
+  EXPECT_EQ(second.header("Retry-After"), "30");
+  EXPECT_EQ(get("/api/v1/operations/status", viewer).status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM ml.backtest_jobs"), 1);
+  lock->abort();
+  lock.reset();
+  const std::string id = first.json["backtest_uuid"];
+  SseClient stream(api->port(), "/api/v1/backtests/" + id + "/stream", viewer);
+  ASSERT_TRUE(stream.wait_until(finished())) << stream.body;
+  EXPECT_EQ(stream.snapshot().back().event, "result") << stream.body;
+  // The worker is free again.
+  EXPECT_EQ(post("/api/v1/backtests", operator_, body).status, 202);
 }
 
 TEST_F(BacktestJobs, AJobThatCannotRunFailsWithTheReason) {
