@@ -4,6 +4,7 @@
 // /backtests/{uuid}/stream follows it as Server-Sent Events.
 #include "app/backtest_jobs.hpp"
 #include "app/backtest_run.hpp"
+#include "app/caller.hpp"
 #include "core/error.hpp"
 #include "server/json_body.hpp"
 #include "server/query.hpp"
@@ -131,11 +132,15 @@ void add_backtest_routes(Router& router, ApiContext& api) {
   const std::string p = kApiPrefix;
   router.post(p + "/backtests", Access::operator_,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
-                const auto job = api.streams->jobs.submit(ctx.caller(), request_of(req.body));
-                auto out = job_json(job);
-                out["job_id"] = job.id;
+                std::optional<app::BacktestJob> job;
+                // A refused request is audited (command.refused), like the other mutations.
+                app::audit_refusals(api.services, ctx.actor().name, "POST /backtests", [&] {
+                  job = api.streams->jobs.submit(ctx.caller(), request_of(req.body));
+                });
+                auto out = job_json(*job);
+                out["job_id"] = job->id;
                 send_json(res, out, 202);
-                res.set_header("Location", location_of(job.id));
+                res.set_header("Location", location_of(job->id));
               });
   router.get(p + "/backtests/{uuid}", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {

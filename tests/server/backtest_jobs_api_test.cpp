@@ -184,6 +184,9 @@ TEST_F(BacktestJobs, BadBodiesNameTheFieldAndRecordNothing) {
     EXPECT_EQ(r.json["error"]["field"], c.field) << c.body << " -> " << r.body;
   }
   EXPECT_EQ(count("SELECT count(*) FROM ml.backtest_jobs"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM system.audit_log WHERE action = 'command.refused' AND "
+                  "actor = 'olga'"),
+            static_cast<long>(cases.size()));
   EXPECT_EQ(get("/api/v1/backtests/not-a-uuid", viewer).status, 400);
   EXPECT_EQ(get("/api/v1/backtests/00000000-0000-0000-0000-000000000000", viewer).status, 404);
   EXPECT_EQ(get("/api/v1/backtests/00000000-0000-0000-0000-000000000000/stream", viewer).status,
