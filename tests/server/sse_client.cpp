@@ -69,6 +69,11 @@ bool SseClient::wait_until(const std::function<bool(const SseClient&)>& done) {
   return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return done(*this); });
 }
 
+bool SseClient::is_finished() {
+  std::lock_guard lock(mutex_);
+  return finished;
+}
+
 std::vector<SseEvent> SseClient::snapshot() {
   std::lock_guard lock(mutex_);
   return events;

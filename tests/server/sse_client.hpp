@@ -44,6 +44,7 @@ class SseClient {
   std::string body;  // everything received (an error body when refused)
 
   std::vector<SseEvent> snapshot();
+  bool is_finished();  // now, under the client's lock
 
  private:
   void parse();  // caller holds mutex_
