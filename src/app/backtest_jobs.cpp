@@ -110,6 +110,12 @@ BacktestJob show_backtest_job(Services& services, const std::string& job_id) {
   return std::move(*job);
 }
 
+std::vector<BacktestJob> list_backtest_jobs(Services& services,
+                                            const std::optional<std::string>& model_id,
+                                            long limit) {
+  return store::PgBacktestJobs(services.pool()).list(model_id, limit);
+}
+
 long fail_abandoned_backtest_jobs(Services& services, const std::string& server_id,
                                   std::chrono::seconds stale_after) {
   return store::PgBacktestJobs(services.pool())

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/caller.hpp"
 #include "app/progress.hpp"
@@ -38,6 +39,10 @@ BacktestJob run_backtest_job(Services& services, const std::string& job_id,
 // Error(not_found) ("backtest_uuid") for an unknown job, Error(invalid_input) for a non-UUID.
 BacktestJob show_backtest_job(Services& services, const std::string& job_id);
 std::optional<BacktestJob> find_backtest_job(Services& services, const std::string& job_id);
+
+// Newest first, at most `limit`; only `model_id`'s when given.
+std::vector<BacktestJob> list_backtest_jobs(Services& services,
+                                            const std::optional<std::string>& model_id, long limit);
 
 // At a server's start: the queued or running jobs of servers that stopped beating for
 // `stale_after` (a restart, a crash) become failed. Returns how many.

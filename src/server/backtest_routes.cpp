@@ -142,6 +142,17 @@ void add_backtest_routes(Router& router, ApiContext& api) {
                 send_json(res, out, 202);
                 res.set_header("Location", location_of(job->id));
               });
+  router.get(p + "/backtests", Access::viewer,
+             [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
+               reject_unknown_params(req, {"model_id", "limit"});
+               std::optional<std::string> model;
+               if (auto m = query_text(req, "model_id", kMaxNameChars); !m.empty()) model = m;
+               nlohmann::json out = nlohmann::json::array();
+               for (const auto& job : app::list_backtest_jobs(
+                        api.services, model, query_long(req, "limit", 100, 1, 1000)))
+                 out.push_back(job_json(job));
+               send_json(res, {{"backtests", out}, {"count", out.size()}});
+             });
   router.get(p + "/backtests/{uuid}", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {
                show(api, req, res);

@@ -75,6 +75,24 @@ std::optional<BacktestJob> PgBacktestJobs::load(const std::string& id) {
   });
 }
 
+std::vector<BacktestJob> PgBacktestJobs::list(const std::optional<std::string>& model_id,
+                                              long limit) {
+  return guard_connection("listing backtest jobs", [&] {
+    auto conn = pool_.acquire();
+    pqxx::read_transaction tx(*conn);
+    const auto r = tx.exec_params(
+        std::string("SELECT ") + kColumns + ", " + sql_micros_of("created_at") + ", " +
+            sql_micros_of("started_at") + ", " + sql_micros_of("finished_at") + ", " +
+            sql_micros_of("heartbeat_at") +
+            " FROM ml.backtest_jobs WHERE ($1::text IS NULL OR request->>'model_id' = $1) "
+            "ORDER BY created_at DESC, id LIMIT $2",
+        model_id, limit);
+    std::vector<BacktestJob> out;
+    for (const auto& row : r) out.push_back(job_of(row));
+    return out;
+  });
+}
+
 namespace {
 void update(ConnectionPool& pool, const char* what, const std::string& sql, const std::string& id,
             const std::string& value) {

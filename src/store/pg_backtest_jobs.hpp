@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "store/connection_pool.hpp"
@@ -41,6 +42,8 @@ class PgBacktestJobs {
   void record_progress(const std::string& id, double progress);
   void mark_succeeded(const std::string& id, const std::string& backtest_uuid);
   void mark_failed(const std::string& id, const std::string& error);
+  // Newest first; only the jobs of `model_id` when given.
+  std::vector<BacktestJob> list(const std::optional<std::string>& model_id, long limit);
   // Queued or running jobs of other servers whose last beat is older than `stale_after`
   // become failed with `error`; returns how many.
   long fail_abandoned(const std::string& server_id, std::chrono::seconds stale_after,

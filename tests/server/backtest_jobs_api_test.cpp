@@ -79,6 +79,12 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
   EXPECT_EQ(count("SELECT count(*) FROM ml.backtest_results WHERE backtest_uuid = '" + result_id +
                   "' AND created_by = 'olga' AND run_source = 'api'"),
             1);
+  const auto listed = get("/api/v1/backtests?model_id=m_job", viewer);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json["count"], 1);
+  EXPECT_EQ(listed.json["backtests"][0]["backtest_uuid"], id);
+  EXPECT_EQ(get("/api/v1/backtests?model_id=other", viewer).json["count"], 0);
+  EXPECT_EQ(get("/api/v1/backtests?limit=0", viewer).status, 400);
   // The stored result is also readable under its own uuid.
   const auto stored = get("/api/v1/backtests/" + result_id, viewer);
   EXPECT_EQ(stored.status, 200);
