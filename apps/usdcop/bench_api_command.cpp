@@ -1,7 +1,8 @@
 // usdcop bench api: requests/s and latency percentiles of POST /api/v1/predict and GET
 // /api/v1/operations/status over keep-alive loopback, against an in-process API server on a
 // scratch database (dropped and re-created) with a deployed random-weight 15-256-256-1 actor
-// and a token whose rate limit is raised (spec 12: benchmarks say so).
+// and a token whose rate limit is raised (spec 12: benchmarks say so); optionally while N
+// Server-Sent Events streams are held open (issue 15: 64 streams must not slow /predict).
 #include <httplib.h>
 
 #include <algorithm>
@@ -10,8 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <pqxx/pqxx>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "app/caller.hpp"
 #include "app/services.hpp"
@@ -132,7 +136,47 @@ struct Opts {
   double seconds = 5;
   int connections = 4;
   int threads = 16;
+  int sse_streams = 0;  // open GET /signals/stream connections held during the measurement
   bool json = false;
+};
+
+// `count` Server-Sent Events clients of GET /api/v1/signals/stream, each on its own thread,
+// reading until destroyed; counts the streams that opened and the heartbeats they received.
+class OpenStreams {
+ public:
+  OpenStreams(int port, int count, const std::string& token) {
+    for (int i = 0; i < count; ++i)
+      threads_.emplace_back([this, port, token] {
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(60, 0);
+        bool counted = false;
+        client.Get("/api/v1/signals/stream", {{"Authorization", "Bearer " + token}},
+                   [&](const char* data, std::size_t n) {
+                     const std::string_view chunk(data, n);
+                     if (!counted && chunk.find(": stream open") != std::string_view::npos) {
+                       counted = true;
+                       ++opened_;
+                     }
+                     if (chunk.find(": heartbeat") != std::string_view::npos) ++heartbeats_;
+                     return !leaving_;
+                   });
+      });
+    // Wait (at most 10 s) until every stream is open, so the measurement runs with all of them.
+    for (int i = 0; i < 1000 && opened_ < count; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~OpenStreams() {
+    leaving_ = true;  // each client leaves at its next heartbeat
+    for (auto& t : threads_) t.join();
+  }
+  int opened() const { return opened_; }
+  long heartbeats() const { return heartbeats_; }
+
+ private:
+  std::atomic<int> opened_{0};
+  std::atomic<long> heartbeats_{0};
+  std::atomic<bool> leaving_{false};
+  std::vector<std::thread> threads_;
 };
 
 nlohmann::json run_bench(const Opts& o) {
@@ -154,6 +198,8 @@ nlohmann::json run_bench(const Opts& o) {
   server::ApiConfig config;
   config.port = 0;
   config.request_threads = o.threads;
+  config.max_streams = std::max(config.max_streams, o.sse_streams);
+  config.sse_heartbeat = std::chrono::seconds(1);  // open streams write every second
   server::ApiServer api(config, services);
   const int port = api.start();
   nlohmann::json features = nlohmann::json::array();
@@ -161,6 +207,7 @@ nlohmann::json run_bench(const Opts& o) {
   const std::string body =
       nlohmann::json{{"features", features}, {"model_id", "ppo_primary"}}.dump();
   load(port, 1, 0.5, token.secret, "POST", "/api/v1/predict", body);  // warm-up: model load
+  const auto streams = std::make_unique<OpenStreams>(port, o.sse_streams, token.secret);
   nlohmann::json out;
   out["predict"] =
       summary(load(port, o.connections, o.seconds, token.secret, "POST", "/api/v1/predict", body));
@@ -169,10 +216,13 @@ nlohmann::json run_bench(const Opts& o) {
   out["setup"] = {{"connections", o.connections},
                   {"seconds", o.seconds},
                   {"server_request_threads", o.threads},
+                  {"sse_streams_open", streams->opened()},
+                  {"sse_heartbeat_ms", 1000},
                   {"token_rate_limit_per_minute", 10'000'000},
                   {"cores", std::thread::hardware_concurrency()},
                   {"note", "client and server share this machine's cores"}};
-  api.stop();
+  out["setup"]["sse_heartbeats_received"] = streams->heartbeats();
+  api.stop();  // ends the streams, so the clients leave at once
   std::filesystem::remove_all(dir);
   return out;
 }
@@ -187,6 +237,9 @@ void add_bench_api(CLI::App& app) {
       ->check(CLI::Range(1, 256));
   c->add_option("--threads", o->threads, "Server request threads (default 16)")
       ->check(CLI::Range(2, 256));
+  c->add_option("--sse-streams", o->sse_streams,
+                "Hold N open GET /signals/stream event streams while measuring (default 0)")
+      ->check(CLI::Range(0, 1024));
   c->add_flag("--json", o->json, "Machine-readable output");
   c->callback([o] {
     const auto out = run_bench(*o);

@@ -119,6 +119,7 @@ BacktestOutcome run_backtest(Services& services, const BacktestRequest& request,
   out.run = run_document(model, rec, request.period_type);
   if (model.registered) {
     rec.created_by = request.created_by;
+    rec.run_source = request.run_source;
     out.backtest_uuid = results.save(rec, out.result.risk_events);
     out.run["backtest_uuid"] = out.backtest_uuid;
     out.stored = true;

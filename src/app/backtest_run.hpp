@@ -22,6 +22,7 @@ struct BacktestRequest {
   std::optional<double> cost_bps;      // default: the trading policy in force
   std::filesystem::path report_dir;    // report.json, trades.csv, equity.csv, report.html
   std::string created_by;              // ml.backtest_results.created_by
+  std::string run_source = "cli";      // ml.backtest_results.run_source: cli | api
 };
 
 struct BacktestOutcome {

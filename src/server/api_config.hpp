@@ -21,6 +21,14 @@ struct ApiConfig {
   std::vector<std::string> cors_origins;  // empty: CORS closed (no Access-Control-* headers)
   std::chrono::seconds keep_alive_timeout{5};
   std::size_t keep_alive_max_requests = 100000;
+  // Server-Sent Events (docs/API.md): a comment when idle this long; events kept for replay.
+  std::chrono::milliseconds sse_heartbeat{15000};
+  std::chrono::seconds sse_replay_window{600};
+  // Backtest jobs: worker threads, jobs accepted beyond them, and when an open job of another
+  // server whose heartbeat stopped counts as interrupted (marked failed at start).
+  int backtest_workers = 1;
+  int backtest_queue = 4;
+  std::chrono::seconds backtest_stale_after{60};
 
   int thread_pool_size() const { return request_threads + max_streams; }
 };

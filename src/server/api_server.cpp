@@ -11,6 +11,7 @@
 #include "server/router.hpp"
 #include "server/routes.hpp"
 #include "server/state_cache.hpp"
+#include "server/streams.hpp"
 
 namespace usdcop::server {
 
@@ -20,13 +21,15 @@ struct ApiServer::Impl {
         router(http, gate, metrics, config),
         state(services.pool().url()),
         predictor(services.pool(), &state),
-        api{services, services.pool(), config, predictor, state} {}
+        streams(services, config),
+        api{services, services.pool(), config, predictor, state, &streams} {}
   httplib::Server http;
   Gatekeeper gate;
   monitor::HttpMetrics metrics;
   Router router;
   StateCache state;
   ProductionPredictor predictor;
+  Streams streams;
   ApiContext api;
 };
 
@@ -62,6 +65,8 @@ ApiServer::ApiServer(ApiConfig config, app::Services& services) : config_(std::m
   add_engine_routes(r, api);
   add_feature_routes(r, api);
   add_liquidity_routes(r, api);
+  add_backtest_routes(r, api);
+  add_stream_routes(r, api);
   r.install_fallbacks();
 }
 
@@ -105,6 +110,7 @@ void ApiServer::wait_running() {
 }
 
 void ApiServer::stop() {
+  impl_->streams.stop();  // ends open event streams at once instead of at their next heartbeat
   if (!listening_) return;
   wait_running();
   impl_->http.stop();

@@ -14,6 +14,7 @@ namespace usdcop::server {
 
 class ProductionPredictor;
 class StateCache;
+struct Streams;
 
 // The routes call the same app:: use cases as the CLI (services): mode changes, reads of bars,
 // features, audit, risk events and operations history included. `pool` remains for /ready (a
@@ -24,6 +25,7 @@ struct ApiContext {
   const ApiConfig& config;
   ProductionPredictor& predictor;
   StateCache& state;  // the deployed model and the mode, refreshed by NOTIFY (state_cache.hpp)
+  Streams* streams;   // event streams and backtest jobs (server/streams.hpp)
   // Run by GET /metrics before rendering: gauges read from the database at scrape time (feature
   // storage size, the latest liquidity regime). A failing one is logged, not fatal to the scrape.
   std::vector<std::function<void()>> scrape_refreshers = {};
@@ -40,6 +42,8 @@ void add_trading_routes(Router& router, ApiContext& api);     // /signals /posit
 void add_engine_routes(Router& router, ApiContext& api);      // drift, /engine/status, /dlq
 void add_feature_routes(Router& router, ApiContext& api);     // /api/features/v1/*
 void add_liquidity_routes(Router& router, ApiContext& api);   // /api/liquidity/v1/*
+void add_backtest_routes(Router& router, ApiContext& api);    // /backtests*
+void add_stream_routes(Router& router, ApiContext& api);      // /signals/stream
 
 inline constexpr const char* kApiPrefix = "/api/v1";
 
