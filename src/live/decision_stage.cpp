@@ -124,6 +124,17 @@ Reconciliation DecisionStage::rebuild() {
   return rec;
 }
 
+Reconciliation DecisionStage::swap_models(TradingModel model, std::vector<TradingModel> shadows) {
+  if (!model.policy) throw std::invalid_argument("DecisionStage: the model has no policy");
+  // The session refers to the old policy: drop it before the model it refers to.
+  session_.reset();
+  model_ = std::move(model);
+  shadows_.clear();
+  for (auto& m : shadows) shadows_.push_back(std::make_unique<ShadowSession>(std::move(m)));
+  stale_ = true;
+  return rebuild();
+}
+
 bool DecisionStage::matches_stored(const std::optional<StoredPosition>& stored) const {
   const auto& acc = broker_->account();
   if (!stored) return acc.position == 0 && broker_->fills().empty();

@@ -47,6 +47,10 @@ class DecisionStage {
   // Decides `bar` (row: its feature row, null when missing). Throws what the store throws; the
   // session is then stale and rebuilt on the next call.
   DecisionResult process(const market::Bar& bar, const features::FeatureRow* row, long epoch);
+  // Hot swap (spec 12): from the next bar on, `model` decides and `shadows` shadow it. Called
+  // between two bars only; the account goes on (the session is rebuilt from the stored
+  // decisions and fills with the new model's profiles) and so does each shadow that stays.
+  Reconciliation swap_models(TradingModel model, std::vector<TradingModel> shadows);
 
   const trading::TradingSession& session() const { return *session_; }
   const std::string& account() const { return account_; }

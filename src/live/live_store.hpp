@@ -6,6 +6,7 @@
 // epoch older than the current leader's throws DeposedLeader and writes nothing.
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -138,6 +139,15 @@ struct DeadLetterState {
   bool due = false;  // pending and its next retry time has come
 };
 
+// Something an operator must hear of (spec 08: routed from usdcop_alerts): a model reload that
+// failed, a reconciliation difference. Recorded in the audit log and notified.
+struct LiveAlert {
+  std::string event;     // "model_load_failed", "reconciliation_mismatch", ...
+  std::string severity;  // "P1", "warning", ...
+  std::string title;
+  nlohmann::json fields = nlohmann::json::object();
+};
+
 class LiveStore {
  public:
   virtual ~LiveStore() = default;
@@ -181,6 +191,10 @@ class LiveStore {
   virtual std::map<Timestamp, int> shadow_signals(const std::string& account,
                                                   const std::string& model_id) = 0;
   virtual std::optional<StoredPosition> position(const std::string& account) = 0;
+
+  // An audit row (actor live-engine, action "live.<event>") and a usdcop_alerts notification,
+  // committed together.
+  virtual void alert(const LiveAlert& alert) = 0;
 };
 
 }  // namespace usdcop::live

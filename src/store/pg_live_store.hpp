@@ -44,6 +44,8 @@ class PgLiveStore final : public live::LiveStore {
                                           const std::string& model_id) override;
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
+  void alert(const live::LiveAlert& alert) override;  // pg_live_alerts.cpp
+
  private:
   ConnectionPool& pool_;
 };
