@@ -56,6 +56,9 @@ class DecisionStage {
   const std::string& account() const { return account_; }
   const TradingModel& model() const { return model_; }
   const std::vector<std::unique_ptr<ShadowSession>>& shadows() const { return shadows_; }
+  // The import's flags of bars about to be decided: the price collar (spec 12) of the
+  // production session and the shadows.
+  void note_flags(const std::vector<market::BarFlag>& flags);
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
   long decisions() const { return decisions_; }
@@ -73,6 +76,7 @@ class DecisionStage {
   TradingModel model_;
   std::string account_;
   trading::FixedOperationsMode mode_;
+  std::shared_ptr<trading::FlaggedBars> flagged_ = std::make_shared<trading::FlaggedBars>();
   std::unique_ptr<trading::PaperBroker> broker_;
   std::unique_ptr<trading::TradingSession> session_;
   std::vector<std::unique_ptr<ShadowSession>> shadows_;

@@ -178,6 +178,7 @@ long Engine::decide_pending() {
   while (l1 && (!l5_ || *l5_ < *l1)) {
     const auto bars = store_.bars_after(l5_, options_.batch);
     if (bars.empty()) break;
+    decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
     for (const auto& bar : bars) {
       if (*l1 < bar.time) return n;
       const auto row = store_.feature_row(bar.time);
@@ -206,6 +207,7 @@ long Engine::catch_up() {
     for (;;) {
       const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
       if (bars.empty()) break;
+      decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
       for (const auto& bar : bars) {
         const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
                                      [&] { return features_.process(bar, epoch_); });

@@ -17,6 +17,7 @@
 #include "features/feature_row.hpp"
 #include "live/shadow_session.hpp"
 #include "market/bar.hpp"
+#include "market/bar_store.hpp"
 #include "trading/broker.hpp"
 #include "trading/operations_mode.hpp"
 #include "trading/risk_manager.hpp"
@@ -168,6 +169,9 @@ class LiveStore {
                                               std::size_t limit) = 0;
   virtual std::optional<market::Bar> bar_at(Timestamp t) = 0;
   virtual std::optional<features::FeatureRow> feature_row(Timestamp t) = 0;
+  // The import's flags of the bars with from <= time < to (market.bar_flags): the price
+  // collar's input.
+  virtual std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) = 0;
 
   // L1: false when the event was processed before (nothing written).
   virtual bool commit_features(const FeatureCommit& commit, long epoch) = 0;

@@ -6,6 +6,7 @@
 #include "market/bar_validation.hpp"
 #include "store/notify.hpp"
 #include "store/pg_copy.hpp"
+#include "store/pg_data_quality.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_registry_rows.hpp"
 
@@ -27,6 +28,11 @@ void PgLiveStore::alert(const live::LiveAlert& a) {
     notify(tx, events::Alert{a.event, a.severity, a.title, a.fields});
     tx.commit();
   });
+}
+
+std::vector<market::BarFlag> PgLiveStore::bar_flags(Timestamp from, Timestamp to) {
+  return guard_connection("reading bar flags",
+                          [&] { return PgDataQuality(pool_).bar_flags(from, to); });
 }
 
 }  // namespace usdcop::store

@@ -45,6 +45,7 @@ class PgLiveStore final : public live::LiveStore {
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
   void alert(const live::LiveAlert& alert) override;  // pg_live_alerts.cpp
+  std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) override;  // idem
 
  private:
   ConnectionPool& pool_;
