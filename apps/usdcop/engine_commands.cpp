@@ -152,6 +152,17 @@ std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) 
   return out;
 }
 
+// Hot swap (spec 12): the deployed model and the staging ones as the registry has them now,
+// each verified against its registered hash.
+live::ModelSet load_models_in_force(store::ConnectionPool& pool) {
+  const auto deployed = store::PgModelRegistry(pool).deployed();
+  if (!deployed)
+    throw Error(ErrorKind::not_found, "model: no model is deployed after the change", "model");
+  store::PgBacktestStore results(pool);
+  app::ModelSource m = app::resolve_model(deployed->model_id, &results);
+  return {trading_model_of(m), load_shadow_models(pool)};
+}
+
 std::optional<double> parse_speed(const std::string& text) {
   if (text == "max") return std::nullopt;
   try {
@@ -209,6 +220,10 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     metrics.notification(events::channel_name(events::channel_of(e)), "success");
     if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
     if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
+    if (std::holds_alternative<events::ModelChanged>(e)) {
+      engine.on_model_changed();  // applied by the next catch-up, before its first bar
+      due = true;
+    }
   });
   listener.on_undecodable(
       [&](const store::UndecodableNotification& n) { metrics.notification(n.channel, "error"); });
@@ -299,6 +314,7 @@ void run_engine(const EngineOpts& o) {
   options.holder = std::string(host) + ":" + std::to_string(::getpid());
   live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
                       options, load_shadow_models(pool));
+  engine.reload_models_with([&pool] { return load_models_in_force(pool); });
   engine.on_reconciliation([](const live::Reconciliation& r) {
     std::cerr << "P1 reconciliation: the stored account differs from its fills; new entries are "
                  "held\n";
@@ -335,6 +351,10 @@ void run_engine(const EngineOpts& o) {
     try {
       engine.start();
       metrics.leadership(true, engine.epoch());
+      // A promotion or rollback during the replay swaps the models between two rows.
+      store::PgListener changes(pool.url(), {events::Channel::model_changed});
+      changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+      changes.connect();
       live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
                             [&] { return engine.l1_watermark(); });
       report = feed.run(
@@ -343,6 +363,7 @@ void run_engine(const EngineOpts& o) {
             // The clock is at the new row's close: a gap before it is stale time the monitor
             // sees before the engine handles the row.
             if (!o.no_monitor) monitor.check();
+            changes.wait(std::chrono::milliseconds(0));
             engine.catch_up();
             engine_seconds +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();

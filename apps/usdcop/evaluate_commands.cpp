@@ -182,6 +182,7 @@ void add_evaluate(CLI::App& app) {
     config.risk = profiles.risk;
     config.rules = app::position_rules_for(models.front());
     config.flags = app::open_flag_attribution(db);
+    config.flagged_bars = slice.flagged;
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;
     options.bootstrap_resamples = o->resamples;

@@ -47,11 +47,18 @@ class DecisionStage {
   // Decides `bar` (row: its feature row, null when missing). Throws what the store throws; the
   // session is then stale and rebuilt on the next call.
   DecisionResult process(const market::Bar& bar, const features::FeatureRow* row, long epoch);
+  // Hot swap (spec 12): from the next bar on, `model` decides and `shadows` shadow it. Called
+  // between two bars only; the account goes on (the session is rebuilt from the stored
+  // decisions and fills with the new model's profiles) and so does each shadow that stays.
+  Reconciliation swap_models(TradingModel model, std::vector<TradingModel> shadows);
 
   const trading::TradingSession& session() const { return *session_; }
   const std::string& account() const { return account_; }
   const TradingModel& model() const { return model_; }
   const std::vector<std::unique_ptr<ShadowSession>>& shadows() const { return shadows_; }
+  // The import's flags of bars about to be decided: the price collar (spec 12) of the
+  // production session and the shadows.
+  void note_flags(const std::vector<market::BarFlag>& flags);
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
   long decisions() const { return decisions_; }
@@ -71,6 +78,7 @@ class DecisionStage {
   TradingModel model_;
   std::string account_;
   trading::FixedOperationsMode mode_;
+  std::shared_ptr<trading::FlaggedBars> flagged_ = std::make_shared<trading::FlaggedBars>();
   std::unique_ptr<trading::PaperBroker> broker_;
   std::unique_ptr<trading::TradingSession> session_;
   std::vector<std::unique_ptr<ShadowSession>> shadows_;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "market/bar_validation.hpp"
 
 namespace usdcop::live {
 namespace {
@@ -110,9 +111,37 @@ void Engine::load_state() {
                         " (this one had " + std::to_string(epoch_) + ")");
   features_.restore(wm.l1, wm.l1_state);
   l5_ = wm.l5;
-  reconciliation_ = decisions_.rebuild();
-  if (!reconciliation_.consistent && reconciliation_sink_) reconciliation_sink_(reconciliation_);
+  reconciled(decisions_.rebuild());
   state_loaded_ = true;
+}
+
+void Engine::reconciled(const Reconciliation& r) {
+  reconciliation_ = r;
+  if (!reconciliation_.consistent && reconciliation_sink_) reconciliation_sink_(reconciliation_);
+}
+
+void Engine::reload_models() {
+  if (!loader_) {
+    reload_pending_ = false;
+    return;
+  }
+  const std::string before = decisions_.model().model_id;
+  ModelSet set;
+  try {
+    set = loader_();
+  } catch (const std::exception& e) {
+    if (is_infrastructure(e)) throw;  // the database is away: try again on the next catch-up
+    reload_pending_ = false;
+    ++counters_.model_load_failures;
+    store_.alert({"model_load_failed",
+                  "P1",
+                  "live engine: the models could not be reloaded; still trading " + before,
+                  {{"model_id", before}, {"error", market::text_excerpt(e.what(), 400)}}});
+    return;
+  }
+  reload_pending_ = false;
+  reconciled(decisions_.swap_models(std::move(set.production), std::move(set.shadows)));
+  ++counters_.model_swaps;
 }
 
 bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
@@ -166,6 +195,7 @@ long Engine::decide_pending() {
   while (l1 && (!l5_ || *l5_ < *l1)) {
     const auto bars = store_.bars_after(l5_, options_.batch);
     if (bars.empty()) break;
+    decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
     for (const auto& bar : bars) {
       if (*l1 < bar.time) return n;
       const auto row = store_.feature_row(bar.time);
@@ -183,6 +213,7 @@ long Engine::catch_up() {
   if (!unblocked()) return 0;
   try {
     if (!state_loaded_) load_state();
+    if (reload_pending_) reload_models();  // before the first bar: between two bars
     const auto now = std::chrono::steady_clock::now();
     if (!macro_checked_ || now - *macro_checked_ >= options_.macro_check) {
       features_.refresh_macro();
@@ -193,6 +224,7 @@ long Engine::catch_up() {
     for (;;) {
       const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
       if (bars.empty()) break;
+      decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
       for (const auto& bar : bars) {
         const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
                                      [&] { return features_.process(bar, epoch_); });

@@ -39,9 +39,20 @@ struct EngineCounters {
   long decisions = 0;   // L5 bars committed (with or without a policy decision)
   long duplicates = 0;  // events found already processed
   long catch_ups = 0;
-  long failures = 0;      // failed handler attempts
-  long dead_letters = 0;  // events sent to the dead-letter queue
+  long failures = 0;             // failed handler attempts
+  long dead_letters = 0;         // events sent to the dead-letter queue
+  long model_swaps = 0;          // hot swaps done (model_changed)
+  long model_load_failures = 0;  // reloads that failed (the old models kept)
 };
+
+// The models the engine runs: the deployed one and every staging model (its shadows).
+struct ModelSet {
+  TradingModel production;
+  std::vector<TradingModel> shadows;
+};
+// Loads the models in force from the registry, each verified against its registered hash;
+// throws when one cannot be loaded.
+using ModelLoader = std::function<ModelSet()>;
 
 // Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
 using ReconciliationSink = std::function<void(const Reconciliation&)>;
@@ -61,6 +72,13 @@ class Engine {
   long on_bar_event(Timestamp bar_time);
 
   void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
+  // Hot swap (spec 12): after on_model_changed (a model_changed notification) the next
+  // catch-up reloads the models with `loader` before its first bar, so a swap happens between
+  // two bars, never during one. A failed load keeps the models in use and records a P1 alert
+  // (`live.model_load_failed`); the next model_changed tries again.
+  void reload_models_with(ModelLoader loader) { loader_ = std::move(loader); }
+  void on_model_changed() { reload_pending_ = true; }
+  bool model_reload_pending() const { return reload_pending_; }
   // The automatic monitor (spec 05/12) hears of every decided bar, its latency, the equity and
   // closed trades. A bar without a complete feature row is not a bar for it: stale data is
   // "no decision possible", whatever the cause.
@@ -89,6 +107,8 @@ class Engine {
     bool retrying = false;
   };
   void load_state();
+  void reload_models();
+  void reconciled(const Reconciliation& r);
   bool unblocked();
   template <class F>
   auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
@@ -111,6 +131,8 @@ class Engine {
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;
+  ModelLoader loader_;
+  bool reload_pending_ = false;
   models::MonitorEvents* monitor_ = nullptr;
   EngineMetrics* metrics_ = nullptr;
   std::vector<std::string> blocking_;

@@ -53,6 +53,9 @@ class PgLiveStore final : public live::LiveStore {
                                           const std::string& model_id) override;
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
+  void alert(const live::LiveAlert& alert) override;  // pg_live_alerts.cpp
+  std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) override;  // idem
+
   // One query; throws Error(unavailable) when the database cannot be reached. Thread-safe
   // (pool only), unlike the handler methods.
   LiveProbe probe();
