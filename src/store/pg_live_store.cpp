@@ -154,23 +154,45 @@ std::string PgLiveStore::macro_version() {
   return PgFeatureStore(pool_).macro_fingerprint();
 }
 
+// The bars and, in the same statement, their flags (the price collar reads them right after:
+// bar_flags over exactly this range is then served without a query).
 std::vector<market::Bar> PgLiveStore::bars_after(std::optional<Timestamp> after,
                                                  std::size_t limit) {
   return guard_connection("loading new bars", [&] {
     auto conn = pool_.acquire();
     pqxx::nontransaction tx(*conn, "bars_after");  // one statement: no BEGIN/ROLLBACK trips
     const auto r = tx.exec_params(
-        "SELECT " + sql_micros_of("time") + ", open, high, low, close, volume, " +
-            sql_micros_of("ingested_at") + " FROM market.usdcop_m5_ohlcv WHERE time > " +
-            sql_time_from_micros("$1::bigint") + " ORDER BY time LIMIT $2",
+        "WITH b AS (SELECT time, open, high, low, close, volume, ingested_at FROM "
+        "market.usdcop_m5_ohlcv WHERE time > " +
+            sql_time_from_micros("$1::bigint") +
+            " ORDER BY time LIMIT $2) "
+            "SELECT 0, " +
+            sql_micros_of("time") + ", open, high, low, close, volume, " +
+            sql_micros_of("ingested_at") +
+            ", NULL::text, NULL::float8, NULL::text FROM b UNION ALL "
+            "SELECT 1, " +
+            sql_micros_of("f.time") +
+            ", NULL, NULL, NULL, NULL, NULL, NULL, f.rule, coalesce(f.value, 0), "
+            "coalesce(f.detail, '') FROM market.bar_flags f WHERE f.time >= (SELECT min(time) "
+            "FROM b) AND f.time <= (SELECT max(time) FROM b) ORDER BY 1, 2, 9",
         to_pg_micros(after.value_or(Timestamp::min())), static_cast<long>(limit));
     std::vector<market::Bar> bars;
-    bars.reserve(r.size());
+    std::vector<market::BarFlag> flags;
     if (stored_at_.size() > 4 * limit) stored_at_.clear();
     for (const auto& row : r) {
-      bars.push_back(bar_of(row));
-      stored_at_[bars.back().time] = from_micros(parse_int(view(row[6])));
+      const Timestamp t = from_micros(parse_int(view(row[1])));
+      if (row[0].as<int>() == 1) {
+        flags.push_back({t, row[8].c_str(), parse_double(view(row[9])), row[10].c_str()});
+        continue;
+      }
+      bars.push_back({t, parse_double(view(row[2])), parse_double(view(row[3])),
+                      parse_double(view(row[4])), parse_double(view(row[5])),
+                      parse_double(view(row[6]))});
+      stored_at_[t] = from_micros(parse_int(view(row[7])));
     }
+    loaded_flags_.reset();
+    if (!bars.empty())
+      loaded_flags_ = LoadedFlags{bars.front().time, bars.back().time + kBarLength, flags};
     return bars;
   });
 }

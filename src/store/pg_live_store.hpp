@@ -63,6 +63,11 @@ class PgLiveStore final : public live::LiveStore {
  private:
   ConnectionPool& pool_;
   std::map<Timestamp, Timestamp> stored_at_;  // ingested_at of the bars bars_after loaded
+  struct LoadedFlags {
+    Timestamp from{}, to{};  // the last bars_after's range [first bar, last bar + 5 min)
+    std::vector<market::BarFlag> flags;
+  };
+  std::optional<LoadedFlags> loaded_flags_;
 };
 
 // In a handler transaction: locks the leader row FOR SHARE and throws live::DeposedLeader when
