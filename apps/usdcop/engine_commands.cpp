@@ -14,8 +14,10 @@
 #include "cli_services.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engine_http.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
+#include "monitor/metrics.hpp"
 #include "store/notify.hpp"
 #include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
@@ -69,6 +71,8 @@ class BlockingFeatureActions final : public models::MonitorActions {
 
 struct EngineOpts {
   std::string replay, speed = "max", model, account = "paper";
+  std::string metrics_host = "127.0.0.1";
+  int metrics_port = -1;  // none
   double tick_s = 30;
   bool json = false, no_monitor = false;
 };
@@ -206,20 +210,26 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
 // vanishes with that session; a standby retries it on every tick. The leader catches up on
 // start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
 void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
-              const std::string& url, double tick_s, const std::string& holder) {
+              const std::string& url, double tick_s, const std::string& holder,
+              live::EngineMetrics& metrics) {
   store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
                                    events::Channel::model_changed});
   bool leader = false, due = true;
   std::optional<Timestamp> announced;
   listener.on_event([&](const events::Event& e) {
+    metrics.notification(events::channel_name(events::channel_of(e)), "success");
     if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
+    if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
     if (std::holds_alternative<events::ModelChanged>(e)) {
       engine.on_model_changed();  // applied by the next catch-up, before its first bar
       due = true;
     }
   });
+  listener.on_undecodable(
+      [&](const store::UndecodableNotification& n) { metrics.notification(n.channel, "error"); });
   listener.on_reconnect([&](store::PgListener&) {
     leader = false;  // the lock died with the old session
+    metrics.leadership(false, engine.epoch());
     due = true;
   });
   auto try_lead = [&] {
@@ -230,6 +240,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     });
     if (leader) {
       engine.start();  // a new epoch: a deposed engine's writes are refused from now on
+      metrics.leadership(true, engine.epoch());
       std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
     }
   };
@@ -264,6 +275,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     } catch (const live::DeposedLeader& e) {
       std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
       leader = false;
+      metrics.leadership(false, engine.epoch());
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::unavailable) throw;
       std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
@@ -316,6 +328,17 @@ void run_engine(const EngineOpts& o) {
     std::cerr << "alert " << a.severity << ": " << a.title << "\n";
   });
   BlockingFeatureActions actions(monitor_actions, engine);
+  live::EngineMetrics metrics(monitor::metrics_registry());
+  engine.feed_metrics(&metrics);
+  metrics.model_info(engine.decisions().model().model_id, "production");
+  for (const auto& shadow : engine.decisions().shadows())
+    metrics.model_info(shadow->model().model_id, "staging");
+  std::unique_ptr<monitor::MetricsEndpoint> endpoint;
+  if (o.metrics_port >= 0) {
+    endpoint = serve_engine_metrics(o.metrics_host, o.metrics_port, metrics, live_store);
+    std::cerr << "engine: /metrics and /health on http://" << o.metrics_host << ":"
+              << endpoint->port() << "\n";
+  }
   models::AutoRollbackMonitor monitor({}, clock, actions);
   if (!o.no_monitor) engine.feed_monitor(&monitor);
   g_engine_stop = false;
@@ -327,6 +350,7 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     try {
       engine.start();
+      metrics.leadership(true, engine.epoch());
       // A promotion or rollback during the replay swaps the models between two rows.
       store::PgListener changes(pool.url(), {events::Channel::model_changed});
       changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
@@ -352,7 +376,7 @@ void run_engine(const EngineOpts& o) {
                   "leader_epoch");
     }
   } else {
-    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder);
+    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -391,6 +415,11 @@ void add_engine(CLI::App& app) {
   c->add_flag("--no-monitor", o->no_monitor,
               "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
               "stack alone, as a backtest runs it");
+  c->add_option("--metrics-port", o->metrics_port,
+                "Serve /metrics and /health on this port (0: any free port, printed on stderr)")
+      ->check(CLI::Range(0, 65535));
+  c->add_option("--metrics-host", o->metrics_host,
+                "Address for --metrics-port (default 127.0.0.1; no authentication)");
   c->add_flag("--json", o->json, "Machine-readable summary");
   c->callback([o] { run_engine(*o); });
 }

@@ -72,6 +72,8 @@ class DecisionStage {
   // The outcome of the last committed bar and its decision latency (the monitor's inputs).
   const trading::BarOutcome& last_outcome() const { return last_outcome_; }
   double last_latency_us() const { return last_latency_us_; }
+  // The operations mode the last bar was decided with.
+  trading::OperationsMode last_mode() const { return mode_.current(); }
 
  private:
   void reset_session();

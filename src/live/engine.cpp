@@ -33,6 +33,7 @@ auto Engine::run_handler(const std::string& handler, const std::string& event_id
     } catch (const std::exception& e) {
       if (is_infrastructure(e)) throw;
       ++counters_.failures;
+      if (metrics_ != nullptr) metrics_->handler_failed(handler, decisions_.model().model_id);
       store_.dead_letter_retry_failed(blocked_->id, e.what());
       blocked_->retrying = false;
       throw HandlerBlocked{};
@@ -47,6 +48,7 @@ auto Engine::run_handler(const std::string& handler, const std::string& event_id
       // A lost database or a lost leadership is not the event's fault: no dead letter.
       if (is_infrastructure(e)) throw;
       ++counters_.failures;
+      if (metrics_ != nullptr) metrics_->handler_failed(handler, decisions_.model().model_id);
       error = e.what();
     }
     if (attempt >= attempts) break;
@@ -171,6 +173,7 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
                                   [&] { return decisions_.process(bar, row, epoch_); });
   if (result == DecisionResult::already_processed) {
     ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L5");
     state_loaded_ = false;  // another engine moved on: reload before going further
     return false;
   }
@@ -180,7 +183,21 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   if (decisions_.reconciliations() != reconciliations_seen_)
     reconciled(decisions_.last_reconciliation());
   tell_monitor(row);
+  tell_metrics(bar);
   return true;
+}
+
+void Engine::tell_metrics(const market::Bar& bar) {
+  if (metrics_ == nullptr) return;
+  DecisionMetrics d;
+  d.model_id = decisions_.model().model_id;
+  d.mode = decisions_.last_mode();
+  d.outcome = &decisions_.last_outcome();
+  d.position = decisions_.session().position();
+  d.inference_seconds = decisions_.last_latency_us() / 1e6;
+  if (const auto stored = store_.stored_at(bar.time))
+    d.e2e_seconds = std::chrono::duration<double>(now_utc() - *stored).count();
+  metrics_->decision_committed(bar.time, d);
 }
 
 void Engine::tell_monitor(const features::FeatureRow* row) {
@@ -240,14 +257,19 @@ long Engine::catch_up() {
                                      [&] { return features_.process(bar, epoch_); });
         if (!row) {
           ++counters_.duplicates;
+          if (metrics_ != nullptr) metrics_->duplicate("L1");
           state_loaded_ = false;
           return n;
         }
         ++counters_.features;
+        if (metrics_ != nullptr) metrics_->feature_committed(*row);
         ++n;
         if (l5_ && !(*l5_ < bar.time)) continue;  // before the engine's first start
         if (!decide(bar, &*row)) return n;
       }
+      // A short batch was everything stored when it was read; a bar committed since then
+      // announces itself (new_ohlcv_bar) or the next tick finds it: no empty query per bar.
+      if (bars.size() < options_.batch) break;
     }
   } catch (const HandlerBlocked&) {
     return n;  // the dead letter holds every later bar until it is handled
@@ -262,6 +284,7 @@ long Engine::on_bar_event(Timestamp bar_time) {
   const auto l1 = features_.last_bar();
   if (state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
     ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L1");
     return 0;
   }
   return catch_up();

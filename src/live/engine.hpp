@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "live/decision_stage.hpp"
+#include "live/engine_metrics.hpp"
 #include "live/feature_stage.hpp"
 #include "live/live_store.hpp"
 #include "models/auto_rollback_monitor.hpp"
@@ -84,6 +85,8 @@ class Engine {
   // closed trades. A bar without a complete feature row is not a bar for it: stale data is
   // "no decision possible", whatever the cause.
   void feed_monitor(models::MonitorEvents* monitor) { monitor_ = monitor; }
+  // The spec 08 metrics of what the engine commits (null: none).
+  void feed_metrics(EngineMetrics* metrics) { metrics_ = metrics; }
   // The missing inputs of the last bar without a decision (empty after a decision): what the
   // audit row of an automatic pause or kill names.
   const std::vector<std::string>& blocking_features() const { return blocking_; }
@@ -118,6 +121,7 @@ class Engine {
                    F&& f) -> decltype(f());
   bool decide(const market::Bar& bar, const features::FeatureRow* row);
   void tell_monitor(const features::FeatureRow* row);
+  void tell_metrics(const market::Bar& bar);
   long decide_pending();
 
   LiveStore& store_;
@@ -136,6 +140,7 @@ class Engine {
   ModelLoader loader_;
   bool reload_pending_ = false;
   models::MonitorEvents* monitor_ = nullptr;
+  EngineMetrics* metrics_ = nullptr;
   std::vector<std::string> blocking_;
   long reconciliations_seen_ = 0;
   std::vector<std::string> mismatch_alerted_;  // the differences last alerted (once each)

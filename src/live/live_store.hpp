@@ -168,6 +168,12 @@ class LiveStore {
   virtual std::vector<market::Bar> bars_after(std::optional<Timestamp> after,
                                               std::size_t limit) = 0;
   virtual std::optional<market::Bar> bar_at(Timestamp t) = 0;
+  // When the bar at `t` was stored (its row's ingested_at), if the last bars_after loaded it:
+  // the start of the e2e latency metric. No query of its own.
+  virtual std::optional<Timestamp> stored_at(Timestamp t) const {
+    (void)t;
+    return std::nullopt;
+  }
   virtual std::optional<features::FeatureRow> feature_row(Timestamp t) = 0;
   // The import's flags of the bars with from <= time < to (market.bar_flags): the price
   // collar's input.

@@ -42,6 +42,9 @@ void PgLiveStore::hold_entries(const std::string& reason, const nlohmann::json& 
 }
 
 std::vector<market::BarFlag> PgLiveStore::bar_flags(Timestamp from, Timestamp to) {
+  // The flags of the bars bars_after just loaded came with them (one round trip less per bar).
+  if (loaded_flags_ && loaded_flags_->from == from && loaded_flags_->to == to)
+    return loaded_flags_->flags;
   return guard_connection("reading bar flags",
                           [&] { return PgDataQuality(pool_).bar_flags(from, to); });
 }
