@@ -142,9 +142,9 @@ constexpr const char* kSelectionBiasWarning =
 // The backtest configuration of an evaluation: the first model's profiles in force and
 // position rules, the open macro flags and the slice's price collar (as `usdcop backtest`).
 backtest::BacktestConfig evaluation_config(app::Services& db, const app::ModelSource& model,
-                                           const app::MarketSlice& slice) {
+                                           const app::MarketSlice& slice,
+                                           const app::ProfilesInForce& profiles) {
   backtest::BacktestConfig config;
-  const app::ProfilesInForce profiles = app::profiles_for(db, model);
   config.trading = profiles.trading;
   config.risk = profiles.risk;
   config.rules = app::position_rules_for(model);
@@ -190,7 +190,8 @@ void add_evaluate(CLI::App& app) {
     std::vector<backtest::ModelUnderTest> under_test;
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
-    const backtest::BacktestConfig config = evaluation_config(db, models.front(), slice);
+    const app::ProfilesInForce profiles = app::profiles_for(db, models.front());
+    const auto config = evaluation_config(db, models.front(), slice, profiles);
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;
     options.bootstrap_resamples = o->resamples;
