@@ -301,11 +301,47 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
+// --replay: the file through the import path on the simulated clock, the engine catching up
+// after each row; a promotion or rollback meanwhile swaps the models between two rows.
+live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
+                              models::AutoRollbackMonitor& monitor, const EngineOpts& o,
+                              SimulatedClock& simulated, double& engine_seconds) {
+  auto& db = services();
+  const std::optional<double> speed = parse_speed(o.speed);
+  try {
+    engine.start();
+    metrics.leadership(true, engine.epoch());
+    store::PgListener changes(db.pool().url(), {events::Channel::model_changed});
+    changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+    changes.connect();
+    live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
+                          [&] { return engine.l1_watermark(); });
+    auto report = feed.run(
+        [&] {
+          const auto e0 = std::chrono::steady_clock::now();
+          // The clock is at the new row's close: a gap before it is stale time the monitor
+          // sees before the engine handles the row.
+          if (!o.no_monitor) monitor.check();
+          changes.wait(std::chrono::milliseconds(0));
+          engine.catch_up();
+          engine_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        },
+        &g_engine_stop);
+    engine.catch_up();
+    return report;
+  } catch (const live::DeposedLeader& e) {
+    throw Error(ErrorKind::conflict,
+                std::string("another engine took the leadership during the replay: ") + e.what(),
+                "leader_epoch");
+  }
+}
+
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
   live::TradingModel model = load_trading_model(o, pool);
-  const std::optional<double> speed = parse_speed(o.speed);
+  parse_speed(o.speed);  // a bad --speed fails before anything starts
   store::PgLiveStore live_store(pool);
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -348,33 +384,7 @@ void run_engine(const EngineOpts& o) {
   std::optional<live::ReplayReport> report;
   double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
-    try {
-      engine.start();
-      metrics.leadership(true, engine.epoch());
-      // A promotion or rollback during the replay swaps the models between two rows.
-      store::PgListener changes(pool.url(), {events::Channel::model_changed});
-      changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
-      changes.connect();
-      live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
-                            [&] { return engine.l1_watermark(); });
-      report = feed.run(
-          [&] {
-            const auto e0 = std::chrono::steady_clock::now();
-            // The clock is at the new row's close: a gap before it is stale time the monitor
-            // sees before the engine handles the row.
-            if (!o.no_monitor) monitor.check();
-            changes.wait(std::chrono::milliseconds(0));
-            engine.catch_up();
-            engine_seconds +=
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
-          },
-          &g_engine_stop);
-      engine.catch_up();
-    } catch (const live::DeposedLeader& e) {
-      throw Error(ErrorKind::conflict,
-                  std::string("another engine took the leadership during the replay: ") + e.what(),
-                  "leader_epoch");
-    }
+    report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
     run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
   }

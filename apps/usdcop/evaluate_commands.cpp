@@ -139,6 +139,20 @@ constexpr const char* kSelectionBiasWarning =
     "result is optimistic; confirm an edge on a held-out test split (--split test) or a "
     "later period (--split custom)";
 
+// The backtest configuration of an evaluation: the first model's profiles in force and
+// position rules, the open macro flags and the slice's price collar (as `usdcop backtest`).
+backtest::BacktestConfig evaluation_config(app::Services& db, const app::ModelSource& model,
+                                           const app::MarketSlice& slice) {
+  backtest::BacktestConfig config;
+  const app::ProfilesInForce profiles = app::profiles_for(db, model);
+  config.trading = profiles.trading;
+  config.risk = profiles.risk;
+  config.rules = app::position_rules_for(model);
+  config.flags = app::open_flag_attribution(db);
+  config.flagged_bars = slice.flagged;
+  return config;
+}
+
 void add_evaluate(CLI::App& app) {
   struct Opts {
     std::vector<std::string> models;
@@ -176,13 +190,7 @@ void add_evaluate(CLI::App& app) {
     std::vector<backtest::ModelUnderTest> under_test;
     for (auto& m : models)
       under_test.push_back({m.bundle.run.run_id, m.bundle.policy.get(), &m.bundle.norm_stats});
-    backtest::BacktestConfig config;
-    const app::ProfilesInForce profiles = app::profiles_for(db, models.front());
-    config.trading = profiles.trading;
-    config.risk = profiles.risk;
-    config.rules = app::position_rules_for(models.front());
-    config.flags = app::open_flag_attribution(db);
-    config.flagged_bars = slice.flagged;
+    const backtest::BacktestConfig config = evaluation_config(db, models.front(), slice);
     backtest::EvaluationOptions options;
     options.random_seeds = o->random_seeds;
     options.bootstrap_resamples = o->resamples;

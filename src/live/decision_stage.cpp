@@ -127,6 +127,8 @@ Reconciliation DecisionStage::rebuild() {
   }
   hold_entries_ = !rec.consistent;
   stale_ = false;
+  last_reconciliation_ = rec;
+  ++reconciliations_;
   return rec;
 }
 

@@ -61,6 +61,13 @@ class DecisionStage {
   void note_flags(const std::vector<market::BarFlag>& flags);
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
+  // The last comparison of the rebuilt account with the stored one, and how many were made
+  // (a decision that finds the stored position changed rebuilds and compares too).
+  const Reconciliation& last_reconciliation() const { return last_reconciliation_; }
+  long reconciliations() const { return reconciliations_; }
+  // The engine made the hold durable (operations mode PAUSED): stop holding here, so that an
+  // operator's resume is what releases it.
+  void release_hold() { hold_entries_ = false; }
   long decisions() const { return decisions_; }
   // The outcome of the last committed bar and its decision latency (the monitor's inputs).
   const trading::BarOutcome& last_outcome() const { return last_outcome_; }
@@ -84,6 +91,8 @@ class DecisionStage {
   std::vector<std::unique_ptr<ShadowSession>> shadows_;
   bool stale_ = true;
   bool hold_entries_ = false;
+  Reconciliation last_reconciliation_;
+  long reconciliations_ = 0;
   long decisions_ = 0;
   trading::BarOutcome last_outcome_;
   double last_latency_us_ = 0;

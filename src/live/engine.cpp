@@ -115,9 +115,31 @@ void Engine::load_state() {
   state_loaded_ = true;
 }
 
+Reconciliation Engine::reconcile() {
+  reconciled(decisions_.rebuild());
+  return reconciliation_;
+}
+
 void Engine::reconciled(const Reconciliation& r) {
   reconciliation_ = r;
-  if (!reconciliation_.consistent && reconciliation_sink_) reconciliation_sink_(reconciliation_);
+  reconciliations_seen_ = decisions_.reconciliations();
+  if (r.consistent) {
+    mismatch_alerted_.clear();
+    return;
+  }
+  if (reconciliation_sink_) reconciliation_sink_(r);
+  if (r.differences != mismatch_alerted_) {
+    const nlohmann::json details{{"account", options_.account}, {"differences", r.differences}};
+    store_.alert({"reconciliation_mismatch", "P1",
+                  "live engine: account " + options_.account +
+                      " differs from its fills; new entries are held until an operator resumes",
+                  details});
+    mismatch_alerted_ = r.differences;
+  }
+  // The hold becomes the durable PAUSED mode, which `ops resume` (audited) releases.
+  store_.hold_entries("reconciliation: account " + options_.account + " differs from its fills",
+                      {{"account", options_.account}, {"differences", r.differences}});
+  decisions_.release_hold();
 }
 
 void Engine::reload_models() {
@@ -145,6 +167,8 @@ void Engine::reload_models() {
 }
 
 bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
+  // After each session: the whole account against its fills before the next day's first bar.
+  if (l5_ && cot_date(*l5_) != cot_date(bar.time)) reconcile();
   const auto result = run_handler("L5", decision_event_id(bar.time), bar.time,
                                   [&] { return decisions_.process(bar, row, epoch_); });
   if (result == DecisionResult::already_processed) {
@@ -155,6 +179,9 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   }
   ++counters_.decisions;
   l5_ = bar.time;
+  // The decision found the stored position changed and compared the account: act on it.
+  if (decisions_.reconciliations() != reconciliations_seen_)
+    reconciled(decisions_.last_reconciliation());
   tell_monitor(row);
   tell_metrics(bar);
   return true;

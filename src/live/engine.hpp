@@ -54,7 +54,9 @@ struct ModelSet {
 // throws when one cannot be loaded.
 using ModelLoader = std::function<ModelSet()>;
 
-// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
+// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert). The
+// engine also records the alert (live.reconciliation_mismatch) and pauses trading durably
+// (operations mode PAUSED, actor live-engine): an operator's `ops resume` releases the hold.
 using ReconciliationSink = std::function<void(const Reconciliation&)>;
 
 class Engine {
@@ -88,6 +90,10 @@ class Engine {
   // The missing inputs of the last bar without a decision (empty after a decision): what the
   // audit row of an automatic pause or kill names.
   const std::vector<std::string>& blocking_features() const { return blocking_; }
+
+  // Reconciliation (spec 12) at start, after each session (before the first bar of the next
+  // COT day) and whenever a decision finds the stored position changed; also on demand.
+  Reconciliation reconcile();
 
   long epoch() const { return epoch_; }
   std::optional<Timestamp> l1_watermark() const { return features_.last_bar(); }
@@ -136,6 +142,8 @@ class Engine {
   models::MonitorEvents* monitor_ = nullptr;
   EngineMetrics* metrics_ = nullptr;
   std::vector<std::string> blocking_;
+  long reconciliations_seen_ = 0;
+  std::vector<std::string> mismatch_alerted_;  // the differences last alerted (once each)
 };
 
 }  // namespace usdcop::live

@@ -205,6 +205,9 @@ class LiveStore {
   // An audit row (actor live-engine, action "live.<event>") and a usdcop_alerts notification,
   // committed together.
   virtual void alert(const LiveAlert& alert) = 0;
+  // Holds new entries durably: the operations mode becomes PAUSED (actor live-engine,
+  // audited, notified) unless it is KILLED. An operator's `ops resume` releases it.
+  virtual void hold_entries(const std::string& reason, const nlohmann::json& details) = 0;
 };
 
 }  // namespace usdcop::live

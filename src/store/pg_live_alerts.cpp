@@ -1,13 +1,16 @@
-// PgLiveStore::alert: what the live engine must tell an operator (a model that could not be
-// reloaded, a reconciliation difference) as an audit row and a usdcop_alerts notification in
-// one transaction, so the record and the alert exist together or not at all.
+// PgLiveStore's operator-facing side. alert: what the live engine must tell an operator (a
+// model that could not be reloaded, a reconciliation difference) as an audit row and a
+// usdcop_alerts notification in one transaction, so both exist or neither. hold_entries: the
+// durable pause an operator resumes. bar_flags: the price collar's input.
 #include <pqxx/pqxx>
 
+#include "core/error.hpp"
 #include "market/bar_validation.hpp"
 #include "store/notify.hpp"
 #include "store/pg_copy.hpp"
 #include "store/pg_data_quality.hpp"
 #include "store/pg_live_store.hpp"
+#include "store/pg_operations_control.hpp"
 #include "store/pg_registry_rows.hpp"
 
 namespace usdcop::store {
@@ -28,6 +31,14 @@ void PgLiveStore::alert(const live::LiveAlert& a) {
     notify(tx, events::Alert{a.event, a.severity, a.title, a.fields});
     tx.commit();
   });
+}
+
+void PgLiveStore::hold_entries(const std::string& reason, const nlohmann::json& details) {
+  try {
+    PgOperationsControl(pool_).pause(reason, Actor{"live-engine", "system", ""}, details);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::conflict) throw;  // already KILLED: stays killed
+  }
 }
 
 std::vector<market::BarFlag> PgLiveStore::bar_flags(Timestamp from, Timestamp to) {

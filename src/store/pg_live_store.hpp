@@ -54,7 +54,8 @@ class PgLiveStore final : public live::LiveStore {
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
   void alert(const live::LiveAlert& alert) override;  // pg_live_alerts.cpp
-  std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) override;  // idem
+  std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) override;         // idem
+  void hold_entries(const std::string& reason, const nlohmann::json& details) override;  // idem
 
   // One query; throws Error(unavailable) when the database cannot be reached. Thread-safe
   // (pool only), unlike the handler methods.
