@@ -44,6 +44,29 @@ void measure_clock_skew(store::ConnectionPool& pool, NotifyCheckResult& r) {
   });
 }
 
+// One transaction per heartbeat; sent[i] is stamped just before its commit. Returns how many.
+long send_heartbeats(store::ConnectionPool& pool, const std::string& instance,
+                     std::vector<SteadyTime>& sent, std::mutex& mutex) {
+  auto conn = pool.acquire();
+  long n = 0;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    store::guard_connection("sending a notification", [&] {
+      pqxx::work tx(*conn, "doctor_notify");
+      // The heartbeat carries no data: no WAL flush wait, the latency is the notify path.
+      tx.exec("SET LOCAL synchronous_commit TO off");
+      store::notify(tx,
+                    events::SystemHeartbeat{instance, static_cast<int64_t>(i), now_utc(), false});
+      {
+        std::lock_guard lock(mutex);
+        sent[i] = std::chrono::steady_clock::now();
+      }
+      tx.commit();
+    });
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 LatencySummary summarize_latency(std::vector<double> ms) {
@@ -99,22 +122,7 @@ NotifyCheckResult check_notifications(Services& services, const NotifyCheckReque
   });
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    auto conn = pool.acquire();
-    for (std::size_t i = 0; i < n; ++i) {
-      store::guard_connection("sending a notification", [&] {
-        pqxx::work tx(*conn, "doctor_notify");
-        // The heartbeat carries no data: no WAL flush wait, the latency is the notify path.
-        tx.exec("SET LOCAL synchronous_commit TO off");
-        store::notify(tx, events::SystemHeartbeat{result.instance, static_cast<int64_t>(i),
-                                                  now_utc(), false});
-        {
-          std::lock_guard lock(mutex);
-          sent[i] = std::chrono::steady_clock::now();
-        }
-        tx.commit();
-      });
-      ++result.sent;
-    }
+    result.sent = send_heartbeats(pool, result.instance, sent, mutex);
   } catch (...) {
     drain_until = std::chrono::steady_clock::now().time_since_epoch().count();
     sending_done = true;

@@ -80,7 +80,7 @@ TEST(LiveMetrics, TheEngineServesMetricsAndHealthOnItsOwnPortDuringAReplay) {
   EXPECT_EQ(sample(scrape, "usdcop_model_info{model_id=\"m_metrics\",status=\"production\"}"), 1);
   EXPECT_GT(sample(scrape, "usdcop_equity"), 0);
   EXPECT_GE(sample(scrape, "usdcop_position{model=\"m_metrics\"}"), -1);
-  EXPECT_GE(sample(scrape, "usdcop_last_ohlcv_bar_timestamp"), 1738591200);  // 2025-02-03 14:00
+  EXPECT_GE(sample(scrape, "usdcop_last_ohlcv_bar_timestamp"), 1738584000);  // 2025-02-03 12:00
   EXPECT_NE(scrape.find("usdcop_e2e_latency_seconds_bucket{le=\"0.005\"}"), std::string::npos);
   // The counters move while the replay goes on.
   EXPECT_TRUE(usdcop::testing::wait_until([&] { return l5() > first; }, std::chrono::minutes(3)))
