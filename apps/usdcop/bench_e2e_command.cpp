@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "bench_support.hpp"
 #include "cli_context.hpp"
@@ -21,8 +23,10 @@
 #include "market/macro_catalog.hpp"
 #include "store/connection_pool.hpp"
 #include "store/pg_bar_store.hpp"
+#include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
+#include "store/pg_operations_control.hpp"
 #include "trading/mlp_policy.hpp"
 
 namespace usdcop::cli {
@@ -60,7 +64,56 @@ live::TradingModel bench_model(store::ConnectionPool& pool) {
   return m;
 }
 
-void run_bench_e2e(long n, bool json) {
+// Kill committed -> the engine's LISTEN session has the new mode (spec 06: < 10 ms). Each cycle
+// kills through PgOperationsControl (what `ops kill` runs) and resumes; a listener thread, as in
+// the engine, stamps the operations_mode notification's arrival. A decision begun after the
+// commit reads KILLED in any case (FOR SHARE in its transaction): this is the wake-up path.
+nlohmann::json kill_latency(store::ConnectionPool& pool, long cycles) {
+  store::PgListener listener(pool.url(), {events::Channel::operations_mode});
+  std::atomic<std::chrono::steady_clock::rep> killed_at{0};
+  listener.on_event([&](const events::Event& e) {
+    const auto* m = std::get_if<events::OperationsModeChanged>(&e);
+    if (m != nullptr && m->mode == trading::OperationsMode::kKilled)
+      killed_at = std::chrono::steady_clock::now().time_since_epoch().count();
+  });
+  listener.connect();
+  std::atomic<bool> stop{false};
+  std::thread receiver([&] {
+    while (!stop.load()) listener.wait(std::chrono::milliseconds(50));
+  });
+  store::PgOperationsControl ops(pool);
+  const store::Actor actor{"bench-e2e", "system", ""};
+  std::vector<double> committed_ms, call_ms;
+  for (long k = 0; k < cycles; ++k) {
+    killed_at = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    ops.kill("bench e2e: kill latency", actor, {}, false);
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto deadline = t1 + std::chrono::seconds(10);
+    while (killed_at.load() == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (killed_at.load() != 0) {
+      const std::chrono::steady_clock::time_point seen{
+          std::chrono::steady_clock::duration(killed_at.load())};
+      committed_ms.push_back(
+          std::max(0.0, std::chrono::duration<double, std::milli>(seen - t1).count()));
+      call_ms.push_back(std::chrono::duration<double, std::milli>(seen - t0).count());
+    }
+    ops.resume("bench e2e: kill latency", actor, store::kResumeConfirmation);
+  }
+  stop = true;
+  listener.wake();
+  receiver.join();
+  return {{"cycles", cycles},
+          {"seen", committed_ms.size()},
+          {"committed_to_seen_ms",
+           {{"p50", quantile(committed_ms, 0.5)},
+            {"p99", quantile(committed_ms, 0.99)},
+            {"max", quantile(committed_ms, 1.0)}}},
+          {"call_to_seen_ms", {{"p50", quantile(call_ms, 0.5)}, {"p99", quantile(call_ms, 0.99)}}}};
+}
+
+void run_bench_e2e(long n, long kill_cycles, bool json) {
   const std::string url = fresh_bench_database("usdcop_bench_e2e");
   store::ConnectionPool pool(url, 4);
   store::PgBarStore bars(pool);
@@ -95,7 +148,7 @@ void run_bench_e2e(long n, bool json) {
   }
   const double total_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"bars", input.size()},
       {"decisions", engine.counters().decisions},
       {"e2e_ms",
@@ -105,6 +158,7 @@ void run_bench_e2e(long n, bool json) {
         {"max", quantile(e2e_ms, 1.0)}}},
       {"import_ms", {{"p50", quantile(import_ms, 0.5)}, {"p99", quantile(import_ms, 0.99)}}},
       {"bars_per_s", static_cast<double>(input.size()) / total_s}};
+  if (kill_cycles > 0) j["kill_latency"] = kill_latency(pool, kill_cycles);
   if (json) {
     print_json(j);
     return;
@@ -113,18 +167,27 @@ void run_bench_e2e(long n, bool json) {
             << j["e2e_ms"]["p50"] << " ms, p95 " << j["e2e_ms"]["p95"] << " ms, p99 "
             << j["e2e_ms"]["p99"] << " ms, max " << j["e2e_ms"]["max"] << " ms; import p50 "
             << j["import_ms"]["p50"] << " ms; " << j["bars_per_s"] << " bars/s end to end\n";
+  if (kill_cycles > 0)
+    std::cout << "kill committed -> operations_mode received: p50 "
+              << j["kill_latency"]["committed_to_seen_ms"]["p50"] << " ms, p99 "
+              << j["kill_latency"]["committed_to_seen_ms"]["p99"] << " ms over " << kill_cycles
+              << " kills\n";
 }
 
 void add_bench_e2e(CLI::App& app) {
   auto* bench = app.get_subcommand("bench");
   auto n = std::make_shared<long>(1000);
   auto json = std::make_shared<bool>(false);
+  auto kills = std::make_shared<long>(20);
   auto* c = bench->add_subcommand(
       "e2e", "Live path: bar commit -> production decision commit latency (scratch database)");
   c->add_option("--bars", *n, "Bars to insert one by one (default 1000)")
       ->check(CLI::Range(100L, 100000L));
+  c->add_option("--kill-cycles", *kills,
+                "Kill/resume cycles measuring kill committed -> mode seen (default 20; 0: none)")
+      ->check(CLI::Range(0L, 10000L));
   c->add_flag("--json", *json, "Machine-readable output");
-  c->callback([n, json] { run_bench_e2e(*n, *json); });
+  c->callback([n, kills, json] { run_bench_e2e(*n, *kills, *json); });
 }
 
 const CommandRegistration reg{68, add_bench_e2e};

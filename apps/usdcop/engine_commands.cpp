@@ -16,8 +16,10 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "engine_launch.hpp"
+#include "engine_http.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
+#include "monitor/metrics.hpp"
 #include "store/notify.hpp"
 #include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
@@ -71,6 +73,8 @@ class BlockingFeatureActions final : public models::MonitorActions {
 
 struct EngineOpts {
   std::string replay, speed = "max", model, account = "paper";
+  std::string metrics_host = "127.0.0.1";
+  int metrics_port = -1;  // none
   double tick_s = 30;
   bool json = false, no_monitor = false;
 };
@@ -150,6 +154,17 @@ std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) 
   return out;
 }
 
+// Hot swap (spec 12): the deployed model and the staging ones as the registry has them now,
+// each verified against its registered hash.
+live::ModelSet load_models_in_force(store::ConnectionPool& pool) {
+  const auto deployed = store::PgModelRegistry(pool).deployed();
+  if (!deployed)
+    throw Error(ErrorKind::not_found, "model: no model is deployed after the change", "model");
+  store::PgBacktestStore results(pool);
+  app::ModelSource m = app::resolve_model(deployed->model_id, &results);
+  return {trading_model_of(m), load_shadow_models(pool)};
+}
+
 std::optional<double> parse_speed(const std::string& text) {
   if (text == "max") return std::nullopt;
   try {
@@ -220,16 +235,26 @@ void run_drift_job(app::DriftJob& job, std::string& said, const std::string& hol
 // vanishes with that session; a standby retries it on every tick. The leader catches up on
 // start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
 void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
-              const std::string& url, double tick_s, const std::string& holder) {
+              const std::string& url, double tick_s, const std::string& holder,
+              live::EngineMetrics& metrics) {
   store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
                                    events::Channel::model_changed});
   bool leader = false, due = true;
   std::optional<Timestamp> announced;
   listener.on_event([&](const events::Event& e) {
+    metrics.notification(events::channel_name(events::channel_of(e)), "success");
     if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
+    if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
+    if (std::holds_alternative<events::ModelChanged>(e)) {
+      engine.on_model_changed();  // applied by the next catch-up, before its first bar
+      due = true;
+    }
   });
+  listener.on_undecodable(
+      [&](const store::UndecodableNotification& n) { metrics.notification(n.channel, "error"); });
   listener.on_reconnect([&](store::PgListener&) {
     leader = false;  // the lock died with the old session
+    metrics.leadership(false, engine.epoch());
     due = true;
   });
   auto try_lead = [&] {
@@ -240,6 +265,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     });
     if (leader) {
       engine.start();  // a new epoch: a deposed engine's writes are refused from now on
+      metrics.leadership(true, engine.epoch());
       std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
     }
   };
@@ -277,6 +303,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     } catch (const live::DeposedLeader& e) {
       std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
       leader = false;
+      metrics.leadership(false, engine.epoch());
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::unavailable) throw;
       std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
@@ -302,11 +329,47 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
+// --replay: the file through the import path on the simulated clock, the engine catching up
+// after each row; a promotion or rollback meanwhile swaps the models between two rows.
+live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
+                              models::AutoRollbackMonitor& monitor, const EngineOpts& o,
+                              SimulatedClock& simulated, double& engine_seconds) {
+  auto& db = services();
+  const std::optional<double> speed = parse_speed(o.speed);
+  try {
+    engine.start();
+    metrics.leadership(true, engine.epoch());
+    store::PgListener changes(db.pool().url(), {events::Channel::model_changed});
+    changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+    changes.connect();
+    live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
+                          [&] { return engine.l1_watermark(); });
+    auto report = feed.run(
+        [&] {
+          const auto e0 = std::chrono::steady_clock::now();
+          // The clock is at the new row's close: a gap before it is stale time the monitor
+          // sees before the engine handles the row.
+          if (!o.no_monitor) monitor.check();
+          changes.wait(std::chrono::milliseconds(0));
+          engine.catch_up();
+          engine_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+        },
+        &g_engine_stop);
+    engine.catch_up();
+    return report;
+  } catch (const live::DeposedLeader& e) {
+    throw Error(ErrorKind::conflict,
+                std::string("another engine took the leadership during the replay: ") + e.what(),
+                "leader_epoch");
+  }
+}
+
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
   live::TradingModel model = load_trading_model(o, pool);
-  const std::optional<double> speed = parse_speed(o.speed);
+  parse_speed(o.speed);  // a bad --speed fails before anything starts
   store::PgLiveStore live_store(pool);
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -315,6 +378,7 @@ void run_engine(const EngineOpts& o) {
   options.holder = std::string(host) + ":" + std::to_string(::getpid());
   live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
                       options, load_shadow_models(pool));
+  engine.reload_models_with([&pool] { return load_models_in_force(pool); });
   engine.on_reconciliation([](const live::Reconciliation& r) {
     std::cerr << "P1 reconciliation: the stored account differs from its fills; new entries are "
                  "held\n";
@@ -328,6 +392,17 @@ void run_engine(const EngineOpts& o) {
     std::cerr << "alert " << a.severity << ": " << a.title << "\n";
   });
   BlockingFeatureActions actions(monitor_actions, engine);
+  live::EngineMetrics metrics(monitor::metrics_registry());
+  engine.feed_metrics(&metrics);
+  metrics.model_info(engine.decisions().model().model_id, "production");
+  for (const auto& shadow : engine.decisions().shadows())
+    metrics.model_info(shadow->model().model_id, "staging");
+  std::unique_ptr<monitor::MetricsEndpoint> endpoint;
+  if (o.metrics_port >= 0) {
+    endpoint = serve_engine_metrics(o.metrics_host, o.metrics_port, metrics, live_store);
+    std::cerr << "engine: /metrics and /health on http://" << o.metrics_host << ":"
+              << endpoint->port() << "\n";
+  }
   models::AutoRollbackMonitor monitor({}, clock, actions);
   if (!o.no_monitor) engine.feed_monitor(&monitor);
   g_engine_stop = false;
@@ -337,29 +412,9 @@ void run_engine(const EngineOpts& o) {
   std::optional<live::ReplayReport> report;
   double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
-    try {
-      engine.start();
-      live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
-                            [&] { return engine.l1_watermark(); });
-      report = feed.run(
-          [&] {
-            const auto e0 = std::chrono::steady_clock::now();
-            // The clock is at the new row's close: a gap before it is stale time the monitor
-            // sees before the engine handles the row.
-            if (!o.no_monitor) monitor.check();
-            engine.catch_up();
-            engine_seconds +=
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
-          },
-          &g_engine_stop);
-      engine.catch_up();
-    } catch (const live::DeposedLeader& e) {
-      throw Error(ErrorKind::conflict,
-                  std::string("another engine took the leadership during the replay: ") + e.what(),
-                  "leader_epoch");
-    }
+    report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
-    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder);
+    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -398,6 +453,11 @@ void add_engine(CLI::App& app) {
   c->add_flag("--no-monitor", o->no_monitor,
               "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
               "stack alone, as a backtest runs it");
+  c->add_option("--metrics-port", o->metrics_port,
+                "Serve /metrics and /health on this port (0: any free port, printed on stderr)")
+      ->check(CLI::Range(0, 65535));
+  c->add_option("--metrics-host", o->metrics_host,
+                "Address for --metrics-port (default 127.0.0.1; no authentication)");
   c->add_flag("--json", o->json, "Machine-readable summary");
   c->callback([o] { run_engine(*o); });
 }

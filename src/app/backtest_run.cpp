@@ -107,6 +107,7 @@ BacktestOutcome run_backtest(Services& services, const BacktestRequest& request,
   config.risk = profiles.risk;
   config.rules = position_rules_for(model);
   config.flags = open_flag_attribution(services);
+  config.flagged_bars = slice.flagged;
   if (request.cost_bps) config.trading.cost_bps = *request.cost_bps;
   backtest::ProgressFn progress;
   if (observer) progress = [observer](long done, long total) { observer->bars_done(done, total); };

@@ -81,6 +81,7 @@ EvaluationRun evaluate_models(Services& services, const EvaluationRequest& reque
   run.config.risk = profiles.risk;
   run.config.rules = position_rules_for(first);
   run.config.flags = open_flag_attribution(services);
+  run.config.flagged_bars = slice.flagged;  // the price collar, as `usdcop backtest`
   run.policies = profiles.policies;
   backtest::EvaluationOptions options;
   options.random_seeds = request.random_seeds;

@@ -6,6 +6,7 @@
 
 #include "app/services.hpp"
 #include "core/error.hpp"
+#include "market/data_check.hpp"
 #include "store/pg_feature_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "store/pg_policies.hpp"
@@ -148,6 +149,9 @@ MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to) 
   MarketSlice s;
   s.bars = services.bars().load_bars(from, to);
   s.rows = services.feature_rows().load(from, to);
+  auto flagged = std::make_shared<trading::FlaggedBars>();
+  trading::add_collar_flags(*flagged, services.quality().bar_flags(from, to));
+  s.flagged = std::move(flagged);
   if (s.bars.empty())
     throw Error(ErrorKind::not_found, "no stored bars between " + format_rfc3339(from) + " and " +
                                           format_rfc3339(to) +

@@ -10,6 +10,7 @@
 #include "features/decision_blocks.hpp"
 #include "features/feature_row.hpp"
 #include "market/bar.hpp"
+#include "trading/price_collar.hpp"
 #include "trading/run_artifacts.hpp"
 #include "trading/trading_config.hpp"
 
@@ -72,6 +73,8 @@ std::shared_ptr<const features::FlagAttribution> open_flag_attribution(Services&
 struct MarketSlice {
   std::vector<market::Bar> bars;
   std::vector<features::FeatureRow> rows;
+  // The bars of the slice flagged jump or holiday: the price collar's input (spec 12).
+  std::shared_ptr<const trading::FlaggedBars> flagged;
 };
 // Stored bars and feature rows with from <= time < to.
 MarketSlice load_market_slice(Services& services, Timestamp from, Timestamp to);

@@ -23,6 +23,7 @@ BacktestResult run_backtest(std::span<const market::Bar> bars,
   trading::FixedOperationsMode mode(config.mode);
   trading::TradingSession session(policy, norm_stats, config.trading, config.risk, mode, broker,
                                   config.rules);
+  session.use_price_collar(config.flagged_bars.get());
   r.equity.reserve(bars.size() + 1);
   // The curve starts with the initial capital one bar before the first bar, so the first
   // bar's return and its entry cost count (E_start = initial_capital).

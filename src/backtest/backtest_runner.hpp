@@ -19,6 +19,7 @@
 #include "trading/operations_mode.hpp"
 #include "trading/policy.hpp"
 #include "trading/position_rules.hpp"
+#include "trading/price_collar.hpp"
 #include "trading/risk_manager.hpp"
 #include "trading/trading_config.hpp"
 
@@ -32,6 +33,9 @@ struct BacktestConfig {
   trading::PositionRuleConfig rules;  // of the run's config (min hold, flat at session end)
   // Open macro flags, to say which flag blocked decisions (not part of the JSON config).
   std::shared_ptr<const features::FlagAttribution> flags;
+  // Bars flagged jump or holiday at import: the price collar (spec 12) refuses new entries on
+  // them, as live does. Null: no collar (not part of the JSON config).
+  std::shared_ptr<const trading::FlaggedBars> flagged_bars;
 };
 nlohmann::json to_json(const BacktestConfig& c);
 

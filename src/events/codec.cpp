@@ -61,7 +61,8 @@ json to_json(const OperationsModeChanged& e) {
           {"previous", trading::mode_name(e.previous)},
           {"reason", text_preview(e.reason)},
           {"changed_by", e.changed_by},
-          {"kill_switch_active", e.kill_switch_active()}};
+          {"kill_switch_active", e.kill_switch_active()},
+          {"positions_closed", e.positions_closed}};
 }
 json to_json(const SystemHeartbeat& e) {
   return {{"instance", e.instance},
@@ -163,6 +164,9 @@ OperationsModeChanged decode_mode(const PayloadFields& f) {
   if (f.boolean("kill_switch_active") != e.kill_switch_active()) {
     f.fail("kill_switch_active", "disagrees with mode");
   }
+  // Added after the first version: absent means none closed.
+  if (f.object().contains("positions_closed"))
+    e.positions_closed = static_cast<long>(f.integer("positions_closed", 0));
   return e;
 }
 

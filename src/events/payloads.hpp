@@ -63,6 +63,9 @@ struct OperationsModeChanged {
   trading::OperationsMode previous = trading::OperationsMode::kNormal;
   std::string reason;      // a preview (events::kMaxTextBytes); the full text is in the database
   std::string changed_by;  // principal name
+  // Open positions the change closed in its own transaction (a kill with close_positions, a
+  // flatten); 0 otherwise, and when a sender of the first version omitted the key.
+  long positions_closed = 0;
   // Redundant with mode == KILLED; kept because listeners of the first version read it.
   bool kill_switch_active() const { return mode == trading::OperationsMode::kKilled; }
   bool operator==(const OperationsModeChanged&) const = default;

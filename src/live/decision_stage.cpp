@@ -43,21 +43,27 @@ std::string decision_event_id(Timestamp bar_time) {
 DecisionStage::DecisionStage(LiveStore& store, TradingModel model, std::string account,
                              std::vector<TradingModel> shadows)
     : store_(store), model_(std::move(model)), account_(std::move(account)) {
-  for (auto& m : shadows) shadows_.push_back(std::make_unique<ShadowSession>(std::move(m)));
+  for (auto& m : shadows)
+    shadows_.push_back(std::make_unique<ShadowSession>(std::move(m), flagged_));
   if (!model_.policy) throw std::invalid_argument("DecisionStage: the model has no policy");
   reset_session();
 }
 
 void DecisionStage::reset_session() {
   session_.reset();  // the old session refers to the old broker: drop it first
-  auto fresh = open_paper_session(model_, mode_);
+  auto fresh = open_paper_session(model_, mode_, flagged_.get());
   broker_ = std::move(fresh.broker);
   session_ = std::move(fresh.session);
+}
+
+void DecisionStage::note_flags(const std::vector<market::BarFlag>& flags) {
+  trading::add_collar_flags(*flagged_, flags);
 }
 
 Reconciliation DecisionStage::rebuild() {
   reset_session();
   const auto bars = store_.decided_bars(account_);
+  if (!bars.empty()) note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
   const auto stored_fills = store_.fills(account_);
   Reconciliation rec;
   std::size_t next_external = 0;
@@ -121,7 +127,21 @@ Reconciliation DecisionStage::rebuild() {
   }
   hold_entries_ = !rec.consistent;
   stale_ = false;
+  last_reconciliation_ = rec;
+  ++reconciliations_;
   return rec;
+}
+
+Reconciliation DecisionStage::swap_models(TradingModel model, std::vector<TradingModel> shadows) {
+  if (!model.policy) throw std::invalid_argument("DecisionStage: the model has no policy");
+  // The session refers to the old policy: drop it before the model it refers to.
+  session_.reset();
+  model_ = std::move(model);
+  shadows_.clear();
+  for (auto& m : shadows)
+    shadows_.push_back(std::make_unique<ShadowSession>(std::move(m), flagged_));
+  stale_ = true;
+  return rebuild();
 }
 
 bool DecisionStage::matches_stored(const std::optional<StoredPosition>& stored) const {

@@ -47,17 +47,33 @@ class DecisionStage {
   // Decides `bar` (row: its feature row, null when missing). Throws what the store throws; the
   // session is then stale and rebuilt on the next call.
   DecisionResult process(const market::Bar& bar, const features::FeatureRow* row, long epoch);
+  // Hot swap (spec 12): from the next bar on, `model` decides and `shadows` shadow it. Called
+  // between two bars only; the account goes on (the session is rebuilt from the stored
+  // decisions and fills with the new model's profiles) and so does each shadow that stays.
+  Reconciliation swap_models(TradingModel model, std::vector<TradingModel> shadows);
 
   const trading::TradingSession& session() const { return *session_; }
   const std::string& account() const { return account_; }
   const TradingModel& model() const { return model_; }
   const std::vector<std::unique_ptr<ShadowSession>>& shadows() const { return shadows_; }
+  // The import's flags of bars about to be decided: the price collar (spec 12) of the
+  // production session and the shadows.
+  void note_flags(const std::vector<market::BarFlag>& flags);
   bool stale() const { return stale_; }
   bool entries_held() const { return hold_entries_; }
+  // The last comparison of the rebuilt account with the stored one, and how many were made
+  // (a decision that finds the stored position changed rebuilds and compares too).
+  const Reconciliation& last_reconciliation() const { return last_reconciliation_; }
+  long reconciliations() const { return reconciliations_; }
+  // The engine made the hold durable (operations mode PAUSED): stop holding here, so that an
+  // operator's resume is what releases it.
+  void release_hold() { hold_entries_ = false; }
   long decisions() const { return decisions_; }
   // The outcome of the last committed bar and its decision latency (the monitor's inputs).
   const trading::BarOutcome& last_outcome() const { return last_outcome_; }
   double last_latency_us() const { return last_latency_us_; }
+  // The operations mode the last bar was decided with.
+  trading::OperationsMode last_mode() const { return mode_.current(); }
 
  private:
   void reset_session();
@@ -69,11 +85,14 @@ class DecisionStage {
   TradingModel model_;
   std::string account_;
   trading::FixedOperationsMode mode_;
+  std::shared_ptr<trading::FlaggedBars> flagged_ = std::make_shared<trading::FlaggedBars>();
   std::unique_ptr<trading::PaperBroker> broker_;
   std::unique_ptr<trading::TradingSession> session_;
   std::vector<std::unique_ptr<ShadowSession>> shadows_;
   bool stale_ = true;
   bool hold_entries_ = false;
+  Reconciliation last_reconciliation_;
+  long reconciliations_ = 0;
   long decisions_ = 0;
   trading::BarOutcome last_outcome_;
   double last_latency_us_ = 0;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "market/bar_validation.hpp"
 
 namespace usdcop::live {
 namespace {
@@ -32,6 +33,7 @@ auto Engine::run_handler(const std::string& handler, const std::string& event_id
     } catch (const std::exception& e) {
       if (is_infrastructure(e)) throw;
       ++counters_.failures;
+      if (metrics_ != nullptr) metrics_->handler_failed(handler, decisions_.model().model_id);
       store_.dead_letter_retry_failed(blocked_->id, e.what());
       blocked_->retrying = false;
       throw HandlerBlocked{};
@@ -46,6 +48,7 @@ auto Engine::run_handler(const std::string& handler, const std::string& event_id
       // A lost database or a lost leadership is not the event's fault: no dead letter.
       if (is_infrastructure(e)) throw;
       ++counters_.failures;
+      if (metrics_ != nullptr) metrics_->handler_failed(handler, decisions_.model().model_id);
       error = e.what();
     }
     if (attempt >= attempts) break;
@@ -108,23 +111,93 @@ void Engine::load_state() {
                         " (this one had " + std::to_string(epoch_) + ")");
   features_.restore(wm.l1, wm.l1_state);
   l5_ = wm.l5;
-  reconciliation_ = decisions_.rebuild();
-  if (!reconciliation_.consistent && reconciliation_sink_) reconciliation_sink_(reconciliation_);
+  reconciled(decisions_.rebuild());
   state_loaded_ = true;
 }
 
+Reconciliation Engine::reconcile() {
+  reconciled(decisions_.rebuild());
+  return reconciliation_;
+}
+
+void Engine::reconciled(const Reconciliation& r) {
+  reconciliation_ = r;
+  reconciliations_seen_ = decisions_.reconciliations();
+  if (r.consistent) {
+    mismatch_alerted_.clear();
+    return;
+  }
+  if (reconciliation_sink_) reconciliation_sink_(r);
+  if (r.differences != mismatch_alerted_) {
+    const nlohmann::json details{{"account", options_.account}, {"differences", r.differences}};
+    store_.alert({"reconciliation_mismatch", "P1",
+                  "live engine: account " + options_.account +
+                      " differs from its fills; new entries are held until an operator resumes",
+                  details});
+    mismatch_alerted_ = r.differences;
+  }
+  // The hold becomes the durable PAUSED mode, which `ops resume` (audited) releases.
+  store_.hold_entries("reconciliation: account " + options_.account + " differs from its fills",
+                      {{"account", options_.account}, {"differences", r.differences}});
+  decisions_.release_hold();
+}
+
+void Engine::reload_models() {
+  if (!loader_) {
+    reload_pending_ = false;
+    return;
+  }
+  const std::string before = decisions_.model().model_id;
+  ModelSet set;
+  try {
+    set = loader_();
+  } catch (const std::exception& e) {
+    if (is_infrastructure(e)) throw;  // the database is away: try again on the next catch-up
+    reload_pending_ = false;
+    ++counters_.model_load_failures;
+    store_.alert({"model_load_failed",
+                  "P1",
+                  "live engine: the models could not be reloaded; still trading " + before,
+                  {{"model_id", before}, {"error", market::text_excerpt(e.what(), 400)}}});
+    return;
+  }
+  reload_pending_ = false;
+  reconciled(decisions_.swap_models(std::move(set.production), std::move(set.shadows)));
+  ++counters_.model_swaps;
+}
+
 bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
+  // After each session: the whole account against its fills before the next day's first bar.
+  if (l5_ && cot_date(*l5_) != cot_date(bar.time)) reconcile();
   const auto result = run_handler("L5", decision_event_id(bar.time), bar.time,
                                   [&] { return decisions_.process(bar, row, epoch_); });
   if (result == DecisionResult::already_processed) {
     ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L5");
     state_loaded_ = false;  // another engine moved on: reload before going further
     return false;
   }
   ++counters_.decisions;
   l5_ = bar.time;
+  // The decision found the stored position changed and compared the account: act on it.
+  if (decisions_.reconciliations() != reconciliations_seen_)
+    reconciled(decisions_.last_reconciliation());
   tell_monitor(row);
+  tell_metrics(bar);
   return true;
+}
+
+void Engine::tell_metrics(const market::Bar& bar) {
+  if (metrics_ == nullptr) return;
+  DecisionMetrics d;
+  d.model_id = decisions_.model().model_id;
+  d.mode = decisions_.last_mode();
+  d.outcome = &decisions_.last_outcome();
+  d.position = decisions_.session().position();
+  d.inference_seconds = decisions_.last_latency_us() / 1e6;
+  if (const auto stored = store_.stored_at(bar.time))
+    d.e2e_seconds = std::chrono::duration<double>(now_utc() - *stored).count();
+  metrics_->decision_committed(bar.time, d);
 }
 
 void Engine::tell_monitor(const features::FeatureRow* row) {
@@ -149,6 +222,7 @@ long Engine::decide_pending() {
   while (l1 && (!l5_ || *l5_ < *l1)) {
     const auto bars = store_.bars_after(l5_, options_.batch);
     if (bars.empty()) break;
+    decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
     for (const auto& bar : bars) {
       if (*l1 < bar.time) return n;
       const auto row = store_.feature_row(bar.time);
@@ -166,6 +240,7 @@ long Engine::catch_up() {
   if (!unblocked()) return 0;
   try {
     if (!state_loaded_) load_state();
+    if (reload_pending_) reload_models();  // before the first bar: between two bars
     const auto now = std::chrono::steady_clock::now();
     if (!macro_checked_ || now - *macro_checked_ >= options_.macro_check) {
       features_.refresh_macro();
@@ -176,19 +251,25 @@ long Engine::catch_up() {
     for (;;) {
       const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
       if (bars.empty()) break;
+      decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
       for (const auto& bar : bars) {
         const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
                                      [&] { return features_.process(bar, epoch_); });
         if (!row) {
           ++counters_.duplicates;
+          if (metrics_ != nullptr) metrics_->duplicate("L1");
           state_loaded_ = false;
           return n;
         }
         ++counters_.features;
+        if (metrics_ != nullptr) metrics_->feature_committed(*row);
         ++n;
         if (l5_ && !(*l5_ < bar.time)) continue;  // before the engine's first start
         if (!decide(bar, &*row)) return n;
       }
+      // A short batch was everything stored when it was read; a bar committed since then
+      // announces itself (new_ohlcv_bar) or the next tick finds it: no empty query per bar.
+      if (bars.size() < options_.batch) break;
     }
   } catch (const HandlerBlocked&) {
     return n;  // the dead letter holds every later bar until it is handled
@@ -203,6 +284,7 @@ long Engine::on_bar_event(Timestamp bar_time) {
   const auto l1 = features_.last_bar();
   if (state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
     ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L1");
     return 0;
   }
   return catch_up();

@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "live/decision_stage.hpp"
+#include "live/engine_metrics.hpp"
 #include "live/feature_stage.hpp"
 #include "live/live_store.hpp"
 #include "models/auto_rollback_monitor.hpp"
@@ -38,11 +39,24 @@ struct EngineCounters {
   long decisions = 0;   // L5 bars committed (with or without a policy decision)
   long duplicates = 0;  // events found already processed
   long catch_ups = 0;
-  long failures = 0;      // failed handler attempts
-  long dead_letters = 0;  // events sent to the dead-letter queue
+  long failures = 0;             // failed handler attempts
+  long dead_letters = 0;         // events sent to the dead-letter queue
+  long model_swaps = 0;          // hot swaps done (model_changed)
+  long model_load_failures = 0;  // reloads that failed (the old models kept)
 };
 
-// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert).
+// The models the engine runs: the deployed one and every staging model (its shadows).
+struct ModelSet {
+  TradingModel production;
+  std::vector<TradingModel> shadows;
+};
+// Loads the models in force from the registry, each verified against its registered hash;
+// throws when one cannot be loaded.
+using ModelLoader = std::function<ModelSet()>;
+
+// Raised when the rebuilt state disagrees with the stored account (spec 12: a P1 alert). The
+// engine also records the alert (live.reconciliation_mismatch) and pauses trading durably
+// (operations mode PAUSED, actor live-engine): an operator's `ops resume` releases the hold.
 using ReconciliationSink = std::function<void(const Reconciliation&)>;
 
 class Engine {
@@ -60,13 +74,26 @@ class Engine {
   long on_bar_event(Timestamp bar_time);
 
   void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
+  // Hot swap (spec 12): after on_model_changed (a model_changed notification) the next
+  // catch-up reloads the models with `loader` before its first bar, so a swap happens between
+  // two bars, never during one. A failed load keeps the models in use and records a P1 alert
+  // (`live.model_load_failed`); the next model_changed tries again.
+  void reload_models_with(ModelLoader loader) { loader_ = std::move(loader); }
+  void on_model_changed() { reload_pending_ = true; }
+  bool model_reload_pending() const { return reload_pending_; }
   // The automatic monitor (spec 05/12) hears of every decided bar, its latency, the equity and
   // closed trades. A bar without a complete feature row is not a bar for it: stale data is
   // "no decision possible", whatever the cause.
   void feed_monitor(models::MonitorEvents* monitor) { monitor_ = monitor; }
+  // The spec 08 metrics of what the engine commits (null: none).
+  void feed_metrics(EngineMetrics* metrics) { metrics_ = metrics; }
   // The missing inputs of the last bar without a decision (empty after a decision): what the
   // audit row of an automatic pause or kill names.
   const std::vector<std::string>& blocking_features() const { return blocking_; }
+
+  // Reconciliation (spec 12) at start, after each session (before the first bar of the next
+  // COT day) and whenever a decision finds the stored position changed; also on demand.
+  Reconciliation reconcile();
 
   long epoch() const { return epoch_; }
   std::optional<Timestamp> l1_watermark() const { return features_.last_bar(); }
@@ -86,12 +113,15 @@ class Engine {
     bool retrying = false;
   };
   void load_state();
+  void reload_models();
+  void reconciled(const Reconciliation& r);
   bool unblocked();
   template <class F>
   auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
                    F&& f) -> decltype(f());
   bool decide(const market::Bar& bar, const features::FeatureRow* row);
   void tell_monitor(const features::FeatureRow* row);
+  void tell_metrics(const market::Bar& bar);
   long decide_pending();
 
   LiveStore& store_;
@@ -107,8 +137,13 @@ class Engine {
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;
+  ModelLoader loader_;
+  bool reload_pending_ = false;
   models::MonitorEvents* monitor_ = nullptr;
+  EngineMetrics* metrics_ = nullptr;
   std::vector<std::string> blocking_;
+  long reconciliations_seen_ = 0;
+  std::vector<std::string> mismatch_alerted_;  // the differences last alerted (once each)
 };
 
 }  // namespace usdcop::live

@@ -6,6 +6,7 @@
 // epoch older than the current leader's throws DeposedLeader and writes nothing.
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,7 @@
 #include "features/feature_row.hpp"
 #include "live/shadow_session.hpp"
 #include "market/bar.hpp"
+#include "market/bar_store.hpp"
 #include "trading/broker.hpp"
 #include "trading/operations_mode.hpp"
 #include "trading/risk_manager.hpp"
@@ -138,6 +140,15 @@ struct DeadLetterState {
   bool due = false;  // pending and its next retry time has come
 };
 
+// Something an operator must hear of (spec 08: routed from usdcop_alerts): a model reload that
+// failed, a reconciliation difference. Recorded in the audit log and notified.
+struct LiveAlert {
+  std::string event;     // "model_load_failed", "reconciliation_mismatch", ...
+  std::string severity;  // "P1", "warning", ...
+  std::string title;
+  nlohmann::json fields = nlohmann::json::object();
+};
+
 class LiveStore {
  public:
   virtual ~LiveStore() = default;
@@ -157,7 +168,16 @@ class LiveStore {
   virtual std::vector<market::Bar> bars_after(std::optional<Timestamp> after,
                                               std::size_t limit) = 0;
   virtual std::optional<market::Bar> bar_at(Timestamp t) = 0;
+  // When the bar at `t` was stored (its row's ingested_at), if the last bars_after loaded it:
+  // the start of the e2e latency metric. No query of its own.
+  virtual std::optional<Timestamp> stored_at(Timestamp t) const {
+    (void)t;
+    return std::nullopt;
+  }
   virtual std::optional<features::FeatureRow> feature_row(Timestamp t) = 0;
+  // The import's flags of the bars with from <= time < to (market.bar_flags): the price
+  // collar's input.
+  virtual std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) = 0;
 
   // L1: false when the event was processed before (nothing written).
   virtual bool commit_features(const FeatureCommit& commit, long epoch) = 0;
@@ -181,6 +201,13 @@ class LiveStore {
   virtual std::map<Timestamp, int> shadow_signals(const std::string& account,
                                                   const std::string& model_id) = 0;
   virtual std::optional<StoredPosition> position(const std::string& account) = 0;
+
+  // An audit row (actor live-engine, action "live.<event>") and a usdcop_alerts notification,
+  // committed together.
+  virtual void alert(const LiveAlert& alert) = 0;
+  // Holds new entries durably: the operations mode becomes PAUSED (actor live-engine,
+  // audited, notified) unless it is KILLED. An operator's `ops resume` releases it.
+  virtual void hold_entries(const std::string& reason, const nlohmann::json& details) = 0;
 };
 
 }  // namespace usdcop::live

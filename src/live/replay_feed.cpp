@@ -44,8 +44,11 @@ ReplayFeed::ReplayFeed(market::BarStore& bars, SimulatedClock& clock, ReplayOpti
 
 void ReplayFeed::pace(Timestamp close, const std::atomic<bool>* stop) {
   const Timestamp now = clock_.now();
-  // A clock never set (the first row of a replay) has no previous close to pace from.
-  if (!options_.speed || now == Timestamp{} || !(now < close)) return;
+  // The first row plays at once: before it the clock is not on the replay's time yet.
+  if (!options_.speed || !paced_ || !(now < close)) {
+    paced_ = true;
+    return;
+  }
   const auto real = std::chrono::duration<double>(close - now) / *options_.speed;
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(real);

@@ -57,6 +57,7 @@ class ReplayFeed {
   ReplayOptions options_;
   std::function<std::optional<Timestamp>()> handled_until_;
   std::optional<Timestamp> last_;  // newest bar time handled by this replay
+  bool paced_ = false;             // a row was paced: the clock is on the replay's time
   struct Columns;
   std::shared_ptr<Columns> columns_;
 };

@@ -25,14 +25,16 @@ std::string observation_json(const features::NormStats& stats, const features::F
   return s.str();
 }
 
-ShadowSession::ShadowSession(TradingModel model) : model_(std::move(model)) {
+ShadowSession::ShadowSession(TradingModel model,
+                             std::shared_ptr<const trading::FlaggedBars> flagged)
+    : model_(std::move(model)), flagged_(std::move(flagged)) {
   if (!model_.policy) throw std::invalid_argument("ShadowSession: the model has no policy");
   reset();
 }
 
 void ShadowSession::reset() {
   session_.reset();  // the old session refers to the old broker: drop it first
-  auto fresh = open_paper_session(model_, mode_);
+  auto fresh = open_paper_session(model_, mode_, flagged_.get());
   broker_ = std::move(fresh.broker);
   session_ = std::move(fresh.session);
 }

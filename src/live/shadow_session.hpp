@@ -31,7 +31,9 @@ std::string observation_json(const features::NormStats& stats, const features::F
 
 class ShadowSession {
  public:
-  explicit ShadowSession(TradingModel model);
+  // `flagged`: the price collar's bars (spec 12), shared with the production session.
+  explicit ShadowSession(TradingModel model,
+                         std::shared_ptr<const trading::FlaggedBars> flagged = nullptr);
   // The session refers to members (stats, mode): the object stays where it was made.
   ShadowSession(const ShadowSession&) = delete;
   ShadowSession& operator=(const ShadowSession&) = delete;
@@ -47,6 +49,7 @@ class ShadowSession {
 
  private:
   TradingModel model_;
+  std::shared_ptr<const trading::FlaggedBars> flagged_;
   trading::FixedOperationsMode mode_;  // shadows trade as if NORMAL: no orders anyway
   std::unique_ptr<trading::PaperBroker> broker_;
   std::unique_ptr<trading::TradingSession> session_;

@@ -27,13 +27,16 @@ struct PaperSession {
   std::unique_ptr<trading::PaperBroker> broker;
   std::unique_ptr<trading::TradingSession> session;
 };
+// `flagged`: the bars the price collar refuses entries on (spec 12), owned by the caller.
 inline PaperSession open_paper_session(const TradingModel& model,
-                                       const trading::OperationsModeView& mode) {
+                                       const trading::OperationsModeView& mode,
+                                       const trading::FlaggedBars* flagged = nullptr) {
   PaperSession s;
   s.broker =
       std::make_unique<trading::PaperBroker>(model.trading.initial_capital, model.trading.cost_bps);
   s.session = std::make_unique<trading::TradingSession>(
       *model.policy, model.norm_stats, model.trading, model.risk, mode, *s.broker, model.rules);
+  s.session->use_price_collar(flagged);
   return s;
 }
 

@@ -13,5 +13,8 @@ namespace usdcop::store {
 // Throws Error(invalid_input) naming the field when the event is not valid for its channel
 // (events::encode), before anything reaches the database.
 void notify(pqxx::transaction_base& tx, const events::Event& event);
+// The same notification as an SQL expression (`pg_notify('channel', 'payload')`, quoted by
+// `tx`) for a statement that does more in the same round trip (the live engine's handlers).
+std::string notify_expression(pqxx::transaction_base& tx, const events::Event& event);
 
 }  // namespace usdcop::store

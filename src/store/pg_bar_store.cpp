@@ -1,6 +1,7 @@
 #include "store/pg_bar_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <pqxx/pqxx>
 #include <stdexcept>
 
@@ -121,11 +122,74 @@ long match_stored_bars(pqxx::work& tx, market::BarWriteResult& result) {
   return total_matched;
 }
 
+// A float8 literal: our own numbers (shortest exact text); non-finite ones spelled out.
+void append_float8(std::string& sql, double v) {
+  if (std::isnan(v)) {
+    sql += "'NaN'::float8";
+  } else if (std::isinf(v)) {
+    sql += v > 0 ? "'Infinity'::float8" : "'-Infinity'::float8";
+  } else {
+    append_double(sql, v);
+    sql += "::float8";
+  }
+}
+
+// A few bars (the replay and live feeds write one at a time), without replace: the match and
+// the insert in one statement over an inline VALUES list. The stage table costs more than the
+// write for one bar (catalog rows created and dropped, and a planner that knows nothing of the
+// table hash-joins the whole bar table).
+market::BarWriteResult write_few_bars_in(pqxx::work& tx, const std::vector<Bar>& bars,
+                                         const std::string& source) {
+  std::string sql = "WITH s (us, open, high, low, close, volume) AS (VALUES ";
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
+    const int64_t us = to_micros(b.time);
+    if (us % kBarMicros != 0)
+      throw Error(ErrorKind::invalid_input,
+                  "bar time " + format_rfc3339(b.time) + " is not aligned to 5 minutes");
+    sql += i == 0 ? "(" : ", (";
+    append_int(sql, us);
+    sql += "::bigint";
+    for (double v : {b.open, b.high, b.low, b.close, b.volume}) {
+      sql += ", ";
+      append_float8(sql, v);
+    }
+    sql += ")";
+  }
+  sql +=
+      "), m AS MATERIALIZED (SELECT s.us, s.open, s.high, s.low, s.close, s.volume, "
+      "(t.open, t.high, t.low, t.close, t.volume) IS NOT DISTINCT FROM "
+      "(s.open, s.high, s.low, s.close, s.volume) AS same "
+      "FROM s JOIN market.usdcop_m5_ohlcv t ON t.time = " +
+      kStageTime +
+      "), ins AS (INSERT INTO market.usdcop_m5_ohlcv (time, open, high, low, close, volume, "
+      "source) SELECT " +
+      kStageTime + ", s.open, s.high, s.low, s.close, s.volume, " + sql_literal(tx, source) +
+      " FROM s WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.us = s.us) RETURNING 1) "
+      "SELECT NULL::bigint AS us, NULL::float8, NULL::float8, NULL::float8, NULL::float8, "
+      "NULL::float8, (SELECT count(*) FROM m WHERE same), (SELECT count(*) FROM ins) "
+      "UNION ALL SELECT us, open, high, low, close, volume, NULL, NULL FROM m WHERE NOT same "
+      "ORDER BY 1 NULLS FIRST";
+  market::BarWriteResult result;
+  for (const auto& r : tx.exec(sql)) {
+    if (r[0].is_null()) {
+      result.identical = r[6].as<long>();
+      result.inserted = r[7].as<long>();
+    } else {
+      result.conflicts.push_back(bar_from_row(r));
+    }
+  }
+  return result;
+}
+
+constexpr std::size_t kFewBars = 16;
+
 market::BarWriteResult write_bars_in(pqxx::work& tx, const std::vector<Bar>& bars,
                                      const std::string& source, bool replace) {
   market::BarWriteResult result;
   if (bars.empty()) return result;
   check_unique_times(bars);
+  if (!replace && bars.size() <= kFewBars) return write_few_bars_in(tx, bars, source);
   stage_bars(tx, bars);
   const long total_matched = match_stored_bars(tx, result);
 
@@ -338,7 +402,7 @@ std::string BarSnapshot::bars_fingerprint(Timestamp last_bar) {
 std::optional<Bar> PgBarStore::bar_before(Timestamp t) {
   return guard_connection("loading the previous bar", [&]() -> std::optional<Bar> {
     auto conn = pool_.acquire();
-    pqxx::read_transaction tx(*conn, "bar_before");
+    pqxx::nontransaction tx(*conn, "bar_before");  // one statement: no BEGIN/ROLLBACK trips
     const auto r =
         tx.exec_params("SELECT " + kBarColumns + " FROM market.usdcop_m5_ohlcv WHERE time < " +
                            sql_time_from_micros("$1::bigint") + " ORDER BY time DESC LIMIT 1",

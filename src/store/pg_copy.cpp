@@ -30,6 +30,13 @@ std::string sql_time_from_micros(std::string_view bigint_expr) {
   return "(timestamptz 'epoch' + (" + std::string(bigint_expr) + ") * interval '1 microsecond')";
 }
 
+std::string sql_literal(pqxx::transaction_base& tx, const std::string& s) {
+  std::string out = tx.esc(s);
+  out.insert(out.begin(), '\'');
+  out.push_back('\'');
+  return out;
+}
+
 std::string sql_micros_of(std::string_view timestamptz_expr) {
   return "(extract(epoch FROM " + std::string(timestamptz_expr) + ") * 1000000)::bigint";
 }

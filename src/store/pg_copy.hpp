@@ -30,6 +30,10 @@ int64_t to_pg_micros(Timestamp t);
 std::string sql_time_from_micros(std::string_view bigint_expr);
 std::string sql_micros_of(std::string_view timestamptz_expr);
 
+// A string literal for SQL text ('...' escaped by the connection): tx.quote's inline
+// concatenation trips GCC 12's -Wrestrict false positive under -O3.
+std::string sql_literal(pqxx::transaction_base& tx, const std::string& s);
+
 // Text-format COPY field writers (append to a row buffer).
 void append_double(std::string& out, double v);  // shortest representation that round-trips
 void append_int(std::string& out, int64_t v);

@@ -1,9 +1,13 @@
 // The L5 handler transaction of store::PgLiveStore: fence, operations mode FOR SHARE, processed
-// event, then (at commit) the decision, order and fill, position, equity snapshot, risk events
-// and the L5 watermark, all in one commit.
+// event and stored position in its first statement, then (at commit) the decision, order and
+// fill, position, equity snapshot, risk events, the L5 watermark and new_signal in one batch of
+// statements: four round trips per bar with BEGIN and COMMIT.
+#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <string_view>
+#include <vector>
 
 #include "core/sha256.hpp"
 #include "store/notify.hpp"
@@ -25,6 +29,24 @@ std::string num(double v) {
   return s;
 }
 
+// "quantity units avg_price cash last_bar_micros|-" (one text column of the position, so that
+// the opening statement keeps a single row of scalar subqueries).
+live::StoredPosition position_of(std::string_view text) {
+  std::array<std::string_view, 5> part{};
+  for (auto& p : part) {
+    const auto space = text.find(' ');
+    p = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  live::StoredPosition s;
+  s.quantity = parse_double(part[0]);
+  s.units = parse_double(part[1]);
+  s.avg_price = parse_double(part[2]);
+  s.cash = parse_double(part[3]);
+  if (part[4] != "-") s.last_bar = from_micros(parse_int(part[4]));
+  return s;
+}
+
 class PgDecisionTransaction final : public live::DecisionTransaction {
  public:
   PgDecisionTransaction(ConnectionPool& pool, std::string event_id, const std::string& account,
@@ -33,32 +55,33 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         tx_(*lease_, "l5_decision"),
         event_id_(std::move(event_id)),
         epoch_(epoch) {
-    fence_leader_epoch(tx_, epoch_);
-    // FOR SHARE: a kill (UPDATE of this row) waits for this decision to commit, and every
-    // decision after the kill reads KILLED. Unreadable means KILLED (fail closed).
-    const auto m = tx_.exec("SELECT mode FROM trading.operations_state WHERE id = 1 FOR SHARE");
-    if (m.size() == 1 && !m[0][0].is_null())
-      mode_ = trading::parse_operations_mode(m[0][0].c_str())
-                  .value_or(trading::OperationsMode::kKilled);
-    const auto fresh = tx_.exec_params(
-        "INSERT INTO system.processed_events (event_id, handler, epoch) VALUES ($1, 'L5', $2) "
-        "ON CONFLICT DO NOTHING",
-        event_id_, epoch_);
-    already_ = fresh.affected_rows() == 0;
-    const auto p =
-        tx_.exec_params("SELECT quantity, units, avg_price, cash, " + sql_micros_of("last_bar") +
-                            " FROM trading.positions WHERE account = $1 AND symbol = "
-                            "'USD/COP'",
-                        account);
-    if (!p.empty()) {
-      live::StoredPosition s;
-      s.quantity = parse_double(p[0][0].c_str());
-      s.units = parse_double(p[0][1].c_str());
-      s.avg_price = parse_double(p[0][2].c_str());
-      s.cash = parse_double(p[0][3].c_str());
-      if (!p[0][4].is_null()) s.last_bar = from_micros(p[0][4].as<int64_t>());
-      position_ = s;
-    }
+    // One round trip: the fence, the mode, the processed event and the position. The mode is
+    // read FOR SHARE: a kill (UPDATE of that row) waits for this decision to commit, and every
+    // decision after the kill reads KILLED; unreadable means KILLED (fail closed). The position
+    // is read FOR SHARE too: a locking read returns the newest committed row, so after waiting
+    // for a kill it sees the kill's closing (a plain read would see this statement's snapshot).
+    // Locks in the kill's order (operations_state, then positions) so that the two never wait
+    // for each other: the position qual needs m first, and the select list runs left to right.
+    const auto r = tx_.exec_params(
+        "WITH l AS (SELECT epoch FROM system.watermarks WHERE name = 'leader' FOR SHARE), "
+        "m AS (SELECT mode FROM trading.operations_state WHERE id = 1 FOR SHARE), "
+        "ins AS (INSERT INTO system.processed_events (event_id, handler, epoch) "
+        "SELECT $1, 'L5', $2 FROM l WHERE l.epoch = $2 ON CONFLICT DO NOTHING RETURNING 1), "
+        "p AS (SELECT quantity::text || ' ' || units::text || ' ' || avg_price::text || ' ' || "
+        "cash::text || ' ' || coalesce(" +
+            sql_micros_of("last_bar") +
+            "::text, '-') AS v FROM trading.positions WHERE account = $3 AND symbol = 'USD/COP' "
+            "AND (SELECT count(*) FROM m) >= 0 FOR SHARE) "
+            "SELECT (SELECT epoch FROM l), (SELECT mode FROM m), (SELECT count(*) FROM ins), "
+            "(SELECT v FROM p)",
+        event_id_, epoch_, account);
+    const auto row = r[0];
+    check_leader_epoch(row[0].is_null() ? -1 : row[0].as<long>(), epoch_);
+    if (!row[1].is_null())
+      mode_ =
+          trading::parse_operations_mode(row[1].c_str()).value_or(trading::OperationsMode::kKilled);
+    already_ = row[2].as<long>() == 0;
+    if (!row[3].is_null()) position_ = position_of(row[3].c_str());
   }
   ~PgDecisionTransaction() override {
     try {
@@ -75,94 +98,103 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
   void commit(const live::DecisionRecord& r) override {
     if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
     guard_connection("committing a decision", [&] {
-      if (r.decided) write_inference(r);
-      for (const auto& shadow : r.shadows) write_shadow(r, shadow);
-      if (r.order) write_order(r);
-      write_account(r);
-      for (const auto& e : r.risk_events) {
-        tx_.exec_params(
-            "INSERT INTO trading.risk_events (time, model_id, rule, action, details, "
-            "source, account, event_id) VALUES (" +
-                time_sql(e.time) + ", $1, $2, $3, $4::jsonb, 'live', $5, $6)",
-            r.model_id, e.rule, e.action, e.details.dump(), r.account, event_id_);
+      // Every write of the bar in one round trip; the watermark statement comes last, its
+      // result says whether the watermark moved.
+      std::string sql;
+      std::vector<std::string> notifications;
+      if (r.decided) sql += inference_sql(r);
+      for (const auto& shadow : r.shadows) {
+        sql += shadow_sql(r, shadow);
+        notifications.push_back(notify_expression(
+            tx_, events::NewSignal{r.bar_time, shadow.model_id,
+                                   static_cast<trading::Signal>(shadow.signal), true}));
       }
-      advance_watermark(tx_, "L5", r.bar_time, epoch_);
+      if (r.order) sql += order_sql(r);
+      sql += account_sql(r);
+      for (const auto& e : r.risk_events) {
+        sql +=
+            "INSERT INTO trading.risk_events (time, model_id, rule, action, details, source, "
+            "account, event_id) VALUES (" +
+            time_sql(e.time) + ", " + sql_literal(tx_, r.model_id) + ", " +
+            sql_literal(tx_, e.rule) + ", " + sql_literal(tx_, e.action) + ", " +
+            sql_literal(tx_, e.details.dump()) + "::jsonb, 'live', " + sql_literal(tx_, r.account) +
+            ", " + sql_literal(tx_, event_id_) + ");\n";
+      }
       if (r.decided)
-        notify(tx_, events::NewSignal{r.bar_time, r.model_id,
-                                      static_cast<trading::Signal>(r.signal), false});
+        notifications.push_back(notify_expression(
+            tx_, events::NewSignal{r.bar_time, r.model_id, static_cast<trading::Signal>(r.signal),
+                                   false}));
+      sql += watermark_statement(tx_, "L5", r.bar_time, epoch_, nullptr, notifications);
+      check_watermark_advanced(tx_.exec(sql), "L5", r.bar_time);
       tx_.commit();
       done_ = true;
     });
   }
 
  private:
-  void write_inference(const live::DecisionRecord& r) {
-    tx_.exec_params(
-        "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
-        "signal, latency_us, account, event_id, observation, mode, position_before, "
-        "position_after, rule) VALUES (" +
-            time_sql(r.bar_time) + ", $1, 'production', $2, " + num(r.action) + ", $3, " +
-            num(r.latency_us) + ", $4, $5, $6::jsonb, $7, " + num(r.position_before) + ", " +
-            num(r.position_after) + ", NULLIF($8, ''))",
-        r.model_id, sha256_hex(r.observation_json), r.signal, r.account, event_id_,
-        r.observation_json.empty() ? std::string("null") : r.observation_json,
-        trading::mode_name(r.mode), r.rule);
+  std::string q(const std::string& v) { return sql_literal(tx_, v); }
+
+  std::string inference_sql(const live::DecisionRecord& r) {
+    return "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
+           "signal, latency_us, account, event_id, observation, mode, position_before, "
+           "position_after, rule) VALUES (" +
+           time_sql(r.bar_time) + ", " + q(r.model_id) + ", 'production', " +
+           q(sha256_hex(r.observation_json)) + ", " + num(r.action) + ", " +
+           std::to_string(r.signal) + ", " + num(r.latency_us) + ", " + q(r.account) + ", " +
+           q(event_id_) + ", " +
+           q(r.observation_json.empty() ? std::string("null") : r.observation_json) + "::jsonb, " +
+           q(trading::mode_name(r.mode)) + ", " + num(r.position_before) + ", " +
+           num(r.position_after) + ", NULLIF(" + q(r.rule) + ", ''));\n";
   }
 
-  void write_shadow(const live::DecisionRecord& r, const live::ShadowDecision& d) {
-    tx_.exec_params(
-        "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
-        "signal, latency_us, account, event_id, observation, mode, position_before, "
-        "position_after) VALUES (" +
-            time_sql(r.bar_time) + ", $1, 'shadow', $2, " + num(d.action) + ", $3, " +
-            num(d.latency_us) + ", $4, $5, $6::jsonb, 'NORMAL', " + num(d.position_before) + ", " +
-            num(d.position_after) + ")",
-        d.model_id, sha256_hex(d.observation_json), d.signal, r.account, event_id_,
-        d.observation_json);
-    notify(tx_,
-           events::NewSignal{r.bar_time, d.model_id, static_cast<trading::Signal>(d.signal), true});
+  std::string shadow_sql(const live::DecisionRecord& r, const live::ShadowDecision& d) {
+    return "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
+           "signal, latency_us, account, event_id, observation, mode, position_before, "
+           "position_after) VALUES (" +
+           time_sql(r.bar_time) + ", " + q(d.model_id) + ", 'shadow', " +
+           q(sha256_hex(d.observation_json)) + ", " + num(d.action) + ", " +
+           std::to_string(d.signal) + ", " + num(d.latency_us) + ", " + q(r.account) + ", " +
+           q(event_id_) + ", " + q(d.observation_json) + "::jsonb, 'NORMAL', " +
+           num(d.position_before) + ", " + num(d.position_after) + ");\n";
   }
 
-  void write_order(const live::DecisionRecord& r) {
+  std::string order_sql(const live::DecisionRecord& r) {
     const auto& o = *r.order;
-    const auto id = tx_.exec_params(
-        "INSERT INTO trading.orders (account, model_id, bar_time, source, side, quantity, "
-        "target_units, reason, event_id) VALUES ($1, $2, " +
-            time_sql(r.bar_time) + ", $3, $4, " + num(o.fill.quantity) + ", " +
-            num(o.target_units) + ", $5, $6) RETURNING id",
-        r.account, r.model_id, o.source, o.fill.quantity > 0 ? "buy" : "sell", o.reason, event_id_);
-    tx_.exec_params(
-        "INSERT INTO trading.fills (order_id, account, time, quantity, price, cost, "
-        "position_after, reason) VALUES ($1, $2, " +
-            time_sql(o.fill.time) + ", " + num(o.fill.quantity) + ", " + num(o.fill.price) + ", " +
-            num(o.fill.cost) + ", " + num(o.fill.position_after) + ", $3)",
-        id[0][0].as<long>(), r.account, o.reason);
+    return "WITH o AS (INSERT INTO trading.orders (account, model_id, bar_time, source, side, "
+           "quantity, target_units, reason, event_id) VALUES (" +
+           q(r.account) + ", " + q(r.model_id) + ", " + time_sql(r.bar_time) + ", " + q(o.source) +
+           ", " + q(o.fill.quantity > 0 ? "buy" : "sell") + ", " + num(o.fill.quantity) + ", " +
+           num(o.target_units) + ", " + q(o.reason) + ", " + q(event_id_) +
+           ") RETURNING id) INSERT INTO trading.fills (order_id, account, time, quantity, price, "
+           "cost, position_after, reason) SELECT o.id, " +
+           q(r.account) + ", " + time_sql(o.fill.time) + ", " + num(o.fill.quantity) + ", " +
+           num(o.fill.price) + ", " + num(o.fill.cost) + ", " + num(o.fill.position_after) + ", " +
+           q(o.reason) + " FROM o;\n";
   }
 
-  void write_account(const live::DecisionRecord& r) {
+  std::string account_sql(const live::DecisionRecord& r) {
     const auto& a = r.after.account;
     const std::string opened = a.position != 0 ? time_sql(a.opened_at) : std::string("NULL");
-    tx_.exec_params(
-        "INSERT INTO trading.positions (account, symbol, quantity, units, avg_price, opened_at, "
-        "cash, realized_pnl, costs, cost_bps, last_price, last_bar, model_id, updated_at) "
-        "VALUES ($1, 'USD/COP', " +
-            num(a.position) + ", " + num(r.after.units) + ", " + num(a.avg_price) + ", " + opened +
-            ", " + num(a.cash) + ", " + num(a.realized_pnl) + ", " + num(a.costs) + ", " +
-            num(r.after.cost_bps) + ", " + num(a.last_price) + ", " + time_sql(r.bar_time) +
-            ", $2, now()) ON CONFLICT (account, symbol) DO UPDATE SET quantity = "
-            "EXCLUDED.quantity, units = EXCLUDED.units, avg_price = EXCLUDED.avg_price, "
-            "opened_at = EXCLUDED.opened_at, cash = EXCLUDED.cash, realized_pnl = "
-            "EXCLUDED.realized_pnl, costs = EXCLUDED.costs, cost_bps = EXCLUDED.cost_bps, "
-            "last_price = EXCLUDED.last_price, last_bar = EXCLUDED.last_bar, model_id = "
-            "EXCLUDED.model_id, updated_at = now()",
-        r.account, r.model_id);
-    tx_.exec_params(
-        "INSERT INTO trading.equity_snapshots (account, time, model_id, close, mode, decided, "
-        "units, quantity, cash, equity, realized_pnl, unrealized_pnl, costs) VALUES ($1, " +
-            time_sql(r.bar_time) + ", $2, " + num(r.close) + ", $3, $4, " + num(r.after.units) +
-            ", " + num(a.position) + ", " + num(a.cash) + ", " + num(a.equity()) + ", " +
-            num(a.realized_pnl) + ", " + num(a.unrealized_pnl()) + ", " + num(a.costs) + ")",
-        r.account, r.model_id, trading::mode_name(r.mode), r.decided);
+    return "INSERT INTO trading.positions (account, symbol, quantity, units, avg_price, "
+           "opened_at, cash, realized_pnl, costs, cost_bps, last_price, last_bar, model_id, "
+           "updated_at) VALUES (" +
+           q(r.account) + ", 'USD/COP', " + num(a.position) + ", " + num(r.after.units) + ", " +
+           num(a.avg_price) + ", " + opened + ", " + num(a.cash) + ", " + num(a.realized_pnl) +
+           ", " + num(a.costs) + ", " + num(r.after.cost_bps) + ", " + num(a.last_price) + ", " +
+           time_sql(r.bar_time) + ", " + q(r.model_id) +
+           ", now()) ON CONFLICT (account, symbol) DO UPDATE SET quantity = "
+           "EXCLUDED.quantity, units = EXCLUDED.units, avg_price = EXCLUDED.avg_price, "
+           "opened_at = EXCLUDED.opened_at, cash = EXCLUDED.cash, realized_pnl = "
+           "EXCLUDED.realized_pnl, costs = EXCLUDED.costs, cost_bps = EXCLUDED.cost_bps, "
+           "last_price = EXCLUDED.last_price, last_bar = EXCLUDED.last_bar, model_id = "
+           "EXCLUDED.model_id, updated_at = now();\n"
+           "INSERT INTO trading.equity_snapshots (account, time, model_id, close, mode, decided, "
+           "units, quantity, cash, equity, realized_pnl, unrealized_pnl, costs) VALUES (" +
+           q(r.account) + ", " + time_sql(r.bar_time) + ", " + q(r.model_id) + ", " + num(r.close) +
+           ", " + q(trading::mode_name(r.mode)) + ", " + (r.decided ? "true" : "false") + ", " +
+           num(r.after.units) + ", " + num(a.position) + ", " + num(a.cash) + ", " +
+           num(a.equity()) + ", " + num(a.realized_pnl) + ", " + num(a.unrealized_pnl()) + ", " +
+           num(a.costs) + ");\n";
   }
 
   ConnectionPool::Lease lease_;

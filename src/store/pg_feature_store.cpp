@@ -320,6 +320,10 @@ std::string PgFeatureStore::macro_fingerprint() const {
 }
 
 bool upsert_feature_row_in(pqxx::transaction_base& tx, const features::FeatureRow& row) {
+  return tx.exec(upsert_feature_row_sql(tx, row)).affected_rows() > 0;
+}
+
+std::string upsert_feature_row_sql(pqxx::transaction_base& tx, const features::FeatureRow& row) {
   static const std::string head = "INSERT INTO features.inference_features_5m AS f (time, " +
                                   market_columns() +
                                   ", time_normalized, complete, missing, builder_version) VALUES (";
@@ -361,7 +365,7 @@ bool upsert_feature_row_in(pqxx::transaction_base& tx, const features::FeatureRo
   sql += tx.esc(row.builder_version);
   sql += '\'';
   sql += tail;
-  return tx.exec(sql).affected_rows() > 0;
+  return sql;
 }
 
 FeatureWriterLock::FeatureWriterLock(ConnectionPool& pool) {

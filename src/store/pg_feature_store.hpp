@@ -53,6 +53,8 @@ class PgFeatureStore final : public features::FeatureStore {
 // its processed event and watermark). Unchanged values are not rewritten. Returns whether the
 // row was inserted or changed.
 bool upsert_feature_row_in(pqxx::transaction_base& tx, const features::FeatureRow& row);
+// The statement of upsert_feature_row_in (values inline), to send in a batch with others.
+std::string upsert_feature_row_sql(pqxx::transaction_base& tx, const features::FeatureRow& row);
 
 // The single-writer guard of features.inference_features_5m: a session-level advisory lock
 // held on a leased connection for the lifetime of this object. Session locks need a direct

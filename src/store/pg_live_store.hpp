@@ -4,6 +4,8 @@
 // and the paper account's trading.* tables. Each handler transaction first reads the leader row
 // FOR SHARE (a new leader's epoch update waits for it and fences everything after), then
 // records its processed event, its output and its watermark (compare-and-set), in one commit.
+#include <map>
+#include <pqxx/result>
 #include <pqxx/transaction_base>
 #include <string>
 
@@ -11,6 +13,12 @@
 #include "store/connection_pool.hpp"
 
 namespace usdcop::store {
+
+// What `usdcop engine`'s /health and /metrics read from the database at each request.
+struct LiveProbe {
+  std::optional<trading::OperationsMode> mode;  // nullopt: no row (the engine acts as KILLED)
+  std::map<std::string, long> dead_letters;     // by status
+};
 
 class PgLiveStore final : public live::LiveStore {
  public:
@@ -26,6 +34,7 @@ class PgLiveStore final : public live::LiveStore {
 
   std::vector<market::Bar> bars_after(std::optional<Timestamp> after, std::size_t limit) override;
   std::optional<market::Bar> bar_at(Timestamp t) override;
+  std::optional<Timestamp> stored_at(Timestamp t) const override;
   std::optional<features::FeatureRow> feature_row(Timestamp t) override;
 
   bool commit_features(const live::FeatureCommit& commit, long epoch) override;
@@ -44,16 +53,43 @@ class PgLiveStore final : public live::LiveStore {
                                           const std::string& model_id) override;
   std::optional<live::StoredPosition> position(const std::string& account) override;
 
+  void alert(const live::LiveAlert& alert) override;  // pg_live_alerts.cpp
+  std::vector<market::BarFlag> bar_flags(Timestamp from, Timestamp to) override;         // idem
+  void hold_entries(const std::string& reason, const nlohmann::json& details) override;  // idem
+
+  // One query; throws Error(unavailable) when the database cannot be reached. Thread-safe
+  // (pool only), unlike the handler methods.
+  LiveProbe probe();
+
  private:
   ConnectionPool& pool_;
+  std::map<Timestamp, Timestamp> stored_at_;  // ingested_at of the bars bars_after loaded
+  struct LoadedFlags {
+    Timestamp from{}, to{};  // the last bars_after's range [first bar, last bar + 5 min)
+    std::vector<market::BarFlag> flags;
+  };
+  std::optional<LoadedFlags> loaded_flags_;
 };
 
 // In a handler transaction: locks the leader row FOR SHARE and throws live::DeposedLeader when
 // its epoch is not `epoch`.
 void fence_leader_epoch(pqxx::transaction_base& tx, long epoch);
+// Throws live::DeposedLeader when the leader row's epoch `current` is not `epoch`.
+void check_leader_epoch(long current, long epoch);
+// The fence and the processed_events row in one statement (a handler's first round trip):
+// throws live::DeposedLeader on another epoch; false when the event was processed before.
+bool claim_event(pqxx::transaction_base& tx, const std::string& event_id,
+                 const std::string& handler, long epoch);
 // Advances watermark `name` to `value` from an older value (compare-and-set), recording the
 // epoch (and the L1 builder state); throws live::DeposedLeader when it moved meanwhile.
 void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Timestamp value,
                        long epoch, const std::string* state = nullptr);
+// advance_watermark's statement, for a batch; its result's first column is 1 when the watermark
+// moved (check_watermark_advanced). `notifications` (store::notify_expression) are queued by
+// the same statement.
+std::string watermark_statement(pqxx::transaction_base& tx, const std::string& name,
+                                Timestamp value, long epoch, const std::string* state,
+                                const std::vector<std::string>& notifications);
+void check_watermark_advanced(const pqxx::result& r, const std::string& name, Timestamp value);
 
 }  // namespace usdcop::store

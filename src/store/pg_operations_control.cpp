@@ -104,7 +104,7 @@ ModeChange PgOperationsControl::change(const std::string& action, const std::str
                       d,
                       actor.request_id});
     notify(tx, events::OperationsModeChanged{stored_mode(to), stored_mode(from), stored_reason,
-                                             actor.name});
+                                             actor.name, result.positions_closed});
     tx.commit();
     return result;
   });

@@ -63,11 +63,13 @@ BarOutcome TradingSession::on_target(const market::Bar& bar, std::optional<doubl
 }
 
 void TradingSession::execute(const market::Bar& bar, double target, BarOutcome& out) {
-  // Position rules (min hold, session end), then the risk manager, whose exits override them.
+  // Position rules (min hold, session end), the price collar, then the risk manager, whose
+  // exits override them.
   const RuledTarget ruled = rules_.apply(bar.time, position_, target);
   out.rule = ruled.by;
+  const CollarDecision collar = apply_price_collar(collar_, bar.time, position_, ruled.target);
   const RiskDecision d =
-      risk_.review(bar.time, broker_.account().equity(), position_, ruled.target);
+      risk_.review(bar.time, broker_.account().equity(), position_, collar.target);
   if (d.position != position_) {
     ExitReason reason = ExitReason::kSignal;
     if (d.forced_exit) {
@@ -84,6 +86,7 @@ void TradingSession::execute(const market::Bar& bar, double target, BarOutcome& 
   out.equity = broker_.account().equity();
   risk_.on_bar_close(bar.time, out.equity);
   out.risk_events = risk_.take_events();
+  if (collar.event) out.risk_events.insert(out.risk_events.begin(), *collar.event);
 }
 
 std::optional<Fill> TradingSession::close_position(ExitReason reason) {

@@ -16,6 +16,7 @@
 #include "trading/broker.hpp"
 #include "trading/policy.hpp"
 #include "trading/position_rules.hpp"
+#include "trading/price_collar.hpp"
 #include "trading/risk_manager.hpp"
 #include "trading/signal.hpp"
 #include "trading/trade_ledger.hpp"
@@ -52,6 +53,9 @@ class TradingSession {
   // that decided elsewhere: the training environment with apply_risk_limits gives the target
   // of its own action. `target` is nullopt when there is no decision.
   BarOutcome on_target(const market::Bar& bar, std::optional<double> target);
+  // The price collar (spec 12) over these flagged bars (null: none). The map must outlive the
+  // session; its owner may add bars to it as they arrive.
+  void use_price_collar(const FlaggedBars* flagged) { collar_ = flagged; }
   // Closes any open position at the last marked price (end of a backtest; a kill).
   std::optional<Fill> close_position(ExitReason reason);
 
@@ -75,6 +79,7 @@ class TradingSession {
   PositionRules rules_;
   Broker& broker_;
   TradeLedger ledger_;
+  const FlaggedBars* collar_ = nullptr;
   double position_ = 0;  // signal units
   long bar_number_ = 0;
   long no_decision_ = 0;

@@ -28,7 +28,7 @@ std::vector<Event> one_of_each() {
       NewSignal{at("2024-03-05T13:05:00Z"), "ppo_v3", trading::Signal::kShort, true},
       ModelChanged{"rollback", "ppo_v3", "ppo_v2", std::string(64, 'a'), "alice", "req-1"},
       OperationsModeChanged{trading::OperationsMode::kKilled, trading::OperationsMode::kPaused,
-                            "drawdown — señal", "auto-monitor"},
+                            "drawdown — señal", "auto-monitor", 2},
       SystemHeartbeat{"engine-1", 42, at("2024-03-05T13:05:01.250Z"), true},
       Alert{"promotion_override",
             "P1",
@@ -81,7 +81,22 @@ TEST(EventsCodec, PayloadsKeepTheKeysOfTheSendersBeforeTheCodec) {
                                   {"previous", "NORMAL"},
                                   {"reason", "test"},
                                   {"changed_by", "bob"},
-                                  {"kill_switch_active", true}}));
+                                  {"kill_switch_active", true},
+                                  {"positions_closed", 0}}));
+  // A payload of the first version (no positions_closed) still decodes: none closed.
+  const auto first_version = std::get<OperationsModeChanged>(
+      decode(Channel::operations_mode,
+             R"({"changed_by":"bob","kill_switch_active":true,"mode":"KILLED","previous":"NORMAL",)"
+             R"("reason":"test"})"));
+  EXPECT_EQ(first_version.positions_closed, 0);
+  try {
+    decode(Channel::operations_mode,
+           R"({"changed_by":"bob","kill_switch_active":true,"mode":"KILLED","previous":"NORMAL",)"
+           R"("reason":"test","positions_closed":-1})");
+    ADD_FAILURE() << "a negative positions_closed was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "positions_closed");
+  }
   const auto model = nlohmann::json::parse(
       encode(ModelChanged{"promotion", std::nullopt, "m_new", "h", "bob", ""}));
   EXPECT_TRUE(model["previous_model"].is_null());

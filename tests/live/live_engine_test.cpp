@@ -5,6 +5,7 @@
 #include "backtest/backtest_runner.hpp"
 #include "live/engine.hpp"
 #include "live_fixture.hpp"
+#include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
 #include "support/test_tokens.hpp"
@@ -200,7 +201,72 @@ TEST(LiveEngine, APositionEditedBehindTheEnginesBackHoldsNewEntries) {
   EXPECT_FALSE(engine->last_reconciliation().consistent);
   ASSERT_FALSE(engine->last_reconciliation().differences.empty());
   EXPECT_NE(engine->last_reconciliation().differences[0].find("position"), std::string::npos);
-  EXPECT_TRUE(engine->decisions().entries_held());
+  // The hold is the durable PAUSED mode (audited), with a P1 alert record.
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'PAUSED'"),
+            1);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = 'operations.pause' AND "
+                  "actor = 'live-engine' AND reason LIKE 'reconciliation:%'"),
+            1);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = "
+                  "'live.reconciliation_mismatch'"),
+            1);
+}
+
+// Spec 12 "after each session": the running engine finds the edit at its next check (the next
+// decision reads the stored position; every new COT day compares the whole account with its
+// fills), holds new entries, and an operator's `ops resume` releases the hold without restart.
+TEST(LiveEngine, AnEditWhileRunningIsFoundAtTheNextCheckAndAResumeReleasesTheHold) {
+  Rig rig("m_recon_live");
+  auto engine = rig.engine("m_recon_live", "a");
+  long alerts = 0;
+  engine->on_reconciliation([&](const live::Reconciliation&) { ++alerts; });
+  engine->start();
+  const auto bars = live_bars(500);
+  insert(rig.db, std::vector<market::Bar>(bars.begin(), bars.begin() + 150));
+  engine->catch_up();
+  EXPECT_EQ(alerts, 0);
+  EXPECT_TRUE(engine->last_reconciliation().consistent);
+  EXPECT_GT(engine->last_reconciliation().bars, 100);  // a session end was checked
+
+  sql(rig.db, "UPDATE trading.positions SET cash = cash + 1000");
+  insert(rig.db, {bars[150]});
+  engine->catch_up();
+  EXPECT_EQ(alerts, 1);
+  EXPECT_FALSE(engine->last_reconciliation().consistent);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'PAUSED'"),
+            1);
+  const std::string held_from = format_rfc3339(bars[150].time);
+  insert(rig.db, std::vector<market::Bar>(bars.begin() + 151, bars.begin() + 300));
+  engine->catch_up();
+  // Held: every bar decided under PAUSED, and no order opens or grows a position.
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots WHERE time >= '" +
+                              held_from + "' AND mode <> 'PAUSED'"),
+            0);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.orders WHERE bar_time >= '" + held_from +
+                              "' AND target_units <> 0"),
+            0);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM system.audit_log WHERE action = "
+                  "'live.reconciliation_mismatch'"),
+            1);  // alerted once
+
+  const std::string secret = usdcop::testing::make_token(rig.db, "ops_recon", "operator");
+  auto r = usdcop::testing::run_usdcop(
+      "ops resume --reason 'account checked after the reconciliation alert' --json",
+      usdcop::testing::token_env(secret) + " " + env_for(rig.db));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string resumed_from = format_rfc3339(bars[300].time);
+  insert(rig.db, std::vector<market::Bar>(bars.begin() + 300, bars.end()));
+  engine->catch_up();
+  EXPECT_TRUE(engine->last_reconciliation().consistent);  // the next session's check
+  EXPECT_EQ(alerts, 1);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.equity_snapshots WHERE time >= '" +
+                              resumed_from + "' AND mode <> 'NORMAL'"),
+            0);
+  EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.operations_state WHERE mode = 'NORMAL'"),
+            1);
 }
 
 TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
@@ -216,10 +282,20 @@ TEST(LiveEngine, KillClosesPositionsInItsOwnTransactionAndNoOrderFollowsIt) {
   }
   ASSERT_LT(i, bars.size()) << "the model never opened a position";
   const std::string secret = usdcop::testing::make_token(rig.db, "ops_kill", "operator");
+  // The engine hears of the kill with what it closed (operations_mode, positions_closed).
+  store::PgListener listener(rig.db.url(), {events::Channel::operations_mode});
+  std::optional<events::OperationsModeChanged> heard;
+  listener.on_event(
+      [&](const events::Event& e) { heard = std::get<events::OperationsModeChanged>(e); });
+  listener.connect();
   auto r = usdcop::testing::run_usdcop("ops kill --reason 'desk test of the kill switch' --json",
                                        usdcop::testing::token_env(secret) + " " + env_for(rig.db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["positions_closed"], 1);
+  for (int i = 0; i < 150 && !heard; ++i) listener.wait(std::chrono::milliseconds(200));
+  ASSERT_TRUE(heard);
+  EXPECT_EQ(heard->mode, trading::OperationsMode::kKilled);
+  EXPECT_EQ(heard->positions_closed, 1);
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.fills WHERE reason = 'kill_switch'"), 1);
   EXPECT_EQ(count(rig.db, "SELECT count(*) FROM trading.positions WHERE quantity <> 0"), 0);
   const long kill_order = count(rig.db, "SELECT max(id) FROM trading.orders");
