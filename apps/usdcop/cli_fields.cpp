@@ -9,7 +9,7 @@ namespace {
 
 // Logical field -> CLI spelling. A field whose flag differs between commands stays out of the
 // table and prints by its logical name.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 23> kSpellings{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 24> kSpellings{{
     {"at", "--at"},
     {"backtest_id", "--backtest"},
     {"backtest_uuid", "UUID"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 23> kSpellin
     {"to", "--to"},
     {"token_file", "--token-file"},
     {"token_label", "--name"},
+    {"window", "--window"},
 }};
 
 }  // namespace

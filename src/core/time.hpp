@@ -42,9 +42,10 @@ Timestamp from_unix_seconds(int64_t s);
 Timestamp now_utc();
 
 // Accepts either a date ("2024-01-02", meaning 00:00 COT of that day: spec 12, dates are COT
-// calendar days) or an RFC 3339 timestamp; for --from/--to flags.
+// calendar days) or an RFC 3339 timestamp; for range bounds (`from`, `to`). `what` is the
+// input's logical field name, set on the Error (each door spells it: --from, "field": "from").
 Timestamp parse_time_or_date(std::string_view text, std::string_view what);
-// The end of a range (--to): a date is inclusive (up to 00:00 COT of the next day, exclusive),
+// The end of a range (`to`): a date is inclusive (up to 00:00 COT of the next day, exclusive),
 // an RFC 3339 time is exact and exclusive.
 Timestamp parse_end_bound(std::string_view text, std::string_view what);
 
