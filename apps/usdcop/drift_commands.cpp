@@ -11,23 +11,6 @@
 namespace usdcop::cli {
 namespace {
 
-nlohmann::json drift_json(const app::DriftReport& d) {
-  nlohmann::json scores = nlohmann::json::object();
-  for (const auto& f : d.features) scores[f.feature] = f.psi;
-  return {{"model_id", d.model_id},
-          {"norm_stats_hash", d.norm_stats_hash},
-          {"psi_scores", scores},
-          {"threshold", d.threshold},
-          {"drifted", d.drifted()},
-          {"max_psi", d.max_psi()},
-          {"window",
-           {{"from", format_rfc3339(d.window_from)},
-            {"to", format_rfc3339(d.window_to)},
-            {"bars", d.window_bars},
-            {"requested_bars", d.requested_bars}}},
-          {"computed_at", format_rfc3339(d.computed_at)}};
-}
-
 void print_drift(std::ostream& out, const app::DriftReport& d) {
   out << "drift of " << d.model_id << " over " << d.window_bars << " complete bars ("
       << format_rfc3339(d.window_from) << " .. " << format_rfc3339(d.window_to) << ")";
@@ -58,7 +41,8 @@ void add_drift_command(CLI::App& app) {
     const app::DriftRequest request{o->window};
     const auto report = o->record ? app::record_drift(services(), request)
                                   : app::compute_drift(services(), request);
-    print_result(report, o->json, drift_json, print_drift);
+    print_result(
+        report, o->json, +[](const app::DriftReport& d) { return app::to_json(d); }, print_drift);
   });
 }
 

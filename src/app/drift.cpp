@@ -12,6 +12,24 @@
 
 namespace usdcop::app {
 
+nlohmann::json to_json(const DriftReport& d) {
+  nlohmann::json scores = nlohmann::json::object();
+  for (const auto& f : d.features) scores[f.feature] = f.psi;
+  return {{"model_id", d.model_id},
+          {"model_version", d.model_version},
+          {"norm_stats_hash", d.norm_stats_hash},
+          {"psi_scores", scores},
+          {"threshold", d.threshold},
+          {"drifted", d.drifted()},
+          {"max_psi", d.max_psi()},
+          {"window",
+           {{"from", format_rfc3339(d.window_from)},
+            {"to", format_rfc3339(d.window_to)},
+            {"bars", d.window_bars},
+            {"requested_bars", d.requested_bars}}},
+          {"computed_at", format_rfc3339(d.computed_at)}};
+}
+
 std::vector<std::string> DriftReport::drifted() const {
   std::vector<std::string> out;
   for (const auto& f : features)

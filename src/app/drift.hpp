@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/time.hpp"
 #include "features/drift.hpp"
 #include "store/pg_drift_history.hpp"
@@ -32,6 +34,9 @@ struct DriftReport {
   std::vector<std::string> drifted() const;
   double max_psi() const;
 };
+
+// The report as both doors show it (`usdcop drift --json`, GET /models/router/drift).
+nlohmann::json to_json(const DriftReport& report);
 
 // Error(not_found) without a production model; Error(conflict) when no complete feature row
 // exists yet; Error(integrity) when the model's artifacts do not verify; Error(invalid_input)

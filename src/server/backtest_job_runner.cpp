@@ -128,20 +128,24 @@ void BacktestJobRunner::work() {
   }
 }
 
+void publish_outcome(EventRing& ring, const app::BacktestJob& job) {
+  if (job.status == "succeeded")
+    ring.publish("result", nlohmann::json{{"backtest_uuid", job.id},
+                                          {"status", job.status},
+                                          {"result_backtest_id", job.result_backtest_id}}
+                               .dump());
+  else
+    ring.publish(
+        "failed",
+        nlohmann::json{{"backtest_uuid", job.id}, {"status", job.status}, {"error", job.error}}
+            .dump());
+}
+
 void BacktestJobRunner::run_one(const std::string& job_id, const std::shared_ptr<EventRing>& ring) {
   RingObserver observer(*ring);
   try {
     const auto job = app::run_backtest_job(services_, job_id, &observer);
-    if (job.status == "succeeded")
-      ring->publish("result", nlohmann::json{{"backtest_uuid", job.id},
-                                             {"status", job.status},
-                                             {"result_backtest_id", job.result_backtest_id}}
-                                  .dump());
-    else
-      ring->publish(
-          "failed",
-          nlohmann::json{{"backtest_uuid", job.id}, {"status", job.status}, {"error", job.error}}
-              .dump());
+    publish_outcome(*ring, job);
   } catch (const std::exception& e) {
     // The job row could not be updated (database down): the stream still ends.
     ring->publish(

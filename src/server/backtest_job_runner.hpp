@@ -26,6 +26,9 @@ struct BacktestJobLimits {
   std::chrono::seconds keep{600};  // finished jobs' events stay streamable this long
 };
 
+// A finished job's last event on its stream: `result` (succeeded) or `failed`, from its row.
+void publish_outcome(EventRing& ring, const app::BacktestJob& job);
+
 class BacktestJobRunner {
  public:
   // Marks failed the open jobs of servers that stopped beating for `stale_after`.

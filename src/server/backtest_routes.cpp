@@ -104,15 +104,7 @@ std::shared_ptr<EventRing> ring_from_row(ApiContext& api, const std::string& id)
                     "; poll GET " + location_of(id),
                 "backtest_uuid");
   auto ring = std::make_shared<EventRing>(api.config.sse_replay_window, 1);
-  if (job.status == "succeeded")
-    ring->publish("result", nlohmann::json{{"backtest_uuid", id},
-                                           {"status", job.status},
-                                           {"result_backtest_id", job.result_backtest_id}}
-                                .dump());
-  else
-    ring->publish(
-        "failed",
-        nlohmann::json{{"backtest_uuid", id}, {"status", job.status}, {"error", job.error}}.dump());
+  publish_outcome(*ring, job);
   ring->close();
   return ring;
 }

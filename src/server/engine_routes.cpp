@@ -18,29 +18,11 @@ namespace usdcop::server {
 
 namespace {
 
-nlohmann::json drift_json(const app::DriftReport& d) {
-  nlohmann::json scores = nlohmann::json::object();
-  for (const auto& f : d.features) scores[f.feature] = f.psi;
-  return {{"model_id", d.model_id},
-          {"model_version", d.model_version},
-          {"norm_stats_hash", d.norm_stats_hash},
-          {"psi_scores", scores},
-          {"threshold", d.threshold},
-          {"drifted", d.drifted()},
-          {"max_psi", d.max_psi()},
-          {"window",
-           {{"from", format_rfc3339(d.window_from)},
-            {"to", format_rfc3339(d.window_to)},
-            {"bars", d.window_bars},
-            {"requested_bars", d.requested_bars}}},
-          {"computed_at", format_rfc3339(d.computed_at)}};
-}
-
 void drift(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
   reject_unknown_params(req, {"window"});
   app::DriftRequest r;
   r.window_bars = static_cast<int>(query_long(req, "window", r.window_bars, 10, 10000));
-  send_json(res, drift_json(app::compute_drift(api.services, r)));
+  send_json(res, app::to_json(app::compute_drift(api.services, r)));
 }
 
 void drift_history(ApiContext& api, const httplib::Request& req, httplib::Response& res) {
