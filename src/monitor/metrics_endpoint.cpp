@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "core/error.hpp"
 #include "monitor/metrics.hpp"
@@ -20,15 +21,17 @@ MetricsEndpoint::MetricsEndpoint(const std::string& host, int port,
                                  std::function<void()> before_scrape)
     : impl_(std::make_unique<Impl>()) {
   auto& server = impl_->server;
-  server.Get("/metrics", [before_scrape](const httplib::Request&, httplib::Response& res) {
+  server.Get("/metrics", [before_scrape = std::move(before_scrape)](const httplib::Request&,
+                                                                    httplib::Response& res) {
     if (before_scrape) before_scrape();
     res.set_content(render_metrics(), kMetricsContentType);
   });
-  server.Get("/health", [health](const httplib::Request&, httplib::Response& res) {
-    const HealthReport h = health ? health() : HealthReport{200, "{\"status\":\"ok\"}"};
-    res.status = h.status;
-    res.set_content(h.json, "application/json");
-  });
+  server.Get("/health",
+             [health = std::move(health)](const httplib::Request&, httplib::Response& res) {
+               const HealthReport h = health ? health() : HealthReport{200, "{\"status\":\"ok\"}"};
+               res.status = h.status;
+               res.set_content(h.json, "application/json");
+             });
   port_ = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (port_ <= 0)
     throw Error(ErrorKind::unavailable,
