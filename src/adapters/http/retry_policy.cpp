@@ -5,6 +5,9 @@
 #include <random>
 #include <thread>
 
+#include "core/config.hpp"
+#include "core/error.hpp"
+
 namespace usdcop::adapters {
 
 namespace {
@@ -113,6 +116,27 @@ RetryReport run_guarded(RetryPolicy& retry, CircuitBreaker* breaker,
     }
   }
   return report;
+}
+
+ApiClientDeps complete_deps(ApiClientDeps deps, const std::string& source) {
+  if (!deps.transport) deps.transport = std::make_shared<CurlTransport>();
+  if (!deps.retry) deps.retry.emplace();
+  if (!deps.breaker) deps.breaker = shared_circuit_breaker(source);
+  return deps;
+}
+
+std::string required_api_key(const char* variable, const std::string& source) {
+  auto key = env_or(variable, "");
+  if (key.empty()) {
+    throw Error(ErrorKind::invalid_input,
+                source + " API key missing: set the environment variable " + std::string(variable));
+  }
+  return key;
+}
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace usdcop::adapters

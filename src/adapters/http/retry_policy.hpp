@@ -96,4 +96,12 @@ struct ApiClientDeps {
   std::function<void(const std::string&)> log;  // progress lines (never contain secrets)
 };
 
+// `deps` with its empty members filled by those defaults (`source` names the breaker).
+ApiClientDeps complete_deps(ApiClientDeps deps, const std::string& source);
+// The API key in the environment variable `variable`; Error(invalid_input) saying which variable
+// to set (`source` names the API) when it is unset or empty.
+std::string required_api_key(const char* variable, const std::string& source);
+// A base URL without its trailing slashes (paths are appended with a leading '/').
+std::string without_trailing_slashes(std::string url);
+
 }  // namespace usdcop::adapters

@@ -123,22 +123,17 @@ void add_observations(const json& obs, FredSeries& out) {
 FredOptions FredOptions::from_env() {
   FredOptions o;
   o.base_url = env_or("FRED_BASE_URL", o.base_url);
-  o.api_key = env_or("FRED_API_KEY", "");
-  if (o.api_key.empty()) {
-    throw Error(ErrorKind::invalid_input,
-                "FRED API key missing: set the environment variable FRED_API_KEY");
-  }
+  o.api_key = required_api_key("FRED_API_KEY", "FRED");
   return o;
 }
 
-FredClient::FredClient(FredOptions options, ApiClientDeps deps)
-    : options_(std::move(options)),
-      transport_(deps.transport ? std::move(deps.transport) : std::make_shared<CurlTransport>()),
-      retry_(deps.retry ? std::move(*deps.retry) : RetryPolicy()),
-      breaker_(deps.breaker ? std::move(deps.breaker) : shared_circuit_breaker(kSource)),
-      log_(std::move(deps.log)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/')
-    options_.base_url.pop_back();
+FredClient::FredClient(FredOptions options, ApiClientDeps deps) : options_(std::move(options)) {
+  auto complete = complete_deps(std::move(deps), kSource);
+  transport_ = std::move(complete.transport);
+  retry_ = std::move(*complete.retry);
+  breaker_ = std::move(complete.breaker);
+  log_ = std::move(complete.log);
+  options_.base_url = without_trailing_slashes(std::move(options_.base_url));
   if (options_.limit < 1 || options_.limit > 100000) options_.limit = 100000;
 }
 

@@ -119,22 +119,18 @@ std::vector<TextBar> text_bars(const json& values) {
 TwelveDataOptions TwelveDataOptions::from_env() {
   TwelveDataOptions o;
   o.base_url = env_or("TWELVEDATA_BASE_URL", o.base_url);
-  o.api_key = env_or("TWELVEDATA_API_KEY", "");
-  if (o.api_key.empty()) {
-    throw Error(ErrorKind::invalid_input,
-                "TwelveData API key missing: set the environment variable TWELVEDATA_API_KEY");
-  }
+  o.api_key = required_api_key("TWELVEDATA_API_KEY", "TwelveData");
   return o;
 }
 
 TwelveDataClient::TwelveDataClient(TwelveDataOptions options, ApiClientDeps deps)
-    : options_(std::move(options)),
-      transport_(deps.transport ? std::move(deps.transport) : std::make_shared<CurlTransport>()),
-      retry_(deps.retry ? std::move(*deps.retry) : RetryPolicy()),
-      breaker_(deps.breaker ? std::move(deps.breaker) : shared_circuit_breaker(kSource)),
-      log_(std::move(deps.log)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/')
-    options_.base_url.pop_back();
+    : options_(std::move(options)) {
+  auto complete = complete_deps(std::move(deps), kSource);
+  transport_ = std::move(complete.transport);
+  retry_ = std::move(*complete.retry);
+  breaker_ = std::move(complete.breaker);
+  log_ = std::move(complete.log);
+  options_.base_url = without_trailing_slashes(std::move(options_.base_url));
   if (options_.outputsize < 1) options_.outputsize = 5000;
   if (options_.window < std::chrono::hours(1)) options_.window = std::chrono::hours(1);
 }
