@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "engine_http.hpp"
 #include "engine_launch.hpp"
+#include "engine_leader.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "monitor/metrics.hpp"
@@ -258,11 +259,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
     due = true;
   });
   auto try_lead = [&] {
-    leader = listener.with_session([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
-          .as<bool>();
-    });
+    leader = try_leader_lock(listener);
     if (leader) {
       engine.start();  // a new epoch: a deposed engine's writes are refused from now on
       metrics.leadership(true, engine.epoch());
@@ -337,11 +334,25 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
   auto& db = services();
   const std::optional<double> speed = parse_speed(o.speed);
   try {
-    engine.start();
-    metrics.leadership(true, engine.epoch());
+    // A replay leads like a live engine (its LISTEN session holds the leader lock): it
+    // refuses to start beside another engine, and /engine/status shows the leader alive.
     store::PgListener changes(db.pool().url(), {events::Channel::model_changed});
     changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+    changes.on_reconnect([](store::PgListener& l) {
+      if (!try_leader_lock(l))
+        throw Error(ErrorKind::conflict,
+                    "leader: another engine took the leader lock while the replay's session was "
+                    "away",
+                    "leader_epoch");
+    });
     changes.connect();
+    if (!try_leader_lock(changes))
+      throw Error(ErrorKind::conflict,
+                  "leader: another engine holds the leader lock; a replay runs only when no "
+                  "engine is leading",
+                  "leader_epoch");
+    engine.start();
+    metrics.leadership(true, engine.epoch());
     live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
                           [&] { return engine.l1_watermark(); });
     auto report = feed.run(
