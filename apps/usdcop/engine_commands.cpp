@@ -15,9 +15,11 @@
 #include "cli_services.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engine_feed.hpp"
 #include "engine_http.hpp"
 #include "engine_launch.hpp"
 #include "engine_leader.hpp"
+#include "engine_models.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "monitor/metrics.hpp"
@@ -78,93 +80,8 @@ struct EngineOpts {
   int metrics_port = -1;  // none
   double tick_s = 30;
   bool json = false, no_monitor = false;
+  FeedChoice feed;  // live polling feed (none: bars come from other writers)
 };
-
-live::TradingModel trading_model_of(app::ModelSource& m) {
-  const app::ProfilesInForce profiles = app::profiles_for(services(), m);
-  live::TradingModel t;
-  t.model_id = m.model_id;
-  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
-  t.norm_stats = m.bundle.norm_stats;
-  t.trading = profiles.trading;
-  t.risk = profiles.risk;
-  t.rules = position_rules_for(m);
-  return t;
-}
-
-// The production model from the registry (hash-verified), or in a replay on a database without
-// a deployed model the one chosen (spec 12), audited.
-live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  const auto deployed = registry.deployed();
-  std::string id;
-  if (!o.model.empty()) {
-    if (o.replay.empty())
-      throw Error(ErrorKind::invalid_input,
-                  "model: choosing the model is allowed only in a replay; live trading uses the "
-                  "deployed model",
-                  "model");
-    if (deployed)
-      throw Error(ErrorKind::conflict,
-                  "model: " + deployed->model_id +
-                      " is deployed; the engine trades the deployed "
-                      "model (a replay may choose one only on a database without a deployed model)",
-                  "model");
-    id = o.model;
-  } else {
-    if (!deployed)
-      throw Error(ErrorKind::not_found,
-                  "model: no model is deployed (promote one to production, or replay with a "
-                  "chosen model)",
-                  "model");
-    id = deployed->model_id;
-  }
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(id, &results);
-  if (!m.registered)
-    throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
-  if (!o.model.empty()) {
-    auto conn = pool.acquire();
-    pqxx::work tx(*conn, "engine_model_override");
-    store::append_audit(tx, {0,
-                             {},
-                             "engine",
-                             "system",
-                             "engine.model_override",
-                             "model",
-                             m.model_id,
-                             "",
-                             "",
-                             "replay with a chosen model (no deployed model)",
-                             {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
-                             ""});
-    tx.commit();
-  }
-  return trading_model_of(m);
-}
-
-// Every staging model, each in its own shadow session (spec 12), hash-verified like production.
-std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  store::PgBacktestStore results(pool);
-  std::vector<live::TradingModel> out;
-  for (const auto& r : registry.list(models::ModelStatus::staging)) {
-    app::ModelSource m = app::resolve_model(r.model_id, &results);
-    out.push_back(trading_model_of(m));
-  }
-  return out;
-}
-
-// Hot swap (spec 12): the deployed model and the staging ones as the registry has them now,
-// each verified against its registered hash.
-live::ModelSet load_models_in_force(store::ConnectionPool& pool) {
-  const auto deployed = store::PgModelRegistry(pool).deployed();
-  if (!deployed)
-    throw Error(ErrorKind::not_found, "model: no model is deployed after the change", "model");
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(deployed->model_id, &results);
-  return {trading_model_of(m), load_shadow_models(pool)};
-}
 
 std::optional<double> parse_speed(const std::string& text) {
   if (text == "max") return std::nullopt;
@@ -237,7 +154,7 @@ void run_drift_job(app::DriftJob& job, std::string& said, const std::string& hol
 // start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
 void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
               const std::string& url, double tick_s, const std::string& holder,
-              live::EngineMetrics& metrics) {
+              live::EngineMetrics& metrics, EngineFeed* feed) {
   store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
                                    events::Channel::model_changed});
   bool leader = false, due = true;
@@ -281,6 +198,8 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
         next_tick = now + tick;
       }
       if (!leader && due) try_lead();
+      // Only the leader polls the provider; the bars it stores are handled at once.
+      if (leader && feed != nullptr && feed->poll_if_due(holder)) due = true;
       if (leader && (due || announced)) {
         if (announced && !due) {
           engine.on_bar_event(*announced);
@@ -379,8 +298,11 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
-  live::TradingModel model = load_trading_model(o, pool);
+  live::TradingModel model = load_trading_model(o.model, o.replay, pool);
   parse_speed(o.speed);  // a bad --speed fails before anything starts
+  if (!o.feed.name.empty() && !o.replay.empty())
+    throw Error(ErrorKind::invalid_input,
+                "feed: a replay plays its file; a polling feed runs only live", "feed");
   store::PgLiveStore live_store(pool);
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -425,7 +347,10 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
-    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
+    std::unique_ptr<EngineFeed> feed;
+    if (!o.feed.name.empty()) feed = std::make_unique<EngineFeed>(o.feed, clock);
+    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics,
+             feed.get());
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -458,6 +383,13 @@ void add_engine(CLI::App& app) {
                 "Replay speed: simulated seconds per real second, or max (default)");
   c->add_option("--model", o->model,
                 "MODEL_ID to trade in a replay on a database without a deployed model (audited)");
+  c->add_option("--feed", o->feed.name,
+                "Poll this provider for new bars when live: twelvedata (key from "
+                "TWELVEDATA_API_KEY or the file named by TWELVEDATA_API_KEY_FILE)")
+      ->check(CLI::IsMember({"twelvedata"}));
+  c->add_option("--poll-offset", o->feed.offset_s,
+                "Seconds after each bar's close the feed polls (default 5)")
+      ->check(CLI::Range(0.0, 299.0));
   c->add_option("--account", o->account, "Paper account name (default paper)");
   c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
