@@ -161,7 +161,10 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
   std::optional<Timestamp> announced;
   listener.on_event([&](const events::Event& e) {
     metrics.notification(events::channel_name(events::channel_of(e)), "success");
-    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
+    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) {
+      announced = bar->last_time;  // an update (revised bars): L1 rebuilds from the earliest
+      if (bar->operation == events::NewOhlcvBar::Operation::update) engine.on_bars_revised();
+    }
     if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
     if (std::holds_alternative<events::ModelChanged>(e)) {
       engine.on_model_changed();  // applied by the next catch-up, before its first bar
@@ -198,8 +201,7 @@ void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool m
         next_tick = now + tick;
       }
       if (!leader && due) try_lead();
-      // Only the leader polls the provider; the bars it stores are handled at once.
-      if (leader && feed != nullptr && feed->poll_if_due(holder)) due = true;
+      if (leader && feed != nullptr && feed->poll_if_due(holder)) due = true;  // leader polls
       if (leader && (due || announced)) {
         if (announced && !due) {
           engine.on_bar_event(*announced);
