@@ -195,7 +195,8 @@ DecisionResult DecisionStage::process_batch(const std::vector<market::Bar>& bars
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     records.push_back(record_of(bars[i], rows[i], out, latency_us));
     for (auto& shadow : shadows_)
-      if (auto d = shadow->on_bar(bars[i], rows[i])) records.back().shadows.push_back(std::move(*d));
+      if (auto d = shadow->on_bar(bars[i], rows[i]))
+        records.back().shadows.push_back(std::move(*d));
     batch_.push_back({std::move(out), latency_us});
   }
   if (records.size() == 1) {

@@ -186,8 +186,7 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   return true;
 }
 
-void Engine::decided(const market::Bar& bar, const features::FeatureRow* row,
-                     const DecidedBar& d) {
+void Engine::decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d) {
   tell_monitor(row, d);
   tell_metrics(bar, d);
 }
@@ -346,12 +345,11 @@ long Engine::catch_up() {
       decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
       for (std::size_t from = 0; from < bars.size();) {
         const std::size_t to = batch_end(bars, from);
-        const bool go_on =
-            to - from == 1
-                ? handle_bar(bars[from], n)
-                : handle_batch({bars.begin() + static_cast<std::ptrdiff_t>(from),
-                                bars.begin() + static_cast<std::ptrdiff_t>(to)},
-                               n);
+        const bool go_on = to - from == 1
+                               ? handle_bar(bars[from], n)
+                               : handle_batch({bars.begin() + static_cast<std::ptrdiff_t>(from),
+                                               bars.begin() + static_cast<std::ptrdiff_t>(to)},
+                                              n);
         if (!go_on) return n;
         from = to;
       }

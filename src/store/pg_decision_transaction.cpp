@@ -70,7 +70,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
             event_ids_relation(tx_, event_ids_) +
             " WHERE l.epoch = $1 ON CONFLICT DO NOTHING RETURNING 1), "
             "p AS (SELECT quantity::text || ' ' || units::text || ' ' || avg_price::text || ' ' || "
-        "cash::text || ' ' || coalesce(" +
+            "cash::text || ' ' || coalesce(" +
             sql_micros_of("last_bar") +
             "::text, '-') AS v FROM trading.positions WHERE account = $2 AND symbol = 'USD/COP' "
             "AND (SELECT count(*) FROM m) >= 0 FOR SHARE) "
@@ -150,9 +150,9 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
           q(e.details.dump()) + "::jsonb, 'live', " + q(r.account) + ", " + q(event_id) + ");\n";
     }
     if (r.decided)
-      notifications.push_back(notify_expression(
-          tx_, events::NewSignal{r.bar_time, r.model_id, static_cast<trading::Signal>(r.signal),
-                                 false}));
+      notifications.push_back(
+          notify_expression(tx_, events::NewSignal{r.bar_time, r.model_id,
+                                                   static_cast<trading::Signal>(r.signal), false}));
     return sql;
   }
 
@@ -236,9 +236,8 @@ std::unique_ptr<live::DecisionTransaction> PgLiveStore::begin_decision(const std
                                                                        const std::string& account,
                                                                        long epoch) {
   return guard_connection("opening a decision transaction", [&] {
-    return std::unique_ptr<live::DecisionTransaction>(
-        std::make_unique<PgDecisionTransaction>(pool_, std::vector<std::string>{event_id},
-                                                account, epoch));
+    return std::unique_ptr<live::DecisionTransaction>(std::make_unique<PgDecisionTransaction>(
+        pool_, std::vector<std::string>{event_id}, account, epoch));
   });
 }
 
