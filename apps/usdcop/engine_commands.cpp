@@ -129,6 +129,9 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
+// Rows per import transaction in a full-speed replay without the monitor.
+constexpr std::size_t kReplayChunk = 256;
+
 // --replay: the file through the import path on the simulated clock, the engine catching up
 // after each row; a promotion or rollback meanwhile swaps the models between two rows.
 live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
@@ -156,8 +159,11 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
                   "leader_epoch");
     engine.start();
     metrics.leadership(true, engine.epoch());
-    live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
-                          [&] { return engine.l1_watermark(); });
+    // At full speed without the monitor the rows are imported in chunks and the engine
+    // catches up in batches (docs/LIVE.md "Performance"); the monitor checks the clock at
+    // every row's close, so with it each row is imported and handled alone.
+    live::ReplayOptions replay{o.replay, speed, "", o.no_monitor ? kReplayChunk : 1};
+    live::ReplayFeed feed(db.bars(), simulated, replay, [&] { return engine.l1_watermark(); });
     auto report = feed.run(
         [&] {
           const auto e0 = std::chrono::steady_clock::now();

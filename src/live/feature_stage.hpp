@@ -28,6 +28,10 @@ class FeatureStage {
   // Folds `bar` (newer than the last one) and commits its row. Returns the row; when the event
   // was already processed by another engine, nullopt (the caller reloads the watermarks).
   std::optional<features::FeatureRow> process(const market::Bar& bar, long epoch);
+  // The same for several bars (oldest first) in one transaction (a catch-up that is behind):
+  // their rows, or nullopt when one of the events was processed by another engine.
+  std::optional<std::vector<features::FeatureRow>> process_batch(
+      const std::vector<market::Bar>& bars, long epoch);
   // Reloads the macro series when their stored version changed (new observations, flags).
   void refresh_macro();
 

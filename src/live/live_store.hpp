@@ -100,6 +100,9 @@ class DecisionTransaction {
   virtual std::optional<StoredPosition> stored_position() const = 0;
   // Writes the record, the processed_events row and the L5 watermark, then commits.
   virtual void commit(const DecisionRecord& record) = 0;
+  // A transaction opened for several events (LiveStore::begin_decisions): one record per
+  // event, in their order; the watermark moves once, to the last bar.
+  virtual void commit_batch(const std::vector<DecisionRecord>& records) = 0;
 };
 
 // A decided bar as stored, for rebuilding the engine state after a restart.
@@ -217,6 +220,15 @@ class LiveStore {
   virtual std::unique_ptr<DecisionTransaction> begin_decision(const std::string& event_id,
                                                               const std::string& account,
                                                               long epoch) = 0;
+  // A catch-up behind by several bars (oldest first): L1 of all of them in one transaction
+  // (each bar its row and its processed event, the watermark and builder state once, after the
+  // last one); false when any of the events was processed before (nothing written).
+  virtual bool commit_features_batch(const std::vector<FeatureCommit>& commits, long epoch) = 0;
+  // L5 of several bars in one transaction: the fence, the operations mode FOR SHARE and the
+  // position read once for all of them (a kill waits for the whole batch), one processed event
+  // per bar. already_processed() when any of them was.
+  virtual std::unique_ptr<DecisionTransaction> begin_decisions(
+      const std::vector<std::string>& event_ids, const std::string& account, long epoch) = 0;
 
   // Dead letters (spec 06): recorded pending with its first retry in 60 s; trading is paused
   // (audited) and a P1 alert is sent. Returns the row id.
