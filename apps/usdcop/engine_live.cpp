@@ -101,13 +101,22 @@ class LiveLoop {
     listener_.on_undecodable([this](const store::UndecodableNotification& n) {
       metrics_.notification(n.channel, "error");
     });
-    listener_.on_connection_lost([this](const std::string&) { health_.failed(Steady::now()); });
-    listener_.on_connect_failed([this](const std::string&) { health_.failed(Steady::now()); });
+    // Each change of the breaker is reported when it happens (a reconnect inside one wait()
+    // goes open -> half-open before the loop looks).
+    listener_.on_connection_lost([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
+    listener_.on_connect_failed([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
     listener_.on_reconnect([this](store::PgListener&) {
       leader_ = false;  // the lock died with the old session
       metrics_.leadership(false, engine_.epoch());
       due_ = true;  // the catch-up on reconnect finds what LISTEN missed
       health_.session_opened();
+      report();
     });
   }
 
