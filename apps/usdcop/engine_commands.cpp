@@ -7,20 +7,19 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
-#include <thread>
 
-#include "app/drift.hpp"
 #include "app/model_source.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
+#include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "engine_http.hpp"
 #include "engine_launch.hpp"
+#include "engine_live.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "monitor/metrics.hpp"
-#include "store/notify.hpp"
 #include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
@@ -34,19 +33,6 @@ namespace {
 std::atomic<bool> g_engine_stop{false};
 extern "C" void on_engine_signal(int) {
   g_engine_stop.store(true);
-}
-
-// system_heartbeat every 60 s (spec 06), on a short-lived connection of its own.
-void send_heartbeat(const std::string& url, const std::string& holder, int64_t sequence,
-                    bool leader) {
-  try {
-    pqxx::connection c(url);
-    pqxx::work tx(c, "heartbeat");
-    store::notify(tx, events::SystemHeartbeat{holder, sequence, now_utc(), leader});
-    tx.commit();
-  } catch (const std::exception& e) {
-    std::cerr << "engine: heartbeat not sent: " << e.what() << "\n";
-  }
 }
 
 // The monitor's pause and kill name what blocked the decisions (spec 12, "Stale data"): the
@@ -75,7 +61,7 @@ struct EngineOpts {
   std::string replay, speed = "max", model, account = "paper";
   std::string metrics_host = "127.0.0.1";
   int metrics_port = -1;  // none
-  double tick_s = 30;
+  double tick_s = 30, poll_s = 1, heartbeat_s = 60;
   bool json = false, no_monitor = false;
 };
 
@@ -209,110 +195,6 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
   return j;
 }
 
-// The leader's hourly drift job (spec 12): monitor.drift_history and the usdcop_feature_psi
-// gauge. A refusal (no complete rows yet, ...) is said once and never stops trading.
-void run_drift_job(app::DriftJob& job, std::string& said, const std::string& holder) {
-  std::string refusal;
-  try {
-    if (const auto report = job.tick(services(), true)) {
-      const auto drifted = report->drifted();
-      if (!drifted.empty())
-        std::cerr << "engine " << holder << ": drift above " << report->threshold << " in "
-                  << drifted.size() << " feature(s), first " << drifted.front() << "\n";
-    }
-    refusal = job.last_error();
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::unavailable) throw;  // the loop's database retry
-    refusal = e.what();
-  } catch (const std::exception& e) {
-    refusal = e.what();
-  }
-  if (!refusal.empty() && refusal != said)
-    std::cerr << "engine " << holder << ": drift not recorded: " << refusal << "\n";
-  said = refusal;
-}
-
-// Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
-// vanishes with that session; a standby retries it on every tick. The leader catches up on
-// start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
-void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
-              const std::string& url, double tick_s, const std::string& holder,
-              live::EngineMetrics& metrics) {
-  store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
-                                   events::Channel::model_changed});
-  bool leader = false, due = true;
-  std::optional<Timestamp> announced;
-  listener.on_event([&](const events::Event& e) {
-    metrics.notification(events::channel_name(events::channel_of(e)), "success");
-    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
-    if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
-    if (std::holds_alternative<events::ModelChanged>(e)) {
-      engine.on_model_changed();  // applied by the next catch-up, before its first bar
-      due = true;
-    }
-  });
-  listener.on_undecodable(
-      [&](const store::UndecodableNotification& n) { metrics.notification(n.channel, "error"); });
-  listener.on_reconnect([&](store::PgListener&) {
-    leader = false;  // the lock died with the old session
-    metrics.leadership(false, engine.epoch());
-    due = true;
-  });
-  auto try_lead = [&] {
-    leader = listener.with_session([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
-          .as<bool>();
-    });
-    if (leader) {
-      engine.start();  // a new epoch: a deposed engine's writes are refused from now on
-      metrics.leadership(true, engine.epoch());
-      std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
-    }
-  };
-  const auto tick =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(tick_s));
-  auto next_tick = std::chrono::steady_clock::now();
-  int64_t heartbeat = 0;
-  auto next_heartbeat = std::chrono::steady_clock::now();
-  app::DriftJob drift;
-  std::string drift_said;
-  while (!g_engine_stop.load()) {
-    try {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next_tick) {
-        due = true;
-        next_tick = now + tick;
-      }
-      if (!leader && due) try_lead();
-      if (leader && (due || announced)) {
-        if (announced && !due) {
-          engine.on_bar_event(*announced);
-        } else {
-          engine.catch_up();
-          if (monitor_on) monitor.check();  // stale data, drawdown, errors: every tick
-          run_drift_job(drift, drift_said, holder);
-        }
-        announced.reset();
-      }
-      due = false;
-      if (now >= next_heartbeat) {
-        send_heartbeat(url, holder, heartbeat++, leader);
-        next_heartbeat = now + std::chrono::seconds(60);
-      }
-      listener.wait(std::min(tick, std::chrono::milliseconds(200)));
-    } catch (const live::DeposedLeader& e) {
-      std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
-      leader = false;
-      metrics.leadership(false, engine.epoch());
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::unavailable) throw;
-      std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-  }
-}
-
 // The text summary of an engine run (the JSON one is `j` itself).
 void render_engine_text(const nlohmann::json& j, const live::ReplayReport* report, long epoch) {
   std::cout << "engine " << j["model_id"].get<std::string>() << " account "
@@ -357,6 +239,7 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
           // The clock is at the new row's close: a gap before it is stale time the monitor
           // sees before the engine handles the row.
           if (!o.no_monitor) monitor.check();
+          metrics.market_hours(is_market_open(simulated.now()));
           changes.wait(std::chrono::milliseconds(0));
           engine.catch_up();
           engine_seconds +=
@@ -370,6 +253,21 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
                 std::string("another engine took the leadership during the replay: ") + e.what(),
                 "leader_epoch");
   }
+}
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(seconds));
+}
+
+LiveLoopOptions live_loop_options(const EngineOpts& o, const std::string& holder) {
+  LiveLoopOptions l;
+  l.holder = holder;
+  l.tick = millis(o.tick_s);
+  l.poll = millis(o.poll_s);
+  l.health.heartbeat_interval = millis(o.heartbeat_s);
+  l.monitor = !o.no_monitor;
+  return l;
 }
 
 void run_engine(const EngineOpts& o) {
@@ -421,7 +319,7 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
-    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
+    run_live(engine, monitor, pool, metrics, live_loop_options(o, options.holder), g_engine_stop);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -457,6 +355,14 @@ void add_engine(CLI::App& app) {
   c->add_option("--account", o->account, "Paper account name (default paper)");
   c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
+  c->add_option("--poll", o->poll_s,
+                "Seconds between catch-ups while the LISTEN session is broken (circuit breaker "
+                "open or half-open; default 1)")
+      ->check(CLI::Range(0.01, 3600.0));
+  c->add_option("--heartbeat", o->heartbeat_s,
+                "Seconds between the engine's own system_heartbeat notifications; none back "
+                "for two intervals marks LISTEN broken (default 60)")
+      ->check(CLI::Range(0.05, 3600.0));
   c->add_flag("--no-monitor", o->no_monitor,
               "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
               "stack alone, as a backtest runs it");

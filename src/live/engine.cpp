@@ -11,13 +11,15 @@ namespace {
 // Thrown inside a catch-up when an event went to the dead-letter queue: later bars wait.
 struct HandlerBlocked {};
 
-bool is_infrastructure(const std::exception& e) {
+}  // namespace
+
+// A lost database or a lost leadership is not the event's fault: no retry, no dead letter.
+bool Engine::is_infrastructure(const std::exception& e) const {
   if (dynamic_cast<const DeposedLeader*>(&e) != nullptr) return true;
   const auto* error = dynamic_cast<const Error*>(&e);
-  return error != nullptr && error->kind() == ErrorKind::unavailable;
+  if (error != nullptr) return error->kind() == ErrorKind::unavailable;
+  return store_.lost_database(e);
 }
-
-}  // namespace
 
 template <class F>
 auto Engine::run_handler(const std::string& handler, const std::string& event_id,

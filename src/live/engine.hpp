@@ -120,6 +120,7 @@ class Engine {
     bool retrying = false;
   };
   void load_state();
+  bool is_infrastructure(const std::exception& e) const;
   void reload_models();
   void reconciled(const Reconciliation& r);
   bool unblocked();

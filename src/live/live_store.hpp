@@ -4,6 +4,7 @@
 // is a handler transaction: its output, its system.processed_events row and its watermark
 // commit together, fenced by the leader epoch (spec 12, "Leader"). A transaction run with an
 // epoch older than the current leader's throws DeposedLeader and writes nothing.
+#include <exception>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -155,6 +156,9 @@ struct LiveAlert {
 class LiveStore {
  public:
   virtual ~LiveStore() = default;
+  // Whether `e` (escaping a method below) means the database was lost or unavailable, not that
+  // the event is bad: the engine then retries later instead of dead-lettering the event.
+  virtual bool lost_database(const std::exception& e) const = 0;
 
   // Raises the leader epoch and records `holder`; returns the new epoch.
   virtual long claim_leader_epoch(const std::string& holder) = 0;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "store/dependency_failure.hpp"
 #include "store/notify.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
@@ -94,6 +95,10 @@ void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Time
                        long epoch, const std::string* state) {
   check_watermark_advanced(tx.exec(watermark_statement(tx, name, value, epoch, state, {})), name,
                            value);
+}
+
+bool PgLiveStore::lost_database(const std::exception& e) const {
+  return as_dependency_failure(e).has_value();
 }
 
 long PgLiveStore::claim_leader_epoch(const std::string& holder) {

@@ -24,6 +24,7 @@ class PgLiveStore final : public live::LiveStore {
  public:
   explicit PgLiveStore(ConnectionPool& pool) : pool_(pool) {}
 
+  bool lost_database(const std::exception& e) const override;  // a dependency failure
   long claim_leader_epoch(const std::string& holder) override;
   live::Watermarks watermarks() override;
   void initialize_watermarks(std::optional<Timestamp> l1, const std::string& l1_state,
