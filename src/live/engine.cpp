@@ -115,6 +115,7 @@ void Engine::load_state() {
   l5_ = wm.l5;
   reconciled(decisions_.rebuild());
   state_loaded_ = true;
+  revisions_due_ = true;  // revisions made while no engine led
 }
 
 Reconciliation Engine::reconcile() {
@@ -339,6 +340,11 @@ long Engine::catch_up() {
       features_.refresh_macro();
       macro_checked_ = now;
     }
+    if (revisions_due_ || !revisions_checked_ ||
+        now - *revisions_checked_ >= options_.revision_check) {
+      handle_revisions();
+      revisions_checked_ = now;
+    }
     n += decide_pending();
     if (!state_loaded_) return n;
     for (;;) {
@@ -368,9 +374,41 @@ long Engine::catch_up() {
   return n;
 }
 
+// Spec 12 "Revisions and order": the feature rows from the earliest revised bar up to the L1
+// watermark are refolded from the stored history (every later row depends on the revised bar
+// through the builder's averages) and rewritten with the builder state in one fenced L1
+// transaction; L5 never re-decides: a revised bar it had decided gets a
+// `revised_after_decision` risk event in the same transaction.
+void Engine::handle_revisions() {
+  revisions_due_ = false;
+  const auto pending = store_.pending_revisions();
+  if (pending.empty()) return;
+  const BarRevision& first = pending.front();  // the oldest revised bar
+  run_handler("L1", "bar_revision:" + std::to_string(first.id), first.time, [&] {
+    RevisionCommit c;
+    c.revisions = pending;
+    c.l1 = features_.last_bar();
+    c.l5 = l5_;
+    c.account = options_.account;
+    c.model_id = decisions_.model().model_id;
+    std::optional<features::FeatureBuilder> rebuilt;
+    if (c.l1 && !(*c.l1 < first.time)) {
+      auto refold = features_.refold(store_.bars_through(*c.l1), first.time);
+      c.rows = std::move(refold.rows);
+      c.builder_state = refold.builder.serialize();
+      rebuilt = std::move(refold.builder);
+    }
+    store_.commit_revisions(c, epoch_);
+    if (rebuilt) features_.adopt(std::move(*rebuilt));
+    counters_.revisions += static_cast<long>(pending.size());
+    counters_.rows_rebuilt += static_cast<long>(c.rows.size());
+    return 0;
+  });
+}
+
 long Engine::on_bar_event(Timestamp bar_time) {
   const auto l1 = features_.last_bar();
-  if (state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
+  if (!revisions_due_ && state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
     ++counters_.duplicates;
     if (metrics_ != nullptr) metrics_->duplicate("L1");
     return 0;

@@ -37,6 +37,9 @@ struct EngineOptions {
       std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)};
   // How often a catch-up checks whether the macro data changed (a query over the macro tables).
   std::chrono::milliseconds macro_check{10'000};
+  // How often a catch-up looks for bar revisions nobody announced (one indexed query); an
+  // update's new_ohlcv_bar notification (on_bars_revised) and every start look at once.
+  std::chrono::milliseconds revision_check{10'000};
 };
 
 struct EngineCounters {
@@ -50,6 +53,8 @@ struct EngineCounters {
   long batch_fallbacks = 0;      // batches that failed and ran again one bar at a time
   long model_swaps = 0;          // hot swaps done (model_changed)
   long model_load_failures = 0;  // reloads that failed (the old models kept)
+  long revisions = 0;            // bar revisions handled (spec 12)
+  long rows_rebuilt = 0;         // live feature rows rewritten by revision rebuilds
 };
 
 // The models the engine runs: the deployed one and every staging model (its shadows).
@@ -77,8 +82,14 @@ class Engine {
   // Processes every stored bar after the watermarks; returns how many bars it handled.
   long catch_up();
   // The L1 and L5 handlers for one bar event (a notification's bar time). Events at or
-  // before the watermark are duplicates: nothing happens; newer ones run the catch-up.
+  // before the watermark are duplicates: nothing happens (unless revisions are due); newer
+  // ones run the catch-up.
   long on_bar_event(Timestamp bar_time);
+  // Stored bars were revised (an update's new_ohlcv_bar notification): the next catch-up
+  // rebuilds L1 from the earliest revised bar and logs `revised_after_decision` for the bars L5
+  // had decided (spec 12). Revisions are durable (market.bar_revisions): a lost notification is
+  // found by the periodic check or at the next start.
+  void on_bars_revised() { revisions_due_ = true; }
 
   void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
   // Hot swap (spec 12): after on_model_changed (a model_changed notification) the next
@@ -132,6 +143,7 @@ class Engine {
   void tell_monitor(const features::FeatureRow* row, const DecidedBar& d);
   void tell_metrics(const market::Bar& bar, const DecidedBar& d);
   long decide_pending();
+  void handle_revisions();
   // The pending bars [from, to) that can share one L1 and one L5 transaction.
   std::size_t batch_end(const std::vector<market::Bar>& bars, std::size_t from) const;
   // L1 and L5 of one bar, or of a batch (falling back to one bar at a time when a batch
@@ -152,6 +164,8 @@ class Engine {
   std::optional<Timestamp> l5_;
   std::optional<Blocked> blocked_;
   std::optional<std::chrono::steady_clock::time_point> macro_checked_;
+  std::optional<std::chrono::steady_clock::time_point> revisions_checked_;
+  bool revisions_due_ = true;
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;

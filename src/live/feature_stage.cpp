@@ -45,6 +45,24 @@ std::optional<features::FeatureRow> FeatureStage::process(const market::Bar& bar
   return std::move(commit.row);
 }
 
+FeatureStage::Refold FeatureStage::refold(const std::vector<market::Bar>& history,
+                                          Timestamp first) {
+  refresh_macro();
+  features::MacroCursor cursor(*macro_);  // a fresh cursor: the fold starts at the beginning
+  Refold out;
+  for (const auto& bar : history) {
+    const auto vector = out.builder.update(bar, cursor.at(bar.time));
+    if (!(bar.time < first)) out.rows.push_back(vector.to_row());
+  }
+  return out;
+}
+
+void FeatureStage::adopt(features::FeatureBuilder builder) {
+  if (builder.last_time() != last_bar_)
+    throw std::logic_error("FeatureStage::adopt: the rebuilt builder ends at another bar");
+  builder_ = std::move(builder);
+}
+
 std::optional<std::vector<features::FeatureRow>> FeatureStage::process_batch(
     const std::vector<market::Bar>& bars, long epoch) {
   if (!macro_) refresh_macro();

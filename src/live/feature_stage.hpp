@@ -35,6 +35,18 @@ class FeatureStage {
   // Reloads the macro series when their stored version changed (new observations, flags).
   void refresh_macro();
 
+  // A revision rebuild (spec 12): folds `history` (every stored bar up to the watermark, oldest
+  // first, from the first stored bar: the fold `features build` and L1 continue) with the
+  // macro data as of each bar, and returns the rows of the bars at or after `first` and the
+  // builder after the last bar. The stage itself does not move (see adopt).
+  struct Refold {
+    std::vector<features::FeatureRow> rows;
+    features::FeatureBuilder builder;
+  };
+  Refold refold(const std::vector<market::Bar>& history, Timestamp first);
+  // The builder of a committed rebuild; its last bar must be the stage's last bar.
+  void adopt(features::FeatureBuilder builder);
+
   std::optional<Timestamp> last_bar() const { return last_bar_; }
 
  private:

@@ -39,6 +39,9 @@ class PgLiveStore final : public live::LiveStore {
   std::optional<features::FeatureRow> feature_row(Timestamp t) override;
 
   bool commit_features(const live::FeatureCommit& commit, long epoch) override;
+  std::vector<live::BarRevision> pending_revisions() override;     // pg_bar_revisions.cpp
+  std::vector<market::Bar> bars_through(Timestamp last) override;  // idem
+  void commit_revisions(const live::RevisionCommit& commit, long epoch) override;  // idem
   std::unique_ptr<live::DecisionTransaction> begin_decision(const std::string& event_id,
                                                             const std::string& account,
                                                             long epoch) override;
