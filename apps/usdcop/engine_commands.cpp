@@ -14,9 +14,12 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engine_feed.hpp"
 #include "engine_http.hpp"
 #include "engine_launch.hpp"
+#include "engine_leader.hpp"
 #include "engine_live.hpp"
+#include "engine_models.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "monitor/metrics.hpp"
@@ -63,93 +66,8 @@ struct EngineOpts {
   int metrics_port = -1;  // none
   double tick_s = 30, poll_s = 1, heartbeat_s = 60;
   bool json = false, no_monitor = false;
+  FeedChoice feed;  // live polling feed (none: bars come from other writers)
 };
-
-live::TradingModel trading_model_of(app::ModelSource& m) {
-  const app::ProfilesInForce profiles = app::profiles_for(services(), m);
-  live::TradingModel t;
-  t.model_id = m.model_id;
-  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
-  t.norm_stats = m.bundle.norm_stats;
-  t.trading = profiles.trading;
-  t.risk = profiles.risk;
-  t.rules = position_rules_for(m);
-  return t;
-}
-
-// The production model from the registry (hash-verified), or in a replay on a database without
-// a deployed model the one chosen (spec 12), audited.
-live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  const auto deployed = registry.deployed();
-  std::string id;
-  if (!o.model.empty()) {
-    if (o.replay.empty())
-      throw Error(ErrorKind::invalid_input,
-                  "model: choosing the model is allowed only in a replay; live trading uses the "
-                  "deployed model",
-                  "model");
-    if (deployed)
-      throw Error(ErrorKind::conflict,
-                  "model: " + deployed->model_id +
-                      " is deployed; the engine trades the deployed "
-                      "model (a replay may choose one only on a database without a deployed model)",
-                  "model");
-    id = o.model;
-  } else {
-    if (!deployed)
-      throw Error(ErrorKind::not_found,
-                  "model: no model is deployed (promote one to production, or replay with a "
-                  "chosen model)",
-                  "model");
-    id = deployed->model_id;
-  }
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(id, &results);
-  if (!m.registered)
-    throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
-  if (!o.model.empty()) {
-    auto conn = pool.acquire();
-    pqxx::work tx(*conn, "engine_model_override");
-    store::append_audit(tx, {0,
-                             {},
-                             "engine",
-                             "system",
-                             "engine.model_override",
-                             "model",
-                             m.model_id,
-                             "",
-                             "",
-                             "replay with a chosen model (no deployed model)",
-                             {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
-                             ""});
-    tx.commit();
-  }
-  return trading_model_of(m);
-}
-
-// Every staging model, each in its own shadow session (spec 12), hash-verified like production.
-std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  store::PgBacktestStore results(pool);
-  std::vector<live::TradingModel> out;
-  for (const auto& r : registry.list(models::ModelStatus::staging)) {
-    app::ModelSource m = app::resolve_model(r.model_id, &results);
-    out.push_back(trading_model_of(m));
-  }
-  return out;
-}
-
-// Hot swap (spec 12): the deployed model and the staging ones as the registry has them now,
-// each verified against its registered hash.
-live::ModelSet load_models_in_force(store::ConnectionPool& pool) {
-  const auto deployed = store::PgModelRegistry(pool).deployed();
-  if (!deployed)
-    throw Error(ErrorKind::not_found, "model: no model is deployed after the change", "model");
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(deployed->model_id, &results);
-  return {trading_model_of(m), load_shadow_models(pool)};
-}
 
 std::optional<double> parse_speed(const std::string& text) {
   if (text == "max") return std::nullopt;
@@ -173,6 +91,7 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
                       {"features", c.features},
                       {"decisions", c.decisions},
                       {"duplicates", c.duplicates},
+                      {"l5_batches", c.batches},
                       {"equity", session.broker().account().equity()},
                       {"position", session.position()},
                       {"entries_held", engine.decisions().entries_held()},
@@ -211,6 +130,9 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
+// Rows per import transaction in a full-speed replay without the monitor.
+constexpr std::size_t kReplayChunk = 256;
+
 // --replay: the file through the import path on the simulated clock, the engine catching up
 // after each row; a promotion or rollback meanwhile swaps the models between two rows.
 live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
@@ -219,13 +141,30 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
   auto& db = services();
   const std::optional<double> speed = parse_speed(o.speed);
   try {
-    engine.start();
-    metrics.leadership(true, engine.epoch());
+    // A replay leads like a live engine (its LISTEN session holds the leader lock): it
+    // refuses to start beside another engine, and /engine/status shows the leader alive.
     store::PgListener changes(db.pool().url(), {events::Channel::model_changed});
     changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+    changes.on_reconnect([](store::PgListener& l) {
+      if (!try_leader_lock(l))
+        throw Error(ErrorKind::conflict,
+                    "leader: another engine took the leader lock while the replay's session was "
+                    "away",
+                    "leader_epoch");
+    });
     changes.connect();
-    live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
-                          [&] { return engine.l1_watermark(); });
+    if (!try_leader_lock(changes))
+      throw Error(ErrorKind::conflict,
+                  "leader: another engine holds the leader lock; a replay runs only when no "
+                  "engine is leading",
+                  "leader_epoch");
+    engine.start();
+    metrics.leadership(true, engine.epoch());
+    // At full speed without the monitor the rows are imported in chunks and the engine
+    // catches up in batches (docs/LIVE.md "Performance"); the monitor checks the clock at
+    // every row's close, so with it each row is imported and handled alone.
+    live::ReplayOptions replay{o.replay, speed, "", o.no_monitor ? kReplayChunk : 1};
+    live::ReplayFeed feed(db.bars(), simulated, replay, [&] { return engine.l1_watermark(); });
     auto report = feed.run(
         [&] {
           const auto e0 = std::chrono::steady_clock::now();
@@ -266,8 +205,11 @@ LiveLoopOptions live_loop_options(const EngineOpts& o, const std::string& holder
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
-  live::TradingModel model = load_trading_model(o, pool);
+  live::TradingModel model = load_trading_model(o.model, o.replay, pool);
   parse_speed(o.speed);  // a bad --speed fails before anything starts
+  if (!o.feed.name.empty() && !o.replay.empty())
+    throw Error(ErrorKind::invalid_input,
+                "feed: a replay plays its file; a polling feed runs only live", "feed");
   store::PgLiveStore live_store(pool);
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -312,7 +254,11 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
-    run_live(engine, monitor, pool, metrics, live_loop_options(o, options.holder), g_engine_stop);
+    std::unique_ptr<EngineFeed> feed;
+    if (!o.feed.name.empty()) feed = std::make_unique<EngineFeed>(o.feed, clock);
+    LiveLoopOptions loop = live_loop_options(o, options.holder);
+    loop.feed = feed.get();
+    run_live(engine, monitor, pool, metrics, loop, g_engine_stop);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -345,6 +291,13 @@ void add_engine(CLI::App& app) {
                 "Replay speed: simulated seconds per real second, or max (default)");
   c->add_option("--model", o->model,
                 "MODEL_ID to trade in a replay on a database without a deployed model (audited)");
+  c->add_option("--feed", o->feed.name,
+                "Poll this provider for new bars when live: twelvedata (key from "
+                "TWELVEDATA_API_KEY or the file named by TWELVEDATA_API_KEY_FILE)")
+      ->check(CLI::IsMember({"twelvedata"}));
+  c->add_option("--poll-offset", o->feed.offset_s,
+                "Seconds after each bar's close the feed polls (default 5)")
+      ->check(CLI::Range(0.0, 299.0));
   c->add_option("--account", o->account, "Paper account name (default paper)");
   c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
       ->check(CLI::Range(0.01, 3600.0));

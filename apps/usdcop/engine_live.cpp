@@ -9,6 +9,7 @@
 #include "cli_services.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "engine_leader.hpp"
 #include "store/dependency_failure.hpp"
 #include "store/notify.hpp"
 #include "store/pg_listener.hpp"
@@ -122,7 +123,10 @@ class LiveLoop {
 
   void heard(const events::Event& e) {
     metrics_.notification(events::channel_name(events::channel_of(e)), "success");
-    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced_ = bar->last_time;
+    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) {
+      announced_ = bar->last_time;  // an update (revised bars): L1 rebuilds from the earliest
+      if (bar->operation == events::NewOhlcvBar::Operation::update) engine_.on_bars_revised();
+    }
     if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics_.mode(m->mode);
     if (std::holds_alternative<events::ModelChanged>(e)) {
       engine_.on_model_changed();  // applied by the next catch-up, before its first bar
@@ -145,6 +149,8 @@ class LiveLoop {
       next_poll_ = now + o_.poll;
     }
     if (!leader_ && due_) try_lead();
+    // Only the leader polls the provider; the bars it stores are handled at once.
+    if (leader_ && o_.feed != nullptr && o_.feed->poll_if_due(o_.holder)) due_ = true;
     if (leader_) work();
     due_ = poll_due_ = false;
     heartbeat(now);
@@ -155,11 +161,7 @@ class LiveLoop {
   }
 
   void try_lead() {
-    leader_ = listener_.with_session([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
-          .as<bool>();
-    });
+    leader_ = try_leader_lock(listener_);
     if (!leader_) return;
     engine_.start();  // a new epoch: a deposed engine's writes are refused from now on
     metrics_.leadership(true, engine_.epoch());

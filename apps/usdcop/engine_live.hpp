@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "engine_feed.hpp"
 #include "live/engine.hpp"
 #include "live/engine_metrics.hpp"
 #include "live/listen_health.hpp"
@@ -20,6 +21,7 @@ struct LiveLoopOptions {
   std::chrono::milliseconds poll{1'000};   // catch-up while the LISTEN breaker is not closed
   live::ListenHealthOptions health;        // breaker thresholds, heartbeat interval
   bool monitor = true;
+  EngineFeed* feed = nullptr;  // the polling feed the leader runs (none: other writers insert)
 };
 
 // Runs until `stop` is set. Lost database: retried; another engine's epoch: stands by.
