@@ -455,10 +455,10 @@ void PgCluster::restart(const std::string& shutdown_mode) {
          data_dir().string(), "-m", shutdown_mode, "-l", log_file().string()},
         pg_dir(), running_as_root());
     if (r.status != 0)
-      throw Error(ErrorKind::unavailable,
-                  "pg_ctl restart failed (status " + std::to_string(r.status) + "): " + r.output +
-                      "; last lines of " + log_file().string() + ":" +
-                      pg_server::tail_of_file(log_file(), 15));
+      throw Error(ErrorKind::unavailable, "pg_ctl restart failed (status " +
+                                              std::to_string(r.status) + "): " + r.output +
+                                              "; last lines of " + log_file().string() + ":" +
+                                              pg_server::tail_of_file(log_file(), 15));
   }
   wait_until_accepting(kManagedOwner);
 }
