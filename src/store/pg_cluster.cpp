@@ -109,7 +109,7 @@ fs::path postgres_bin_dir() {
     }
     return e;
   }
-  const fs::path preferred = "/usr/lib/postgresql/15/bin";
+  fs::path preferred = "/usr/lib/postgresql/15/bin";
   if (fs::exists(preferred / "initdb")) return preferred;
   std::error_code ec;
   fs::path best;
@@ -131,7 +131,7 @@ fs::path postgres_bin_dir() {
 
 PgCluster::PgCluster() : PgCluster(usdcop_home(), managed_port()) {}
 
-PgCluster::PgCluster(fs::path home, int port)
+PgCluster::PgCluster(const fs::path& home, int port)
     : home_(fs::absolute(home).lexically_normal()), port_(port) {
   if (!home_.has_filename() && home_ != home_.root_path()) home_ = home_.parent_path();
 }
