@@ -51,7 +51,7 @@ struct ReplayRun {
 // macro data and the model; and the replay file of the next `n` rows. Returns the file.
 std::filesystem::path prepare(long n) {
   const std::string url = fresh_bench_database(kTemplate);
-  store::ConnectionPool pool(url, 2);
+  store::ConnectionPool pool(url, 8);
   store::PgBarStore bars(pool);
   store::PgMacroStore macro(pool);
   const auto catalog = market::MacroCatalog::load();

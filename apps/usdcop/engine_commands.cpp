@@ -91,6 +91,7 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
                       {"features", c.features},
                       {"decisions", c.decisions},
                       {"duplicates", c.duplicates},
+                      {"l5_batches", c.batches},
                       {"equity", session.broker().account().equity()},
                       {"position", session.position()},
                       {"entries_held", engine.decisions().entries_held()},

@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "app/drift.hpp"
@@ -18,8 +19,11 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-double seconds(std::chrono::milliseconds d) {
-  return std::chrono::duration<double>(d).count();
+// "0.2 s", "60 s"
+std::string seconds(std::chrono::milliseconds d) {
+  std::ostringstream out;
+  out << std::chrono::duration<double>(d).count() << " s";
+  return out.str();
 }
 
 // system_heartbeat (spec 06) through the pool; false when it could not be sent.
@@ -98,13 +102,22 @@ class LiveLoop {
     listener_.on_undecodable([this](const store::UndecodableNotification& n) {
       metrics_.notification(n.channel, "error");
     });
-    listener_.on_connection_lost([this](const std::string&) { health_.failed(Steady::now()); });
-    listener_.on_connect_failed([this](const std::string&) { health_.failed(Steady::now()); });
+    // Each change of the breaker is reported when it happens (a reconnect inside one wait()
+    // goes open -> half-open before the loop looks).
+    listener_.on_connection_lost([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
+    listener_.on_connect_failed([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
     listener_.on_reconnect([this](store::PgListener&) {
       leader_ = false;  // the lock died with the old session
       metrics_.leadership(false, engine_.epoch());
       due_ = true;  // the catch-up on reconnect finds what LISTEN missed
       health_.session_opened();
+      report();
     });
   }
 
@@ -169,11 +182,16 @@ class LiveLoop {
   }
 
   void heartbeat(Steady::time_point now) {
-    if (health_.check_missed(now)) {
-      say("none of its heartbeats came back for " +
-          std::to_string(seconds(o_.health.heartbeat_interval) * o_.health.missed_after) +
-          " s: LISTEN treated as broken, reconnecting");
-      if (listener_.connected()) listener_.reset("its heartbeats stopped arriving");
+    const bool was_ok = health_.heartbeat_ok();
+    // A session that stays silent is dropped and reconnected (spec 06); without a session
+    // the listener is reconnecting anyway.
+    if (health_.check_missed(now) && listener_.connected()) {
+      say("none of its heartbeats came back within " +
+          seconds(o_.health.heartbeat_interval * o_.health.missed_after) +
+          ": LISTEN treated as broken, reconnecting");
+      listener_.reset("its heartbeats stopped arriving");
+    } else if (was_ok && !health_.heartbeat_ok()) {
+      say("heartbeat missed (no LISTEN session)");
     }
     if (!health_.heartbeat_due(now)) return;
     const bool sent = send_heartbeat(pool_, o_.holder, sequence_++, leader_);
@@ -189,7 +207,7 @@ class LiveLoop {
     reported_ = state;
     std::string what = std::string("LISTEN circuit breaker ") + live::breaker_state_name(state);
     if (state == live::BreakerState::open)
-      what += ": polling every " + std::to_string(seconds(o_.poll)) + " s (" +
+      what += ": polling every " + seconds(o_.poll) + " (" +
               (listener_.last_error().empty() ? "heartbeat missed" : listener_.last_error()) + ")";
     say(what);
   }

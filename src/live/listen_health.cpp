@@ -17,7 +17,7 @@ const char* breaker_state_name(BreakerState s) {
 }
 
 ListenHealth::ListenHealth(ListenHealthOptions options, TimePoint now)
-    : options_(options), last_sent_(now - options.heartbeat_interval), last_received_(now) {
+    : options_(options), last_sent_(now - options.heartbeat_interval) {
   options_.failure_threshold = std::max(1, options_.failure_threshold);
   options_.close_after = std::max(1, options_.close_after);
   options_.missed_after = std::max(1, options_.missed_after);
@@ -33,12 +33,13 @@ void ListenHealth::failed(TimePoint) {
 
 void ListenHealth::session_opened() {
   probe_in_flight_ = false;
+  unanswered_since_.reset();  // heartbeats sent while no session listened were lost, not late
   successes_ = 0;
   if (state_ != BreakerState::closed) state_ = BreakerState::half_open;
 }
 
-void ListenHealth::heartbeat_received(TimePoint now) {
-  last_received_ = now;
+void ListenHealth::heartbeat_received(TimePoint) {
+  unanswered_since_.reset();
   heartbeat_ok_ = true;
   probe_in_flight_ = false;
   // A heartbeat came back: the session delivers. An open breaker (a late heartbeat) is as
@@ -57,12 +58,15 @@ bool ListenHealth::heartbeat_due(TimePoint now) const {
 
 void ListenHealth::heartbeat_sent(TimePoint now) {
   last_sent_ = now;
+  if (!unanswered_since_) unanswered_since_ = now;
   if (state_ == BreakerState::half_open) probe_in_flight_ = true;
 }
 
 bool ListenHealth::check_missed(TimePoint now) {
-  if (now - last_received_ < options_.heartbeat_interval * options_.missed_after) return false;
-  last_received_ = now;
+  if (!unanswered_since_ ||
+      now - *unanswered_since_ < options_.heartbeat_interval * options_.missed_after)
+    return false;
+  unanswered_since_.reset();  // the next miss counts from the next heartbeat sent
   heartbeat_ok_ = false;
   failed(now);
   return true;

@@ -12,10 +12,12 @@
 //             `close_after` of its own heartbeats came back on that session it closes. A
 //             failure meanwhile opens it again.
 //
-// A heartbeat is missed when none of the engine's own arrived for `missed_after` intervals;
+// A heartbeat is missed when one of the engine's own was sent `missed_after` intervals ago and
+// none arrived since;
 // the engine then also drops the session (a silent session is reconnected, spec 06).
 // Pure state on the steady clock (time passed in): the engine loop feeds it.
 #include <chrono>
+#include <optional>
 
 namespace usdcop::live {
 
@@ -44,7 +46,8 @@ class ListenHealth {
   // Whether to send a heartbeat now: every interval; while half-open at once, one at a time.
   bool heartbeat_due(TimePoint now) const;
   void heartbeat_sent(TimePoint now);
-  // True once per miss (no own heartbeat for missed_after intervals); the miss is a failure.
+  // True once per miss (a heartbeat sent missed_after intervals ago, none received since); the
+  // miss is a failure.
   bool check_missed(TimePoint now);
 
   BreakerState state() const { return state_; }
@@ -61,7 +64,7 @@ class ListenHealth {
   bool probe_in_flight_ = false;
   bool heartbeat_ok_ = true;
   TimePoint last_sent_;
-  TimePoint last_received_;  // or the last miss reported: the next miss counts from there
+  std::optional<TimePoint> unanswered_since_;  // the oldest heartbeat sent with none back since
 };
 
 }  // namespace usdcop::live

@@ -109,7 +109,7 @@ fs::path postgres_bin_dir() {
     }
     return e;
   }
-  const fs::path preferred = "/usr/lib/postgresql/15/bin";
+  fs::path preferred = "/usr/lib/postgresql/15/bin";
   if (fs::exists(preferred / "initdb")) return preferred;
   std::error_code ec;
   fs::path best;
@@ -131,7 +131,7 @@ fs::path postgres_bin_dir() {
 
 PgCluster::PgCluster() : PgCluster(usdcop_home(), managed_port()) {}
 
-PgCluster::PgCluster(fs::path home, int port)
+PgCluster::PgCluster(const fs::path& home, int port)
     : home_(fs::absolute(home).lexically_normal()), port_(port) {
   if (!home_.has_filename() && home_ != home_.root_path()) home_ = home_.parent_path();
 }
@@ -438,6 +438,29 @@ bool PgCluster::stop() {
                 "pg_ctl stop failed (status " + std::to_string(r.status) + "): " + r.output);
   }
   return true;
+}
+
+void PgCluster::restart(const std::string& shutdown_mode) {
+  if (shutdown_mode != "smart" && shutdown_mode != "fast" && shutdown_mode != "immediate")
+    throw Error(ErrorKind::invalid_input,
+                "shutdown mode: '" + shutdown_mode + "' is not smart, fast or immediate",
+                "shutdown_mode");
+  {
+    pg_server::LockFile lock(home_ / ".pg.lock");
+    if (!live_postmaster_pid(data_dir()))
+      throw Error(ErrorKind::unavailable, "the managed cluster at " + data_dir().string() +
+                                              " is not running: nothing to restart");
+    const auto r = pg_server::run_process(
+        {(postgres_bin_dir() / "pg_ctl").string(), "restart", "-w", "-t", "60", "-s", "-D",
+         data_dir().string(), "-m", shutdown_mode, "-l", log_file().string()},
+        pg_dir(), running_as_root());
+    if (r.status != 0)
+      throw Error(ErrorKind::unavailable, "pg_ctl restart failed (status " +
+                                              std::to_string(r.status) + "): " + r.output +
+                                              "; last lines of " + log_file().string() + ":" +
+                                              pg_server::tail_of_file(log_file(), 15));
+  }
+  wait_until_accepting(kManagedOwner);
 }
 
 }  // namespace usdcop::store

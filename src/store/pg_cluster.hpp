@@ -60,7 +60,7 @@ struct StartOutcome {
 class PgCluster {
  public:
   PgCluster();  // usdcop_home(), managed_port()
-  PgCluster(std::filesystem::path home, int port);
+  PgCluster(const std::filesystem::path& home, int port);
 
   const std::filesystem::path& home() const { return home_; }
   int port() const { return port_; }
@@ -86,6 +86,11 @@ class PgCluster {
   StartOutcome start(bool fresh = false, bool fast = fast_mode_requested());
   // pg_ctl stop -m fast; returns false when the server was not running.
   bool stop();
+  // pg_ctl restart -m <shutdown_mode> (smart, fast or immediate: a crash and its recovery),
+  // then waits until the server accepts connections. Clients lose their sessions. Throws
+  // Error(invalid_input) for another mode, Error(unavailable) when the server does not run or
+  // does not come back.
+  void restart(const std::string& shutdown_mode);
 
  private:
   std::string role_url(const std::string& database, const char* role) const;
