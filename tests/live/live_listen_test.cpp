@@ -200,6 +200,15 @@ TEST(LiveListen, ASilentListenSessionMissesItsHeartbeatsAndIsReconnected) {
   ASSERT_NE(missed, std::string::npos) << err;
   ASSERT_NE(opened, std::string::npos) << err;
   EXPECT_LT(missed, opened) << "the miss opened the breaker: " << err;
+  // The alert of spec 06: an audit row and a usdcop_alerts notification.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return count(db,
+                     "SELECT count(*) FROM system.audit_log WHERE action = "
+                     "'live.listen_heartbeat_missed' AND actor = 'live-engine'") >= 1;
+      },
+      std::chrono::seconds(30)))
+      << engine.err();
   // The new session cannot lead: the stopped backend still holds the leader lock.
   EXPECT_TRUE(wait_until([&] { return scrape.equals("usdcop_engine_leader", 0); },
                          std::chrono::seconds(30)))
