@@ -13,6 +13,7 @@
 #include "store/dependency_failure.hpp"
 #include "store/notify.hpp"
 #include "store/pg_listener.hpp"
+#include "store/pg_live_store.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -102,13 +103,22 @@ class LiveLoop {
     listener_.on_undecodable([this](const store::UndecodableNotification& n) {
       metrics_.notification(n.channel, "error");
     });
-    listener_.on_connection_lost([this](const std::string&) { health_.failed(Steady::now()); });
-    listener_.on_connect_failed([this](const std::string&) { health_.failed(Steady::now()); });
+    // Each change of the breaker is reported when it happens (a reconnect inside one wait()
+    // goes open -> half-open before the loop looks).
+    listener_.on_connection_lost([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
+    listener_.on_connect_failed([this](const std::string&) {
+      health_.failed(Steady::now());
+      report();
+    });
     listener_.on_reconnect([this](store::PgListener&) {
       leader_ = false;  // the lock died with the old session
       metrics_.leadership(false, engine_.epoch());
       due_ = true;  // the catch-up on reconnect finds what LISTEN missed
       health_.session_opened();
+      report();
     });
   }
 
@@ -181,6 +191,7 @@ class LiveLoop {
           seconds(o_.health.heartbeat_interval * o_.health.missed_after) +
           ": LISTEN treated as broken, reconnecting");
       listener_.reset("its heartbeats stopped arriving");
+      alert_silent_session();
     } else if (was_ok && !health_.heartbeat_ok()) {
       say("heartbeat missed (no LISTEN session)");
     }
@@ -189,6 +200,24 @@ class LiveLoop {
     health_.heartbeat_sent(now);
     if (!sent && heartbeat_sent_) say("heartbeat not sent (the database is not reachable)");
     heartbeat_sent_ = sent;
+  }
+
+  // Spec 06 "missed heartbeats -> alert and reconnect": an alert record (audit row
+  // live.listen_heartbeat_missed, a usdcop_alerts notification) when the database takes it.
+  void alert_silent_session() {
+    const auto after = o_.health.heartbeat_interval * o_.health.missed_after;
+    try {
+      store::PgLiveStore(pool_).alert(
+          {"listen_heartbeat_missed",
+           "warning",
+           "live engine: its heartbeats stopped arriving on its LISTEN session; reconnecting "
+           "and polling every " +
+               seconds(o_.poll) + " meanwhile",
+           {{"instance", o_.holder},
+            {"missed_after_seconds", std::chrono::duration<double>(after).count()}}});
+    } catch (const std::exception& e) {
+      say(std::string("alert not recorded: ") + e.what());
+    }
   }
 
   void report() {
