@@ -222,6 +222,9 @@ nlohmann::json run_bench(const Opts& o) {
                   {"cores", std::thread::hardware_concurrency()},
                   {"note", "client and server share this machine's cores"}};
   out["setup"]["sse_heartbeats_received"] = streams->heartbeats();
+  const auto lookups = principals.lookup_counters();
+  out["setup"]["token_lookups"] = lookups.lookups;
+  out["setup"]["token_lookup_statements"] = lookups.statements;
   api.stop();  // ends the streams, so the clients leave at once
   std::filesystem::remove_all(dir);
   return out;
