@@ -62,17 +62,18 @@ struct TokenLookup::Waiter {
   std::exception_ptr error;
   bool taken = false;  // by a statement (in flight)
   bool done = false;
+  std::condition_variable wake;  // its own: a finished statement wakes only whom it concerns
 };
 
 std::optional<TokenRow> TokenLookup::find(const std::string& sha256) {
   if (!is_sha256_hex(sha256)) return std::nullopt;
-  Waiter me{sha256, std::nullopt, nullptr, false, false};
+  Waiter me{sha256, std::nullopt, nullptr, false, false, {}};
   std::unique_lock lock(mutex_);
   ++counters_.lookups;
   queue_.push_back(&me);
   while (!me.done) {
     if (me.taken || in_flight_) {
-      finished_.wait(lock);
+      me.wake.wait(lock);
       continue;
     }
     // No statement in flight and `me` still queued: lead the next one, for everyone queued now
@@ -90,9 +91,12 @@ std::optional<TokenRow> TokenLookup::find(const std::string& sha256) {
       for (auto* w : batch) w->error = error;
     }
     lock.lock();
-    for (auto* w : batch) w->done = true;
     in_flight_ = false;
-    finished_.notify_all();  // the batch's waiters, and one of the next to lead
+    for (auto* w : batch) {
+      w->done = true;
+      if (w != &me) w->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();  // to lead the next statement
   }
   if (me.error) std::rethrow_exception(me.error);
   return std::move(me.row);

@@ -47,7 +47,6 @@ class TokenLookup {
 
   ConnectionPool& pool_;
   mutable std::mutex mutex_;
-  std::condition_variable finished_;
   std::vector<Waiter*> queue_;
   bool in_flight_ = false;
   Counters counters_;
