@@ -32,36 +32,10 @@
 namespace usdcop::cli {
 namespace {
 
-std::string shared_file(const std::string& file) {
-  for (const auto& base :
-       {std::filesystem::path("../shared/data"), config_dir().parent_path() / "../shared/data"})
-    if (std::filesystem::exists(base / file)) return (base / file).string();
-  throw Error(ErrorKind::not_found, "../shared/data/" + file + " does not exist", "data");
-}
-
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
-live::TradingModel bench_model(store::ConnectionPool& pool) {
-  {
-    auto c = pool.acquire();
-    pqxx::work tx(*c, "bench_model");
-    tx.exec(
-        "INSERT INTO ml.model_registry (model_id, version, artifact_uri, model_hash, "
-        "norm_stats_hash, feature_order_hash, builder_version) VALUES ('bench_e2e', 1, "
-        "'bench', 'bench', 'bench', 'bench', 'bench')");
-    tx.commit();
-  }
-  live::TradingModel m;
-  m.model_id = "bench_e2e";
-  m.policy = std::make_shared<trading::MlpPolicy>(trading::MlpPolicy::random({256, 256}, 42, 3.0));
-  for (auto& s : m.norm_stats.stats) s = {0.0, 1.0};
-  m.trading = trading::load_trading_config();
-  m.risk = trading::load_risk_profile();
-  return m;
 }
 
 // Kill committed -> the engine's LISTEN session has the new mode (spec 06: < 10 ms). Each cycle
@@ -131,7 +105,7 @@ void run_bench_e2e(long n, long kill_cycles, bool json) {
     input.push_back(b);
   }
   store::PgLiveStore live_store(pool);
-  live::Engine engine(live_store, macro, catalog, bench_model(pool), {});
+  live::Engine engine(live_store, macro, catalog, bench_model(pool, "bench_e2e"), {});
   engine.start();
   std::vector<double> e2e_ms, import_ms;
   const auto t_start = std::chrono::steady_clock::now();

@@ -7,20 +7,22 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
-#include <thread>
 
-#include "app/drift.hpp"
 #include "app/model_source.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
+#include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engine_feed.hpp"
 #include "engine_http.hpp"
 #include "engine_launch.hpp"
+#include "engine_leader.hpp"
+#include "engine_live.hpp"
+#include "engine_models.hpp"
 #include "live/engine.hpp"
 #include "live/replay_feed.hpp"
 #include "monitor/metrics.hpp"
-#include "store/notify.hpp"
 #include "store/pg_backtest_store.hpp"
 #include "store/pg_listener.hpp"
 #include "store/pg_live_store.hpp"
@@ -34,19 +36,6 @@ namespace {
 std::atomic<bool> g_engine_stop{false};
 extern "C" void on_engine_signal(int) {
   g_engine_stop.store(true);
-}
-
-// system_heartbeat every 60 s (spec 06), on a short-lived connection of its own.
-void send_heartbeat(const std::string& url, const std::string& holder, int64_t sequence,
-                    bool leader) {
-  try {
-    pqxx::connection c(url);
-    pqxx::work tx(c, "heartbeat");
-    store::notify(tx, events::SystemHeartbeat{holder, sequence, now_utc(), leader});
-    tx.commit();
-  } catch (const std::exception& e) {
-    std::cerr << "engine: heartbeat not sent: " << e.what() << "\n";
-  }
 }
 
 // The monitor's pause and kill name what blocked the decisions (spec 12, "Stale data"): the
@@ -75,95 +64,10 @@ struct EngineOpts {
   std::string replay, speed = "max", model, account = "paper";
   std::string metrics_host = "127.0.0.1";
   int metrics_port = -1;  // none
-  double tick_s = 30;
+  double tick_s = 30, poll_s = 1, heartbeat_s = 60;
   bool json = false, no_monitor = false;
+  FeedChoice feed;  // live polling feed (none: bars come from other writers)
 };
-
-live::TradingModel trading_model_of(app::ModelSource& m) {
-  const app::ProfilesInForce profiles = app::profiles_for(services(), m);
-  live::TradingModel t;
-  t.model_id = m.model_id;
-  t.policy = std::shared_ptr<trading::Policy>(std::move(m.bundle.policy));
-  t.norm_stats = m.bundle.norm_stats;
-  t.trading = profiles.trading;
-  t.risk = profiles.risk;
-  t.rules = position_rules_for(m);
-  return t;
-}
-
-// The production model from the registry (hash-verified), or in a replay on a database without
-// a deployed model the one chosen (spec 12), audited.
-live::TradingModel load_trading_model(const EngineOpts& o, store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  const auto deployed = registry.deployed();
-  std::string id;
-  if (!o.model.empty()) {
-    if (o.replay.empty())
-      throw Error(ErrorKind::invalid_input,
-                  "model: choosing the model is allowed only in a replay; live trading uses the "
-                  "deployed model",
-                  "model");
-    if (deployed)
-      throw Error(ErrorKind::conflict,
-                  "model: " + deployed->model_id +
-                      " is deployed; the engine trades the deployed "
-                      "model (a replay may choose one only on a database without a deployed model)",
-                  "model");
-    id = o.model;
-  } else {
-    if (!deployed)
-      throw Error(ErrorKind::not_found,
-                  "model: no model is deployed (promote one to production, or replay with a "
-                  "chosen model)",
-                  "model");
-    id = deployed->model_id;
-  }
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(id, &results);
-  if (!m.registered)
-    throw Error(ErrorKind::not_found, "model: '" + id + "' is not a registered model_id", "model");
-  if (!o.model.empty()) {
-    auto conn = pool.acquire();
-    pqxx::work tx(*conn, "engine_model_override");
-    store::append_audit(tx, {0,
-                             {},
-                             "engine",
-                             "system",
-                             "engine.model_override",
-                             "model",
-                             m.model_id,
-                             "",
-                             "",
-                             "replay with a chosen model (no deployed model)",
-                             {{"replay", o.replay}, {"model_hash", m.bundle.run.model_hash}},
-                             ""});
-    tx.commit();
-  }
-  return trading_model_of(m);
-}
-
-// Every staging model, each in its own shadow session (spec 12), hash-verified like production.
-std::vector<live::TradingModel> load_shadow_models(store::ConnectionPool& pool) {
-  store::PgModelRegistry registry(pool);
-  store::PgBacktestStore results(pool);
-  std::vector<live::TradingModel> out;
-  for (const auto& r : registry.list(models::ModelStatus::staging)) {
-    app::ModelSource m = app::resolve_model(r.model_id, &results);
-    out.push_back(trading_model_of(m));
-  }
-  return out;
-}
-
-// Hot swap (spec 12): the deployed model and the staging ones as the registry has them now,
-// each verified against its registered hash.
-live::ModelSet load_models_in_force(store::ConnectionPool& pool) {
-  const auto deployed = store::PgModelRegistry(pool).deployed();
-  if (!deployed)
-    throw Error(ErrorKind::not_found, "model: no model is deployed after the change", "model");
-  store::PgBacktestStore results(pool);
-  app::ModelSource m = app::resolve_model(deployed->model_id, &results);
-  return {trading_model_of(m), load_shadow_models(pool)};
-}
 
 std::optional<double> parse_speed(const std::string& text) {
   if (text == "max") return std::nullopt;
@@ -187,6 +91,7 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
                       {"features", c.features},
                       {"decisions", c.decisions},
                       {"duplicates", c.duplicates},
+                      {"l5_batches", c.batches},
                       {"equity", session.broker().account().equity()},
                       {"position", session.position()},
                       {"entries_held", engine.decisions().entries_held()},
@@ -208,110 +113,6 @@ nlohmann::json summary(const live::Engine& engine, const live::ReplayReport* rep
   return j;
 }
 
-// The leader's hourly drift job (spec 12): monitor.drift_history and the usdcop_feature_psi
-// gauge. A refusal (no complete rows yet, ...) is said once and never stops trading.
-void run_drift_job(app::DriftJob& job, std::string& said, const std::string& holder) {
-  std::string refusal;
-  try {
-    if (const auto report = job.tick(services(), true)) {
-      const auto drifted = report->drifted();
-      if (!drifted.empty())
-        std::cerr << "engine " << holder << ": drift above " << report->threshold << " in "
-                  << drifted.size() << " feature(s), first " << drifted.front() << "\n";
-    }
-    refusal = job.last_error();
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::unavailable) throw;  // the loop's database retry
-    refusal = e.what();
-  } catch (const std::exception& e) {
-    refusal = e.what();
-  }
-  if (!refusal.empty() && refusal != said)
-    std::cerr << "engine " << holder << ": drift not recorded: " << refusal << "\n";
-  said = refusal;
-}
-
-// Live: the leader lock is a session advisory lock on the LISTEN session (spec 12), so it
-// vanishes with that session; a standby retries it on every tick. The leader catches up on
-// start, on every new_ohlcv_bar notification, on each tick and after a reconnect.
-void run_live(live::Engine& engine, models::AutoRollbackMonitor& monitor, bool monitor_on,
-              const std::string& url, double tick_s, const std::string& holder,
-              live::EngineMetrics& metrics) {
-  store::PgListener listener(url, {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
-                                   events::Channel::model_changed});
-  bool leader = false, due = true;
-  std::optional<Timestamp> announced;
-  listener.on_event([&](const events::Event& e) {
-    metrics.notification(events::channel_name(events::channel_of(e)), "success");
-    if (const auto* bar = std::get_if<events::NewOhlcvBar>(&e)) announced = bar->last_time;
-    if (const auto* m = std::get_if<events::OperationsModeChanged>(&e)) metrics.mode(m->mode);
-    if (std::holds_alternative<events::ModelChanged>(e)) {
-      engine.on_model_changed();  // applied by the next catch-up, before its first bar
-      due = true;
-    }
-  });
-  listener.on_undecodable(
-      [&](const store::UndecodableNotification& n) { metrics.notification(n.channel, "error"); });
-  listener.on_reconnect([&](store::PgListener&) {
-    leader = false;  // the lock died with the old session
-    metrics.leadership(false, engine.epoch());
-    due = true;
-  });
-  auto try_lead = [&] {
-    leader = listener.with_session([](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      return tx.exec1("SELECT pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0))")[0]
-          .as<bool>();
-    });
-    if (leader) {
-      engine.start();  // a new epoch: a deposed engine's writes are refused from now on
-      metrics.leadership(true, engine.epoch());
-      std::cerr << "engine " << holder << ": leader, epoch " << engine.epoch() << "\n";
-    }
-  };
-  const auto tick =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(tick_s));
-  auto next_tick = std::chrono::steady_clock::now();
-  int64_t heartbeat = 0;
-  auto next_heartbeat = std::chrono::steady_clock::now();
-  app::DriftJob drift;
-  std::string drift_said;
-  while (!g_engine_stop.load()) {
-    try {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next_tick) {
-        due = true;
-        next_tick = now + tick;
-      }
-      if (!leader && due) try_lead();
-      if (leader && (due || announced)) {
-        if (announced && !due) {
-          engine.on_bar_event(*announced);
-        } else {
-          engine.catch_up();
-          if (monitor_on) monitor.check();  // stale data, drawdown, errors: every tick
-          run_drift_job(drift, drift_said, holder);
-        }
-        announced.reset();
-      }
-      due = false;
-      if (now >= next_heartbeat) {
-        send_heartbeat(url, holder, heartbeat++, leader);
-        next_heartbeat = now + std::chrono::seconds(60);
-      }
-      listener.wait(std::min(tick, std::chrono::milliseconds(200)));
-    } catch (const live::DeposedLeader& e) {
-      std::cerr << "engine " << holder << ": deposed (" << e.what() << "); standing by\n";
-      leader = false;
-      metrics.leadership(false, engine.epoch());
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::unavailable) throw;
-      std::cerr << "engine " << holder << ": " << e.what() << "; retrying\n";
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-  }
-}
-
 // The text summary of an engine run (the JSON one is `j` itself).
 void render_engine_text(const nlohmann::json& j, const live::ReplayReport* report, long epoch) {
   std::cout << "engine " << j["model_id"].get<std::string>() << " account "
@@ -329,6 +130,9 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
+// Rows per import transaction in a full-speed replay without the monitor.
+constexpr std::size_t kReplayChunk = 256;
+
 // --replay: the file through the import path on the simulated clock, the engine catching up
 // after each row; a promotion or rollback meanwhile swaps the models between two rows.
 live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
@@ -337,19 +141,37 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
   auto& db = services();
   const std::optional<double> speed = parse_speed(o.speed);
   try {
-    engine.start();
-    metrics.leadership(true, engine.epoch());
+    // A replay leads like a live engine (its LISTEN session holds the leader lock): it
+    // refuses to start beside another engine, and /engine/status shows the leader alive.
     store::PgListener changes(db.pool().url(), {events::Channel::model_changed});
     changes.on_event([&](const events::Event&) { engine.on_model_changed(); });
+    changes.on_reconnect([](store::PgListener& l) {
+      if (!try_leader_lock(l))
+        throw Error(ErrorKind::conflict,
+                    "leader: another engine took the leader lock while the replay's session was "
+                    "away",
+                    "leader_epoch");
+    });
     changes.connect();
-    live::ReplayFeed feed(db.bars(), simulated, {o.replay, speed, ""},
-                          [&] { return engine.l1_watermark(); });
+    if (!try_leader_lock(changes))
+      throw Error(ErrorKind::conflict,
+                  "leader: another engine holds the leader lock; a replay runs only when no "
+                  "engine is leading",
+                  "leader_epoch");
+    engine.start();
+    metrics.leadership(true, engine.epoch());
+    // At full speed without the monitor the rows are imported in chunks and the engine
+    // catches up in batches (docs/LIVE.md "Performance"); the monitor checks the clock at
+    // every row's close, so with it each row is imported and handled alone.
+    live::ReplayOptions replay{o.replay, speed, "", o.no_monitor ? kReplayChunk : 1};
+    live::ReplayFeed feed(db.bars(), simulated, replay, [&] { return engine.l1_watermark(); });
     auto report = feed.run(
         [&] {
           const auto e0 = std::chrono::steady_clock::now();
           // The clock is at the new row's close: a gap before it is stale time the monitor
           // sees before the engine handles the row.
           if (!o.no_monitor) monitor.check();
+          metrics.market_hours(is_market_open(simulated.now()));
           changes.wait(std::chrono::milliseconds(0));
           engine.catch_up();
           engine_seconds +=
@@ -365,11 +187,29 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
   }
 }
 
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(seconds));
+}
+
+LiveLoopOptions live_loop_options(const EngineOpts& o, const std::string& holder) {
+  LiveLoopOptions l;
+  l.holder = holder;
+  l.tick = millis(o.tick_s);
+  l.poll = millis(o.poll_s);
+  l.health.heartbeat_interval = millis(o.heartbeat_s);
+  l.monitor = !o.no_monitor;
+  return l;
+}
+
 void run_engine(const EngineOpts& o) {
   auto& db = services();
   auto& pool = db.pool();
-  live::TradingModel model = load_trading_model(o, pool);
+  live::TradingModel model = load_trading_model(o.model, o.replay, pool);
   parse_speed(o.speed);  // a bad --speed fails before anything starts
+  if (!o.feed.name.empty() && !o.replay.empty())
+    throw Error(ErrorKind::invalid_input,
+                "feed: a replay plays its file; a polling feed runs only live", "feed");
   store::PgLiveStore live_store(pool);
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -414,7 +254,11 @@ void run_engine(const EngineOpts& o) {
   if (!o.replay.empty()) {
     report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
   } else {
-    run_live(engine, monitor, !o.no_monitor, pool.url(), o.tick_s, options.holder, metrics);
+    std::unique_ptr<EngineFeed> feed;
+    if (!o.feed.name.empty()) feed = std::make_unique<EngineFeed>(o.feed, clock);
+    LiveLoopOptions loop = live_loop_options(o, options.holder);
+    loop.feed = feed.get();
+    run_live(engine, monitor, pool, metrics, loop, g_engine_stop);
   }
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
@@ -447,9 +291,24 @@ void add_engine(CLI::App& app) {
                 "Replay speed: simulated seconds per real second, or max (default)");
   c->add_option("--model", o->model,
                 "MODEL_ID to trade in a replay on a database without a deployed model (audited)");
+  c->add_option("--feed", o->feed.name,
+                "Poll this provider for new bars when live: twelvedata (key from "
+                "TWELVEDATA_API_KEY or the file named by TWELVEDATA_API_KEY_FILE)")
+      ->check(CLI::IsMember({"twelvedata"}));
+  c->add_option("--poll-offset", o->feed.offset_s,
+                "Seconds after each bar's close the feed polls (default 5)")
+      ->check(CLI::Range(0.0, 299.0));
   c->add_option("--account", o->account, "Paper account name (default paper)");
   c->add_option("--tick", o->tick_s, "Seconds between catch-ups when live (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
+  c->add_option("--poll", o->poll_s,
+                "Seconds between catch-ups while the LISTEN session is broken (circuit breaker "
+                "open or half-open; default 1)")
+      ->check(CLI::Range(0.01, 3600.0));
+  c->add_option("--heartbeat", o->heartbeat_s,
+                "Seconds between the engine's own system_heartbeat notifications; none back "
+                "for two intervals marks LISTEN broken (default 60)")
+      ->check(CLI::Range(0.05, 3600.0));
   c->add_flag("--no-monitor", o->no_monitor,
               "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
               "stack alone, as a backtest runs it");

@@ -52,6 +52,10 @@ monitor::HealthReport health(live::EngineMetrics& metrics, store::PgLiveStore& s
     if (it != db->dead_letters.end()) pending = it->second;
   }
   j["dead_letters_pending"] = pending;
+  if (s.listen) {  // live only: the LISTEN session's breaker and heartbeat
+    j["listen"] = live::breaker_state_name(*s.listen);
+    j["heartbeat_ok"] = s.heartbeat_ok;
+  }
   j["status"] = db ? "ok" : "unavailable";
   return {db ? 200 : 503, j.dump()};
 }

@@ -152,11 +152,21 @@ bool DecisionStage::matches_stored(const std::optional<StoredPosition>& stored) 
 
 DecisionResult DecisionStage::process(const market::Bar& bar, const features::FeatureRow* row,
                                       long epoch) {
+  return process_batch({bar}, {row}, epoch);
+}
+
+DecisionResult DecisionStage::process_batch(const std::vector<market::Bar>& bars,
+                                            const std::vector<const features::FeatureRow*>& rows,
+                                            long epoch) {
+  if (bars.empty() || rows.size() != bars.size())
+    throw std::invalid_argument("DecisionStage::process_batch: one row (or null) per bar");
   if (stale_) rebuild();
-  const std::string event_id = decision_event_id(bar.time);
-  auto tx = store_.begin_decision(event_id, account_, epoch);
+  std::vector<std::string> event_ids;
+  event_ids.reserve(bars.size());
+  for (const auto& bar : bars) event_ids.push_back(decision_event_id(bar.time));
+  auto tx = store_.begin_decisions(event_ids, account_, epoch);
   if (tx->already_processed()) {
-    stale_ = true;  // another engine decided it: our session does not know that bar
+    stale_ = true;  // another engine decided them: our session does not know those bars
     return DecisionResult::already_processed;
   }
   if (!hold_entries_ && !matches_stored(tx->stored_position())) {
@@ -164,28 +174,40 @@ DecisionResult DecisionStage::process(const market::Bar& bar, const features::Fe
     // (theirs included), then decide in a fresh transaction.
     tx.reset();
     rebuild();
-    tx = store_.begin_decision(event_id, account_, epoch);
+    tx = store_.begin_decisions(event_ids, account_, epoch);
     if (tx->already_processed()) {
       stale_ = true;
       return DecisionResult::already_processed;
     }
   }
+  // One mode for the whole transaction: a kill waits for it and is read by the next one.
   const trading::OperationsMode read = tx->mode();
   mode_.set(hold_entries_ ? at_least_paused(read) : read);
   // From here the session runs ahead of the database until the commit succeeds.
   stale_ = true;
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto out = session_->on_bar(bar, row);
-  const double latency_us =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-  DecisionRecord record = record_of(bar, row, out, latency_us);
-  for (auto& shadow : shadows_)
-    if (auto d = shadow->on_bar(bar, row)) record.shadows.push_back(std::move(*d));
-  tx->commit(record);
-  last_outcome_ = out;
-  last_latency_us_ = latency_us;
+  std::vector<DecisionRecord> records;
+  records.reserve(bars.size());
+  batch_.clear();
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = session_->on_bar(bars[i], rows[i]);
+    const double latency_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    records.push_back(record_of(bars[i], rows[i], out, latency_us));
+    for (auto& shadow : shadows_)
+      if (auto d = shadow->on_bar(bars[i], rows[i]))
+        records.back().shadows.push_back(std::move(*d));
+    batch_.push_back({std::move(out), latency_us});
+  }
+  if (records.size() == 1) {
+    tx->commit(records.front());
+  } else {
+    tx->commit_batch(records);
+  }
+  last_outcome_ = batch_.back().outcome;
+  last_latency_us_ = batch_.back().latency_us;
   stale_ = false;
-  ++decisions_;
+  decisions_ += static_cast<long>(bars.size());
   return DecisionResult::committed;
 }
 

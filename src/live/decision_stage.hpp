@@ -35,6 +35,12 @@ struct Reconciliation {
 
 enum class DecisionResult { committed, already_processed };
 
+// A bar decided by the last process or process_batch, in bar order.
+struct DecidedBar {
+  trading::BarOutcome outcome;
+  double latency_us = 0;
+};
+
 class DecisionStage {
  public:
   // `shadows`: staging models, each in its own shadow session (no orders).
@@ -47,6 +53,12 @@ class DecisionStage {
   // Decides `bar` (row: its feature row, null when missing). Throws what the store throws; the
   // session is then stale and rebuilt on the next call.
   DecisionResult process(const market::Bar& bar, const features::FeatureRow* row, long epoch);
+  // Several bars (oldest first; rows[i] is bars[i]'s row or null) in one transaction: the mode
+  // and position read once, then each bar decided in order (its own decision, orders, equity
+  // snapshot and processed event), committed together (a catch-up that is behind).
+  DecisionResult process_batch(const std::vector<market::Bar>& bars,
+                               const std::vector<const features::FeatureRow*>& rows, long epoch);
+  const std::vector<DecidedBar>& last_batch() const { return batch_; }
   // Hot swap (spec 12): from the next bar on, `model` decides and `shadows` shadow it. Called
   // between two bars only; the account goes on (the session is rebuilt from the stored
   // decisions and fills with the new model's profiles) and so does each shadow that stays.
@@ -96,6 +108,7 @@ class DecisionStage {
   long decisions_ = 0;
   trading::BarOutcome last_outcome_;
   double last_latency_us_ = 0;
+  std::vector<DecidedBar> batch_;
 };
 
 }  // namespace usdcop::live

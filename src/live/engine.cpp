@@ -11,13 +11,15 @@ namespace {
 // Thrown inside a catch-up when an event went to the dead-letter queue: later bars wait.
 struct HandlerBlocked {};
 
-bool is_infrastructure(const std::exception& e) {
+}  // namespace
+
+// A lost database or a lost leadership is not the event's fault: no retry, no dead letter.
+bool Engine::is_infrastructure(const std::exception& e) const {
   if (dynamic_cast<const DeposedLeader*>(&e) != nullptr) return true;
   const auto* error = dynamic_cast<const Error*>(&e);
-  return error != nullptr && error->kind() == ErrorKind::unavailable;
+  if (error != nullptr) return error->kind() == ErrorKind::unavailable;
+  return store_.lost_database(e);
 }
-
-}  // namespace
 
 template <class F>
 auto Engine::run_handler(const std::string& handler, const std::string& event_id,
@@ -113,6 +115,7 @@ void Engine::load_state() {
   l5_ = wm.l5;
   reconciled(decisions_.rebuild());
   state_loaded_ = true;
+  revisions_due_ = true;  // revisions made while no engine led
 }
 
 Reconciliation Engine::reconcile() {
@@ -182,26 +185,30 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   // The decision found the stored position changed and compared the account: act on it.
   if (decisions_.reconciliations() != reconciliations_seen_)
     reconciled(decisions_.last_reconciliation());
-  tell_monitor(row);
-  tell_metrics(bar);
+  decided(bar, row, decisions_.last_batch().back());
   return true;
 }
 
-void Engine::tell_metrics(const market::Bar& bar) {
+void Engine::decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d) {
+  tell_monitor(row, d);
+  tell_metrics(bar, d);
+}
+
+void Engine::tell_metrics(const market::Bar& bar, const DecidedBar& decided) {
   if (metrics_ == nullptr) return;
   DecisionMetrics d;
   d.model_id = decisions_.model().model_id;
   d.mode = decisions_.last_mode();
-  d.outcome = &decisions_.last_outcome();
+  d.outcome = &decided.outcome;
   d.position = decisions_.session().position();
-  d.inference_seconds = decisions_.last_latency_us() / 1e6;
+  d.inference_seconds = decided.latency_us / 1e6;
   if (const auto stored = store_.stored_at(bar.time))
     d.e2e_seconds = std::chrono::duration<double>(now_utc() - *stored).count();
   metrics_->decision_committed(bar.time, d);
 }
 
-void Engine::tell_monitor(const features::FeatureRow* row) {
-  const auto& out = decisions_.last_outcome();
+void Engine::tell_monitor(const features::FeatureRow* row, const DecidedBar& d) {
+  const auto& out = d.outcome;
   if (out.decided) {
     blocking_.clear();
   } else {
@@ -210,7 +217,7 @@ void Engine::tell_monitor(const features::FeatureRow* row) {
   if (monitor_ == nullptr) return;
   if (out.decided) {
     monitor_->on_bar();
-    monitor_->on_inference(false, decisions_.last_latency_us() / 1000.0);
+    monitor_->on_inference(false, d.latency_us / 1000.0);
   }
   if (out.closed_trade) monitor_->on_trade_closed(out.closed_trade->net_pnl);
   monitor_->on_equity(out.equity);
@@ -233,6 +240,93 @@ long Engine::decide_pending() {
   return n;
 }
 
+std::size_t Engine::batch_end(const std::vector<market::Bar>& bars, std::size_t from) const {
+  // One bar at a time: batching off, a dead letter in the way, or bars before the engine's
+  // first start (L1 only).
+  if (options_.max_batch_bars <= 1 || blocked_ || !l5_ || !(*l5_ < bars[from].time))
+    return from + 1;
+  const Date day = cot_date(bars[from].time);
+  std::size_t to = from + 1;
+  while (to < bars.size() && to - from < options_.max_batch_bars && cot_date(bars[to].time) == day)
+    ++to;
+  return to;
+}
+
+bool Engine::handle_bar(const market::Bar& bar, long& n) {
+  const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
+                               [&] { return features_.process(bar, epoch_); });
+  if (!row) {
+    ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L1");
+    state_loaded_ = false;
+    return false;
+  }
+  ++counters_.features;
+  if (metrics_ != nullptr) metrics_->feature_committed(*row);
+  ++n;
+  if (l5_ && !(*l5_ < bar.time)) return true;  // before the engine's first start
+  return decide(bar, &*row);
+}
+
+bool Engine::handle_batch(const std::vector<market::Bar>& batch, long& n) {
+  std::optional<std::vector<features::FeatureRow>> rows;
+  try {
+    rows = features_.process_batch(batch, epoch_);
+  } catch (const std::exception& e) {
+    if (is_infrastructure(e)) throw;
+    // Nothing was written: the bars again one at a time, each with its retries and its dead
+    // letter, in order.
+    ++counters_.batch_fallbacks;
+    for (const auto& bar : batch)
+      if (!handle_bar(bar, n)) return false;
+    return true;
+  }
+  if (!rows) {
+    ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L1");
+    state_loaded_ = false;
+    return false;
+  }
+  counters_.features += static_cast<long>(rows->size());
+  n += static_cast<long>(rows->size());
+  if (metrics_ != nullptr)
+    for (const auto& row : *rows) metrics_->feature_committed(row);
+  return decide_batch(batch, *rows);
+}
+
+bool Engine::decide_batch(const std::vector<market::Bar>& batch,
+                          const std::vector<features::FeatureRow>& rows) {
+  if (l5_ && cot_date(*l5_) != cot_date(batch.front().time)) reconcile();
+  std::vector<const features::FeatureRow*> row_of;
+  row_of.reserve(rows.size());
+  for (const auto& row : rows) row_of.push_back(&row);
+  DecisionResult result;
+  try {
+    result = decisions_.process_batch(batch, row_of, epoch_);
+  } catch (const std::exception& e) {
+    if (is_infrastructure(e)) throw;
+    // Nothing was written; the session is stale and rebuilt by the next decision.
+    ++counters_.batch_fallbacks;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (!decide(batch[i], row_of[i])) return false;
+    return true;
+  }
+  if (result == DecisionResult::already_processed) {
+    ++counters_.duplicates;
+    if (metrics_ != nullptr) metrics_->duplicate("L5");
+    state_loaded_ = false;
+    return false;
+  }
+  ++counters_.batches;
+  counters_.decisions += static_cast<long>(batch.size());
+  l5_ = batch.back().time;
+  if (decisions_.reconciliations() != reconciliations_seen_)
+    reconciled(decisions_.last_reconciliation());
+  const auto& decided_bars = decisions_.last_batch();
+  for (std::size_t i = 0; i < batch.size(); ++i) decided(batch[i], row_of[i], decided_bars[i]);
+  return true;
+}
+
 long Engine::catch_up() {
   if (!started_) throw std::logic_error("Engine::catch_up before start");
   ++counters_.catch_ups;
@@ -246,26 +340,26 @@ long Engine::catch_up() {
       features_.refresh_macro();
       macro_checked_ = now;
     }
+    if (revisions_due_ || !revisions_checked_ ||
+        now - *revisions_checked_ >= options_.revision_check) {
+      handle_revisions();
+      revisions_checked_ = now;
+    }
     n += decide_pending();
     if (!state_loaded_) return n;
     for (;;) {
       const auto bars = store_.bars_after(features_.last_bar(), options_.batch);
       if (bars.empty()) break;
       decisions_.note_flags(store_.bar_flags(bars.front().time, bars.back().time + kBarLength));
-      for (const auto& bar : bars) {
-        const auto row = run_handler("L1", bar_event_id(bar.time), bar.time,
-                                     [&] { return features_.process(bar, epoch_); });
-        if (!row) {
-          ++counters_.duplicates;
-          if (metrics_ != nullptr) metrics_->duplicate("L1");
-          state_loaded_ = false;
-          return n;
-        }
-        ++counters_.features;
-        if (metrics_ != nullptr) metrics_->feature_committed(*row);
-        ++n;
-        if (l5_ && !(*l5_ < bar.time)) continue;  // before the engine's first start
-        if (!decide(bar, &*row)) return n;
+      for (std::size_t from = 0; from < bars.size();) {
+        const std::size_t to = batch_end(bars, from);
+        const bool go_on = to - from == 1
+                               ? handle_bar(bars[from], n)
+                               : handle_batch({bars.begin() + static_cast<std::ptrdiff_t>(from),
+                                               bars.begin() + static_cast<std::ptrdiff_t>(to)},
+                                              n);
+        if (!go_on) return n;
+        from = to;
       }
       // A short batch was everything stored when it was read; a bar committed since then
       // announces itself (new_ohlcv_bar) or the next tick finds it: no empty query per bar.
@@ -280,9 +374,41 @@ long Engine::catch_up() {
   return n;
 }
 
+// Spec 12 "Revisions and order": the feature rows from the earliest revised bar up to the L1
+// watermark are refolded from the stored history (every later row depends on the revised bar
+// through the builder's averages) and rewritten with the builder state in one fenced L1
+// transaction; L5 never re-decides: a revised bar it had decided gets a
+// `revised_after_decision` risk event in the same transaction.
+void Engine::handle_revisions() {
+  revisions_due_ = false;
+  const auto pending = store_.pending_revisions();
+  if (pending.empty()) return;
+  const BarRevision& first = pending.front();  // the oldest revised bar
+  run_handler("L1", "bar_revision:" + std::to_string(first.id), first.time, [&] {
+    RevisionCommit c;
+    c.revisions = pending;
+    c.l1 = features_.last_bar();
+    c.l5 = l5_;
+    c.account = options_.account;
+    c.model_id = decisions_.model().model_id;
+    std::optional<features::FeatureBuilder> rebuilt;
+    if (c.l1 && !(*c.l1 < first.time)) {
+      auto refold = features_.refold(store_.bars_through(*c.l1), first.time);
+      c.rows = std::move(refold.rows);
+      c.builder_state = refold.builder.serialize();
+      rebuilt = std::move(refold.builder);
+    }
+    store_.commit_revisions(c, epoch_);
+    if (rebuilt) features_.adopt(std::move(*rebuilt));
+    counters_.revisions += static_cast<long>(pending.size());
+    counters_.rows_rebuilt += static_cast<long>(c.rows.size());
+    return 0;
+  });
+}
+
 long Engine::on_bar_event(Timestamp bar_time) {
   const auto l1 = features_.last_bar();
-  if (state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
+  if (!revisions_due_ && state_loaded_ && l1 && !(*l1 < bar_time) && l5_ && !(*l5_ < bar_time)) {
     ++counters_.duplicates;
     if (metrics_ != nullptr) metrics_->duplicate("L1");
     return 0;

@@ -26,12 +26,20 @@ struct EngineOptions {
   std::string account = "paper";
   std::string holder;       // recorded with the leader epoch (host:pid)
   std::size_t batch = 512;  // bars loaded per catch-up query
+  // A catch-up that finds several pending bars (a replay at full speed, a restart) runs L1 of
+  // up to this many bars in one transaction and L5 of them in another (each bar still its own
+  // decision and processed event): a kill waits for at most one such L5 transaction. 1: one
+  // bar per transaction always. A batch never spans two COT days (reconciliation between).
+  std::size_t max_batch_bars = 64;
   // A failing handler is tried retry_delays.size() times, waiting each delay after a failure
   // but the last; then its event goes to the dead-letter queue (spec 06: 1 s, 2 s, 4 s).
   std::vector<std::chrono::milliseconds> retry_delays{
       std::chrono::seconds(1), std::chrono::seconds(2), std::chrono::seconds(4)};
   // How often a catch-up checks whether the macro data changed (a query over the macro tables).
   std::chrono::milliseconds macro_check{10'000};
+  // How often a catch-up looks for bar revisions nobody announced (one indexed query); an
+  // update's new_ohlcv_bar notification (on_bars_revised) and every start look at once.
+  std::chrono::milliseconds revision_check{10'000};
 };
 
 struct EngineCounters {
@@ -41,8 +49,12 @@ struct EngineCounters {
   long catch_ups = 0;
   long failures = 0;             // failed handler attempts
   long dead_letters = 0;         // events sent to the dead-letter queue
+  long batches = 0;              // L5 transactions of several bars committed
+  long batch_fallbacks = 0;      // batches that failed and ran again one bar at a time
   long model_swaps = 0;          // hot swaps done (model_changed)
   long model_load_failures = 0;  // reloads that failed (the old models kept)
+  long revisions = 0;            // bar revisions handled (spec 12)
+  long rows_rebuilt = 0;         // live feature rows rewritten by revision rebuilds
 };
 
 // The models the engine runs: the deployed one and every staging model (its shadows).
@@ -70,8 +82,14 @@ class Engine {
   // Processes every stored bar after the watermarks; returns how many bars it handled.
   long catch_up();
   // The L1 and L5 handlers for one bar event (a notification's bar time). Events at or
-  // before the watermark are duplicates: nothing happens; newer ones run the catch-up.
+  // before the watermark are duplicates: nothing happens (unless revisions are due); newer
+  // ones run the catch-up.
   long on_bar_event(Timestamp bar_time);
+  // Stored bars were revised (an update's new_ohlcv_bar notification): the next catch-up
+  // rebuilds L1 from the earliest revised bar and logs `revised_after_decision` for the bars L5
+  // had decided (spec 12). Revisions are durable (market.bar_revisions): a lost notification is
+  // found by the periodic check or at the next start.
+  void on_bars_revised() { revisions_due_ = true; }
 
   void on_reconciliation(ReconciliationSink sink) { reconciliation_sink_ = std::move(sink); }
   // Hot swap (spec 12): after on_model_changed (a model_changed notification) the next
@@ -113,6 +131,7 @@ class Engine {
     bool retrying = false;
   };
   void load_state();
+  bool is_infrastructure(const std::exception& e) const;
   void reload_models();
   void reconciled(const Reconciliation& r);
   bool unblocked();
@@ -120,9 +139,20 @@ class Engine {
   auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
                    F&& f) -> decltype(f());
   bool decide(const market::Bar& bar, const features::FeatureRow* row);
-  void tell_monitor(const features::FeatureRow* row);
-  void tell_metrics(const market::Bar& bar);
+  void decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d);
+  void tell_monitor(const features::FeatureRow* row, const DecidedBar& d);
+  void tell_metrics(const market::Bar& bar, const DecidedBar& d);
   long decide_pending();
+  void handle_revisions();
+  // The pending bars [from, to) that can share one L1 and one L5 transaction.
+  std::size_t batch_end(const std::vector<market::Bar>& bars, std::size_t from) const;
+  // L1 and L5 of one bar, or of a batch (falling back to one bar at a time when a batch
+  // fails, so a failing bar reaches its retries and the dead-letter queue in order). false:
+  // another engine processed an event; stop and reload.
+  bool handle_bar(const market::Bar& bar, long& n);
+  bool handle_batch(const std::vector<market::Bar>& batch, long& n);
+  bool decide_batch(const std::vector<market::Bar>& batch,
+                    const std::vector<features::FeatureRow>& rows);
 
   LiveStore& store_;
   EngineOptions options_;
@@ -134,6 +164,8 @@ class Engine {
   std::optional<Timestamp> l5_;
   std::optional<Blocked> blocked_;
   std::optional<std::chrono::steady_clock::time_point> macro_checked_;
+  std::optional<std::chrono::steady_clock::time_point> revisions_checked_;
+  bool revisions_due_ = true;
   EngineCounters counters_;
   Reconciliation reconciliation_;
   ReconciliationSink reconciliation_sink_;

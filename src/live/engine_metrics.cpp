@@ -104,7 +104,19 @@ EngineMetrics::EngineMetrics(prometheus::Registry& r)
       model_info_(prometheus::BuildGauge()
                       .Name("usdcop_model_info")
                       .Help("Models the engine runs (1), by id and registry status")
-                      .Register(r)) {}
+                      .Register(r)),
+      breaker_(prometheus::BuildGauge()
+                   .Name("usdcop_circuit_breaker_state")
+                   .Help("Circuit breaker by name: 0 closed, 1 half-open, 2 open")
+                   .Register(r)),
+      heartbeat_ok_(prometheus::BuildGauge()
+                        .Name("usdcop_heartbeat_ok")
+                        .Help("1 while the engine's own heartbeats come back on its LISTEN session")
+                        .Register(r)),
+      market_hours_(prometheus::BuildGauge()
+                        .Name("usdcop_market_hours_status")
+                        .Help("1 inside the COP market session by the engine's clock")
+                        .Register(r)) {}
 
 void EngineMetrics::feature_committed(const features::FeatureRow& row) {
   processed_.Add({{"handler", "L1"}}).Increment();
@@ -183,6 +195,18 @@ void EngineMetrics::database_reachable(bool ok) {
 
 void EngineMetrics::model_info(const std::string& model_id, const std::string& status) {
   model_info_.Add({{"model_id", model_id}, {"status", status}}).Set(1);
+}
+
+void EngineMetrics::listen_health(BreakerState breaker, bool heartbeat_ok) {
+  breaker_.Add({{"name", "listen"}}).Set(static_cast<double>(static_cast<int>(breaker)));
+  heartbeat_ok_.Add({}).Set(heartbeat_ok ? 1 : 0);
+  std::lock_guard lock(mutex_);
+  status_.listen = breaker;
+  status_.heartbeat_ok = heartbeat_ok;
+}
+
+void EngineMetrics::market_hours(bool open) {
+  market_hours_.Add({}).Set(open ? 1 : 0);
 }
 
 EngineStatus EngineMetrics::status() const {

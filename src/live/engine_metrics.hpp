@@ -17,6 +17,7 @@
 
 #include "core/time.hpp"
 #include "features/feature_row.hpp"
+#include "live/listen_health.hpp"
 #include "trading/operations_mode.hpp"
 #include "trading/trading_session.hpp"
 
@@ -31,6 +32,9 @@ struct EngineStatus {
   // Wall time when the engine last handled a bar (L1): the "last bar age" of /health.
   std::optional<std::chrono::system_clock::time_point> last_bar_handled_at;
   std::optional<trading::OperationsMode> mode;  // as last read (decision or probe)
+  // The LISTEN session's breaker and heartbeat (live only; a replay listens to no heartbeat).
+  std::optional<BreakerState> listen;
+  bool heartbeat_ok = false;
 };
 
 // One decided bar as the metrics see it.
@@ -58,6 +62,10 @@ class EngineMetrics {
   void dead_letters(const std::map<std::string, long>& by_status);
   void database_reachable(bool ok);
   void model_info(const std::string& model_id, const std::string& status);
+  // usdcop_circuit_breaker_state{name="listen"} and usdcop_heartbeat_ok (exported once set).
+  void listen_health(BreakerState breaker, bool heartbeat_ok);
+  // usdcop_market_hours_status: 1 inside the COP session by the engine's clock.
+  void market_hours(bool open);
 
   EngineStatus status() const;
 
@@ -87,6 +95,9 @@ class EngineMetrics {
   prometheus::Family<prometheus::Gauge>& position_;
   prometheus::Family<prometheus::Gauge>& dead_letter_size_;
   prometheus::Family<prometheus::Gauge>& model_info_;
+  prometheus::Family<prometheus::Gauge>& breaker_;
+  prometheus::Family<prometheus::Gauge>& heartbeat_ok_;
+  prometheus::Family<prometheus::Gauge>& market_hours_;
 };
 
 }  // namespace usdcop::live

@@ -45,4 +45,48 @@ std::optional<features::FeatureRow> FeatureStage::process(const market::Bar& bar
   return std::move(commit.row);
 }
 
+FeatureStage::Refold FeatureStage::refold(const std::vector<market::Bar>& history,
+                                          Timestamp first) {
+  refresh_macro();
+  features::MacroCursor cursor(*macro_);  // a fresh cursor: the fold starts at the beginning
+  Refold out;
+  for (const auto& bar : history) {
+    const auto vector = out.builder.update(bar, cursor.at(bar.time));
+    if (!(bar.time < first)) out.rows.push_back(vector.to_row());
+  }
+  return out;
+}
+
+void FeatureStage::adopt(features::FeatureBuilder builder) {
+  if (builder.last_time() != last_bar_)
+    throw std::logic_error("FeatureStage::adopt: the rebuilt builder ends at another bar");
+  builder_ = std::move(builder);
+}
+
+std::optional<std::vector<features::FeatureRow>> FeatureStage::process_batch(
+    const std::vector<market::Bar>& bars, long epoch) {
+  if (!macro_) refresh_macro();
+  features::FeatureBuilder next = builder_;
+  std::vector<FeatureCommit> commits;
+  commits.reserve(bars.size());
+  std::optional<Timestamp> last = last_bar_;
+  for (const auto& bar : bars) {
+    if (last && !(*last < bar.time))
+      throw std::logic_error("FeatureStage::process_batch: bars must come in increasing time");
+    last = bar.time;
+    const auto vector = next.update(bar, cursor_->at(bar.time));
+    // Each bar's builder state is not kept: the watermark records the state after the last.
+    commits.push_back({bar_event_id(bar.time), vector.to_row(), {}});
+  }
+  if (commits.empty()) return std::vector<features::FeatureRow>{};
+  commits.back().builder_state = next.serialize();
+  if (!store_.commit_features_batch(commits, epoch)) return std::nullopt;
+  builder_ = std::move(next);
+  last_bar_ = last;
+  std::vector<features::FeatureRow> rows;
+  rows.reserve(commits.size());
+  for (auto& c : commits) rows.push_back(std::move(c.row));
+  return rows;
+}
+
 }  // namespace usdcop::live

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "features/feature_builder.hpp"
 #include "features/macro_features.hpp"
@@ -27,8 +28,24 @@ class FeatureStage {
   // Folds `bar` (newer than the last one) and commits its row. Returns the row; when the event
   // was already processed by another engine, nullopt (the caller reloads the watermarks).
   std::optional<features::FeatureRow> process(const market::Bar& bar, long epoch);
+  // The same for several bars (oldest first) in one transaction (a catch-up that is behind):
+  // their rows, or nullopt when one of the events was processed by another engine.
+  std::optional<std::vector<features::FeatureRow>> process_batch(
+      const std::vector<market::Bar>& bars, long epoch);
   // Reloads the macro series when their stored version changed (new observations, flags).
   void refresh_macro();
+
+  // A revision rebuild (spec 12): folds `history` (every stored bar up to the watermark, oldest
+  // first, from the first stored bar: the fold `features build` and L1 continue) with the
+  // macro data as of each bar, and returns the rows of the bars at or after `first` and the
+  // builder after the last bar. The stage itself does not move (see adopt).
+  struct Refold {
+    std::vector<features::FeatureRow> rows;
+    features::FeatureBuilder builder;
+  };
+  Refold refold(const std::vector<market::Bar>& history, Timestamp first);
+  // The builder of a committed rebuild; its last bar must be the stage's last bar.
+  void adopt(features::FeatureBuilder builder);
 
   std::optional<Timestamp> last_bar() const { return last_bar_; }
 

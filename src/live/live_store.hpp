@@ -4,6 +4,7 @@
 // is a handler transaction: its output, its system.processed_events row and its watermark
 // commit together, fenced by the leader epoch (spec 12, "Leader"). A transaction run with an
 // epoch older than the current leader's throws DeposedLeader and writes nothing.
+#include <exception>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -99,6 +100,9 @@ class DecisionTransaction {
   virtual std::optional<StoredPosition> stored_position() const = 0;
   // Writes the record, the processed_events row and the L5 watermark, then commits.
   virtual void commit(const DecisionRecord& record) = 0;
+  // A transaction opened for several events (LiveStore::begin_decisions): one record per
+  // event, in their order; the watermark moves once, to the last bar.
+  virtual void commit_batch(const std::vector<DecisionRecord>& records) = 0;
 };
 
 // A decided bar as stored, for rebuilding the engine state after a restart.
@@ -149,9 +153,34 @@ struct LiveAlert {
   nlohmann::json fields = nlohmann::json::object();
 };
 
+// A stored bar whose values changed after it was written (market.bar_revisions, migration
+// 0025: recorded by a trigger on every UPDATE of a bar, e.g. `ingest csv --replace`), not yet
+// handled by L1.
+struct BarRevision {
+  long id = 0;
+  Timestamp time{};
+};
+
+// What L1 commits for pending revisions (spec 12 "Revisions and order"), in one fenced
+// transaction: the rebuilt feature rows (from the earliest revised bar up to the L1 watermark;
+// empty when no revised bar had a row yet), the builder state after the watermark, the
+// revisions marked handled, and for each revised bar L5 had decided a risk event
+// `revised_after_decision` (the decision itself is never changed).
+struct RevisionCommit {
+  std::vector<BarRevision> revisions;
+  std::vector<features::FeatureRow> rows;
+  std::optional<Timestamp> l1;  // the L1 watermark (rows and state belong to it)
+  std::string builder_state;    // after l1; empty when rows is empty
+  std::optional<Timestamp> l5;  // bars at or before it were decided
+  std::string account, model_id;
+};
+
 class LiveStore {
  public:
   virtual ~LiveStore() = default;
+  // Whether `e` (escaping a method below) means the database was lost or unavailable, not that
+  // the event is bad: the engine then retries later instead of dead-lettering the event.
+  virtual bool lost_database(const std::exception& e) const = 0;
 
   // Raises the leader epoch and records `holder`; returns the new epoch.
   virtual long claim_leader_epoch(const std::string& holder) = 0;
@@ -181,10 +210,25 @@ class LiveStore {
 
   // L1: false when the event was processed before (nothing written).
   virtual bool commit_features(const FeatureCommit& commit, long epoch) = 0;
+  // Revisions not handled yet, oldest bar first (pg_bar_revisions.cpp).
+  virtual std::vector<BarRevision> pending_revisions() = 0;
+  // Every stored bar with time <= last, oldest first: the history an L1 rebuild refolds.
+  virtual std::vector<market::Bar> bars_through(Timestamp last) = 0;
+  // Throws DeposedLeader when the epoch or the L1 watermark moved meanwhile.
+  virtual void commit_revisions(const RevisionCommit& commit, long epoch) = 0;
   // L5: the transaction for one event.
   virtual std::unique_ptr<DecisionTransaction> begin_decision(const std::string& event_id,
                                                               const std::string& account,
                                                               long epoch) = 0;
+  // A catch-up behind by several bars (oldest first): L1 of all of them in one transaction
+  // (each bar its row and its processed event, the watermark and builder state once, after the
+  // last one); false when any of the events was processed before (nothing written).
+  virtual bool commit_features_batch(const std::vector<FeatureCommit>& commits, long epoch) = 0;
+  // L5 of several bars in one transaction: the fence, the operations mode FOR SHARE and the
+  // position read once for all of them (a kill waits for the whole batch), one processed event
+  // per bar. already_processed() when any of them was.
+  virtual std::unique_ptr<DecisionTransaction> begin_decisions(
+      const std::vector<std::string>& event_ids, const std::string& account, long epoch) = 0;
 
   // Dead letters (spec 06): recorded pending with its first retry in 60 s; trading is paused
   // (audited) and a P1 alert is sent. Returns the row id.

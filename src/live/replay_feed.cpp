@@ -92,10 +92,44 @@ void ReplayFeed::play_row(long line_no, std::string_view line,
   if (time && r.rejected == 0 && (!last_ || *last_ < *time)) last_ = time;
 }
 
+bool ReplayFeed::joins_chunk(const std::optional<Timestamp>& time) {
+  if (!time) return true;  // rejected by the importer whatever comes before it
+  for (const auto& row : chunk_)
+    if (row.time && !(*row.time < *time)) return false;
+  std::optional<Timestamp> handled = handled_until_();
+  if (last_ && (!handled || *handled < *last_)) handled = last_;
+  return !handled || *handled < *time;
+}
+
+void ReplayFeed::play_chunk(ReplayReport& report) {
+  if (chunk_.empty()) return;
+  auto window = market::default_bar_time_window();
+  window.now = clock_.now();  // the last row's close: no row of the chunk is in the future
+  market::BarImporter importer(bars_, {options_.source, false, 0.05, window});
+  std::vector<std::optional<Timestamp>> valid;
+  for (const auto& row : chunk_) {
+    ++report.rows;
+    const std::size_t before = importer.valid_rows();
+    market::add_bar_csv_line(importer, columns_->bar, row.line_no, row.line, row.fields);
+    if (importer.valid_rows() > before && row.time) valid.push_back(row.time);
+  }
+  const auto r = importer.finish();
+  merge(report, r);
+  for (const auto& t : valid)
+    if (!last_ || *last_ < *t) last_ = t;
+  chunk_.clear();
+}
+
 ReplayReport ReplayFeed::run(const std::function<void()>& after_row,
                              const std::atomic<bool>* stop) {
   const std::string text = market::read_text_file(options_.file);
   ReplayReport report;
+  const bool chunked = !options_.speed && options_.chunk > 1;
+  auto flush = [&] {
+    if (chunk_.empty()) return;
+    play_chunk(report);
+    if (after_row) after_row();
+  };
   market::for_each_csv_line(
       text, [&](long line_no, std::string_view line, const std::vector<std::string_view>& fields) {
         if (stop != nullptr && stop->load()) return;
@@ -104,13 +138,23 @@ ReplayReport ReplayFeed::run(const std::function<void()>& after_row,
               Columns{market::bar_csv_columns(fields, options_.file.string(), line_no)});
           return;
         }
-        if (fields.size() == columns_->bar.count) {
-          if (auto t = parse_timestamp(std::string(trim(fields[columns_->bar.time]))))
-            pace(*t + std::chrono::minutes(5), stop);
+        std::optional<Timestamp> time;
+        if (fields.size() == columns_->bar.count)
+          time = parse_timestamp(std::string(trim(fields[columns_->bar.time])));
+        if (chunked && joins_chunk(time)) {
+          // Inserted at its simulated close time; the clock never goes back.
+          if (time && clock_.now() < *time + std::chrono::minutes(5))
+            clock_.set(*time + std::chrono::minutes(5));
+          chunk_.push_back({line_no, line, fields, time});
+          if (chunk_.size() >= options_.chunk) flush();
+          return;
         }
+        flush();
+        if (time) pace(*time + std::chrono::minutes(5), stop);
         play_row(line_no, line, fields, report);
         if (after_row) after_row();
       });
+  if (stop == nullptr || !stop->load()) flush();
   if (!columns_)
     throw Error(ErrorKind::invalid_input, options_.file.string() + ": empty file (no header)",
                 "replay_file");

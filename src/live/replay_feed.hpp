@@ -25,6 +25,12 @@ struct ReplayOptions {
   std::filesystem::path file;
   std::optional<double> speed;  // simulated seconds per real second; nullopt: as fast as possible
   std::string source;           // market.rejected_bars.source; default "replay:<file name>"
+  // At full speed (no `speed`), up to this many consecutive rows go through one import
+  // transaction, each validated and its rejects recorded as alone, the clock at the last row's
+  // close; then `after_row` runs once for them. A row not newer than the rows before it
+  // (out of order, duplicate, a restarted replay's re-sent bar) is played alone. 1: each row
+  // alone (a replay with the automatic monitor, which checks the clock at every row's close).
+  std::size_t chunk = 1;
 };
 
 struct ReplayReport {
@@ -51,6 +57,16 @@ class ReplayFeed {
   void pace(Timestamp close, const std::atomic<bool>* stop);
   void play_row(long line_no, std::string_view line, const std::vector<std::string_view>& fields,
                 ReplayReport& report);
+  struct Row {
+    long line_no = 0;
+    std::string_view line;
+    std::vector<std::string_view> fields;
+    std::optional<Timestamp> time;
+  };
+  // Whether `time` is newer than every bar handled or pending, so it may join the chunk.
+  bool joins_chunk(const std::optional<Timestamp>& time);
+  void play_chunk(ReplayReport& report);
+  std::vector<Row> chunk_;
 
   market::BarStore& bars_;
   SimulatedClock& clock_;

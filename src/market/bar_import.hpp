@@ -59,6 +59,8 @@ class BarImporter {
 
   // Writes everything (one transaction for bars, rejects and flags) and returns the report.
   BarImportReport finish();
+  // Records added so far that passed validation (written, or found identical, by finish).
+  std::size_t valid_rows() const { return pending_.size(); }
 
  private:
   struct Pending {

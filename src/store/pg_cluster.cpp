@@ -440,4 +440,27 @@ bool PgCluster::stop() {
   return true;
 }
 
+void PgCluster::restart(const std::string& shutdown_mode) {
+  if (shutdown_mode != "smart" && shutdown_mode != "fast" && shutdown_mode != "immediate")
+    throw Error(ErrorKind::invalid_input,
+                "shutdown mode: '" + shutdown_mode + "' is not smart, fast or immediate",
+                "shutdown_mode");
+  {
+    pg_server::LockFile lock(home_ / ".pg.lock");
+    if (!live_postmaster_pid(data_dir()))
+      throw Error(ErrorKind::unavailable, "the managed cluster at " + data_dir().string() +
+                                              " is not running: nothing to restart");
+    const auto r = pg_server::run_process(
+        {(postgres_bin_dir() / "pg_ctl").string(), "restart", "-w", "-t", "60", "-s", "-D",
+         data_dir().string(), "-m", shutdown_mode, "-l", log_file().string()},
+        pg_dir(), running_as_root());
+    if (r.status != 0)
+      throw Error(ErrorKind::unavailable,
+                  "pg_ctl restart failed (status " + std::to_string(r.status) + "): " + r.output +
+                      "; last lines of " + log_file().string() + ":" +
+                      pg_server::tail_of_file(log_file(), 15));
+  }
+  wait_until_accepting(kManagedOwner);
+}
+
 }  // namespace usdcop::store

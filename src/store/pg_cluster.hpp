@@ -86,6 +86,11 @@ class PgCluster {
   StartOutcome start(bool fresh = false, bool fast = fast_mode_requested());
   // pg_ctl stop -m fast; returns false when the server was not running.
   bool stop();
+  // pg_ctl restart -m <shutdown_mode> (smart, fast or immediate: a crash and its recovery),
+  // then waits until the server accepts connections. Clients lose their sessions. Throws
+  // Error(invalid_input) for another mode, Error(unavailable) when the server does not run or
+  // does not come back.
+  void restart(const std::string& shutdown_mode);
 
  private:
   std::string role_url(const std::string& database, const char* role) const;

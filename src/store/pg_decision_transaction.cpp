@@ -78,11 +78,11 @@ live::StoredPosition position_of(std::string_view text) {
 
 class PgDecisionTransaction final : public live::DecisionTransaction {
  public:
-  PgDecisionTransaction(ConnectionPool& pool, std::string event_id, const std::string& account,
-                        long epoch)
+  PgDecisionTransaction(ConnectionPool& pool, std::vector<std::string> event_ids,
+                        const std::string& account, long epoch)
       : lease_(pool.acquire()),
         tx_(*lease_, "l5_decision"),
-        event_id_(std::move(event_id)),
+        event_ids_(std::move(event_ids)),
         epoch_(epoch) {
     // One round trip: the fence, the mode, the processed event and the position. The mode is
     // read FOR SHARE: a kill (UPDATE of that row) waits for this decision to commit, and every
@@ -95,21 +95,24 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
         "WITH l AS (SELECT epoch FROM system.watermarks WHERE name = 'leader' FOR SHARE), "
         "m AS (SELECT mode FROM trading.operations_state WHERE id = 1 FOR SHARE), "
         "ins AS (INSERT INTO system.processed_events (event_id, handler, epoch) "
-        "SELECT $1, 'L5', $2 FROM l WHERE l.epoch = $2 ON CONFLICT DO NOTHING RETURNING 1), "
-        "p AS (SELECT quantity::text || ' ' || units::text || ' ' || avg_price::text || ' ' || "
-        "cash::text || ' ' || coalesce(" +
+        "SELECT e.id, 'L5', $1 FROM l, " +
+            event_ids_relation(tx_, event_ids_) +
+            " WHERE l.epoch = $1 ON CONFLICT DO NOTHING RETURNING 1), "
+            "p AS (SELECT quantity::text || ' ' || units::text || ' ' || avg_price::text || ' ' || "
+            "cash::text || ' ' || coalesce(" +
             sql_micros_of("last_bar") +
-            "::text, '-') AS v FROM trading.positions WHERE account = $3 AND symbol = 'USD/COP' "
+            "::text, '-') AS v FROM trading.positions WHERE account = $2 AND symbol = 'USD/COP' "
             "AND (SELECT count(*) FROM m) >= 0 FOR SHARE) "
             "SELECT (SELECT epoch FROM l), (SELECT mode FROM m), (SELECT count(*) FROM ins), "
             "(SELECT v FROM p)",
-        event_id_, epoch_, account);
+        epoch_, account);
     const auto row = r[0];
     check_leader_epoch(row[0].is_null() ? -1 : row[0].as<long>(), epoch_);
     if (!row[1].is_null())
       mode_ =
           trading::parse_operations_mode(row[1].c_str()).value_or(trading::OperationsMode::kKilled);
-    already_ = row[2].as<long>() == 0;
+    // Any of the events processed before: another engine is at work (nothing is written).
+    already_ = row[2].as<std::size_t>() != event_ids_.size();
     if (!row[3].is_null()) position_ = position_of(row[3].c_str());
   }
   ~PgDecisionTransaction() override {
@@ -124,77 +127,98 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
   trading::OperationsMode mode() const override { return mode_; }
   std::optional<live::StoredPosition> stored_position() const override { return position_; }
 
-  void commit(const live::DecisionRecord& r) override {
-    if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
-    guard_connection("committing a decision", [&] {
-      // Every write of the bar in one round trip; the watermark statement comes last, its
-      // result says whether the watermark moved.
-      std::string sql;
-      std::vector<std::string> notifications;
-      if (r.decided) sql += inference_sql(r);
-      for (const auto& shadow : r.shadows) {
-        sql += shadow_sql(r, shadow);
-        notifications.push_back(notify_expression(
-            tx_, events::NewSignal{r.bar_time, shadow.model_id,
-                                   static_cast<trading::Signal>(shadow.signal), true}));
-      }
-      if (r.order) sql += order_sql(r);
-      sql += account_sql(r);
-      for (const auto& e : r.risk_events) {
-        sql +=
-            "INSERT INTO trading.risk_events (time, model_id, rule, action, details, source, "
-            "account, event_id) VALUES (" +
-            time_sql(e.time) + ", " + sql_literal(tx_, r.model_id) + ", " +
-            sql_literal(tx_, e.rule) + ", " + sql_literal(tx_, e.action) + ", " +
-            sql_literal(tx_, e.details.dump()) + "::jsonb, 'live', " + sql_literal(tx_, r.account) +
-            ", " + sql_literal(tx_, event_id_) + ");\n";
-      }
-      if (r.decided)
-        notifications.push_back(notify_expression(
-            tx_, events::NewSignal{r.bar_time, r.model_id, static_cast<trading::Signal>(r.signal),
-                                   false}));
-      account_notifications(tx_, r, notifications);
-      sql += watermark_statement(tx_, "L5", r.bar_time, epoch_, nullptr, notifications);
-      check_watermark_advanced(tx_.exec(sql), "L5", r.bar_time);
-      tx_.commit();
-      done_ = true;
-    });
+  void commit(const live::DecisionRecord& r) override { write({&r}); }
+
+  void commit_batch(const std::vector<live::DecisionRecord>& records) override {
+    std::vector<const live::DecisionRecord*> all;
+    all.reserve(records.size());
+    for (const auto& r : records) all.push_back(&r);
+    write(all);
   }
 
  private:
   std::string q(const std::string& v) { return sql_literal(tx_, v); }
 
-  std::string inference_sql(const live::DecisionRecord& r) {
+  void write(const std::vector<const live::DecisionRecord*>& records) {
+    if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
+    if (records.size() != event_ids_.size())
+      throw std::logic_error("DecisionTransaction::commit: one record per event");
+    guard_connection("committing a decision", [&] {
+      // Every write of the bars in one round trip; the watermark statement comes last, its
+      // result says whether the watermark moved.
+      std::string sql;
+      std::vector<std::string> notifications;
+      for (std::size_t i = 0; i < records.size(); ++i)
+        sql += record_sql(*records[i], event_ids_[i], notifications);
+      const auto& last = *records.back();
+      sql += watermark_statement(tx_, "L5", last.bar_time, epoch_, nullptr, notifications);
+      check_watermark_advanced(tx_.exec(sql), "L5", last.bar_time);
+      tx_.commit();
+      done_ = true;
+    });
+  }
+
+  // One bar's statements; its new_signal, new_fill and equity_snapshot notifications join
+  // `notifications`.
+  std::string record_sql(const live::DecisionRecord& r, const std::string& event_id,
+                         std::vector<std::string>& notifications) {
+    std::string sql;
+    if (r.decided) sql += inference_sql(r, event_id);
+    for (const auto& shadow : r.shadows) {
+      sql += shadow_sql(r, shadow, event_id);
+      notifications.push_back(notify_expression(
+          tx_, events::NewSignal{r.bar_time, shadow.model_id,
+                                 static_cast<trading::Signal>(shadow.signal), true}));
+    }
+    if (r.order) sql += order_sql(r, event_id);
+    sql += account_sql(r);
+    for (const auto& e : r.risk_events) {
+      sql +=
+          "INSERT INTO trading.risk_events (time, model_id, rule, action, details, source, "
+          "account, event_id) VALUES (" +
+          time_sql(e.time) + ", " + q(r.model_id) + ", " + q(e.rule) + ", " + q(e.action) + ", " +
+          q(e.details.dump()) + "::jsonb, 'live', " + q(r.account) + ", " + q(event_id) + ");\n";
+    }
+    if (r.decided)
+      notifications.push_back(
+          notify_expression(tx_, events::NewSignal{r.bar_time, r.model_id,
+                                                   static_cast<trading::Signal>(r.signal), false}));
+    account_notifications(tx_, r, notifications);
+    return sql;
+  }
+
+  std::string inference_sql(const live::DecisionRecord& r, const std::string& event_id) {
     return "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
            "signal, latency_us, account, event_id, observation, mode, position_before, "
            "position_after, rule) VALUES (" +
            time_sql(r.bar_time) + ", " + q(r.model_id) + ", 'production', " +
            q(sha256_hex(r.observation_json)) + ", " + num(r.action) + ", " +
            std::to_string(r.signal) + ", " + num(r.latency_us) + ", " + q(r.account) + ", " +
-           q(event_id_) + ", " +
+           q(event_id) + ", " +
            q(r.observation_json.empty() ? std::string("null") : r.observation_json) + "::jsonb, " +
            q(trading::mode_name(r.mode)) + ", " + num(r.position_before) + ", " +
            num(r.position_after) + ", NULLIF(" + q(r.rule) + ", ''));\n";
   }
 
-  std::string shadow_sql(const live::DecisionRecord& r, const live::ShadowDecision& d) {
+  std::string shadow_sql(const live::DecisionRecord& r, const live::ShadowDecision& d,
+                         const std::string& event_id) {
     return "INSERT INTO trading.model_inferences (time, model_id, role, observation_hash, action, "
            "signal, latency_us, account, event_id, observation, mode, position_before, "
            "position_after) VALUES (" +
            time_sql(r.bar_time) + ", " + q(d.model_id) + ", 'shadow', " +
            q(sha256_hex(d.observation_json)) + ", " + num(d.action) + ", " +
            std::to_string(d.signal) + ", " + num(d.latency_us) + ", " + q(r.account) + ", " +
-           q(event_id_) + ", " + q(d.observation_json) + "::jsonb, 'NORMAL', " +
+           q(event_id) + ", " + q(d.observation_json) + "::jsonb, 'NORMAL', " +
            num(d.position_before) + ", " + num(d.position_after) + ");\n";
   }
 
-  std::string order_sql(const live::DecisionRecord& r) {
+  std::string order_sql(const live::DecisionRecord& r, const std::string& event_id) {
     const auto& o = *r.order;
     return "WITH o AS (INSERT INTO trading.orders (account, model_id, bar_time, source, side, "
            "quantity, target_units, reason, event_id) VALUES (" +
            q(r.account) + ", " + q(r.model_id) + ", " + time_sql(r.bar_time) + ", " + q(o.source) +
            ", " + q(o.fill.quantity > 0 ? "buy" : "sell") + ", " + num(o.fill.quantity) + ", " +
-           num(o.target_units) + ", " + q(o.reason) + ", " + q(event_id_) +
+           num(o.target_units) + ", " + q(o.reason) + ", " + q(event_id) +
            ") RETURNING id) INSERT INTO trading.fills (order_id, account, time, quantity, price, "
            "cost, position_after, reason) SELECT o.id, " +
            q(r.account) + ", " + time_sql(o.fill.time) + ", " + num(o.fill.quantity) + ", " +
@@ -229,7 +253,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
 
   ConnectionPool::Lease lease_;
   pqxx::work tx_;
-  std::string event_id_;
+  std::vector<std::string> event_ids_;
   long epoch_;
   trading::OperationsMode mode_ = trading::OperationsMode::kKilled;
   std::optional<live::StoredPosition> position_;
@@ -243,8 +267,16 @@ std::unique_ptr<live::DecisionTransaction> PgLiveStore::begin_decision(const std
                                                                        const std::string& account,
                                                                        long epoch) {
   return guard_connection("opening a decision transaction", [&] {
+    return std::unique_ptr<live::DecisionTransaction>(std::make_unique<PgDecisionTransaction>(
+        pool_, std::vector<std::string>{event_id}, account, epoch));
+  });
+}
+
+std::unique_ptr<live::DecisionTransaction> PgLiveStore::begin_decisions(
+    const std::vector<std::string>& event_ids, const std::string& account, long epoch) {
+  return guard_connection("opening a decision transaction", [&] {
     return std::unique_ptr<live::DecisionTransaction>(
-        std::make_unique<PgDecisionTransaction>(pool_, event_id, account, epoch));
+        std::make_unique<PgDecisionTransaction>(pool_, event_ids, account, epoch));
   });
 }
 

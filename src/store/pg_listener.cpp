@@ -89,6 +89,7 @@ bool PgListener::try_connect() {
     ++consecutive_failures_;
     last_error_ = e.what();
     next_attempt_ = Clock::now() + backoff_.delay_after(consecutive_failures_);
+    if (on_connect_failed_) on_connect_failed_(last_error_);
     return false;
   }
   if (sessions_++ > 0) {

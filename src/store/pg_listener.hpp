@@ -72,6 +72,8 @@ class PgListener {
   void on_undecodable(UndecodableHandler handler) { on_undecodable_ = std::move(handler); }
   void on_reconnect(ReconnectHandler handler) { on_reconnect_ = std::move(handler); }
   void on_connection_lost(ConnectionLostHandler handler) { on_lost_ = std::move(handler); }
+  // A connection attempt (connect() or a reconnect in wait()) failed, with the reason.
+  void on_connect_failed(ConnectionLostHandler handler) { on_connect_failed_ = std::move(handler); }
 
   // Opens the session and LISTENs on every channel, when not connected. Throws
   // Error(unavailable) with the reason when the database cannot be reached.
@@ -82,6 +84,10 @@ class PgListener {
   // delivered or refused; 0 on timeout, on wake() or while the database is unreachable.
   // Exceptions of the hooks propagate (the notification that raised is not redelivered).
   std::size_t wait(std::chrono::milliseconds timeout);
+
+  // Drops the session as if it were lost (on_connection_lost runs); the next wait()
+  // reconnects. The live engine does so when its own heartbeats stop arriving (spec 06).
+  void reset(const std::string& reason) { lose_session(reason); }
 
   // Makes the current or next wait() return early. Thread-safe, async-signal-safe.
   void wake() noexcept;
@@ -121,6 +127,7 @@ class PgListener {
   UndecodableHandler on_undecodable_;
   ReconnectHandler on_reconnect_;
   ConnectionLostHandler on_lost_;
+  ConnectionLostHandler on_connect_failed_;
 
   std::unique_ptr<pqxx::connection> conn_;  // destroyed after the receivers
   std::vector<std::unique_ptr<Receiver>> receivers_;

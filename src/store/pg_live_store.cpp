@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "store/dependency_failure.hpp"
 #include "store/notify.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_copy.hpp"
@@ -42,16 +43,32 @@ void check_leader_epoch(long current, long epoch) {
                               std::to_string(epoch) + ": another engine took the leadership");
 }
 
-bool claim_event(pqxx::transaction_base& tx, const std::string& event_id,
-                 const std::string& handler, long epoch) {
+std::string event_ids_relation(pqxx::transaction_base& tx,
+                               const std::vector<std::string>& event_ids) {
+  if (event_ids.empty()) throw std::logic_error("event_ids_relation: no event");
+  std::string sql = "(VALUES ";
+  for (std::size_t i = 0; i < event_ids.size(); ++i)
+    sql += (i == 0 ? "(" : ", (") + sql_literal(tx, event_ids[i]) + "::text)";
+  return sql + ") AS e(id)";
+}
+
+bool claim_events(pqxx::transaction_base& tx, const std::vector<std::string>& event_ids,
+                  const std::string& handler, long epoch) {
   const auto r = tx.exec_params(
       "WITH l AS (SELECT epoch FROM system.watermarks WHERE name = 'leader' FOR SHARE), "
       "ins AS (INSERT INTO system.processed_events (event_id, handler, epoch) "
-      "SELECT $1, $2, $3 FROM l WHERE l.epoch = $3 ON CONFLICT DO NOTHING RETURNING 1) "
-      "SELECT (SELECT epoch FROM l), (SELECT count(*) FROM ins)",
-      event_id, handler, epoch);
+      "SELECT e.id, $1, $2 FROM l, " +
+          event_ids_relation(tx, event_ids) +
+          " WHERE l.epoch = $2 ON CONFLICT DO NOTHING RETURNING 1) "
+          "SELECT (SELECT epoch FROM l), (SELECT count(*) FROM ins)",
+      handler, epoch);
   check_leader_epoch(r[0][0].is_null() ? -1 : r[0][0].as<long>(), epoch);
-  return r[0][1].as<long>() == 1;
+  return r[0][1].as<std::size_t>() == event_ids.size();
+}
+
+bool claim_event(pqxx::transaction_base& tx, const std::string& event_id,
+                 const std::string& handler, long epoch) {
+  return claim_events(tx, {event_id}, handler, epoch);
 }
 
 std::string watermark_statement(pqxx::transaction_base& tx, const std::string& name,
@@ -78,6 +95,10 @@ void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Time
                        long epoch, const std::string* state) {
   check_watermark_advanced(tx.exec(watermark_statement(tx, name, value, epoch, state, {})), name,
                            value);
+}
+
+bool PgLiveStore::lost_database(const std::exception& e) const {
+  return as_dependency_failure(e).has_value();
 }
 
 long PgLiveStore::claim_leader_epoch(const std::string& holder) {
@@ -234,6 +255,33 @@ bool PgLiveStore::commit_features(const live::FeatureCommit& c, long epoch) {
             tx, "L1", c.row.time, epoch, &c.builder_state,
             {notify_expression(tx, events::NewFeatures{c.row.time, c.row.complete, 1})}));
     check_watermark_advanced(r, "L1", c.row.time);
+    tx.commit();
+    return true;
+  });
+}
+
+bool PgLiveStore::commit_features_batch(const std::vector<live::FeatureCommit>& commits,
+                                        long epoch) {
+  if (commits.empty()) return true;
+  return guard_connection("committing feature rows", [&] {
+    auto conn = pool_.acquire();
+    pqxx::work tx(*conn, "l1_features_batch");
+    std::vector<std::string> ids;
+    ids.reserve(commits.size());
+    for (const auto& c : commits) ids.push_back(c.event_id);
+    // Any event processed before: another engine is at work; write nothing (the caller
+    // reloads the watermarks). Asynchronous commit as in commit_features.
+    if (!claim_events(tx, ids, "L1", epoch)) return false;
+    std::string sql = "SET LOCAL synchronous_commit TO off;\n";
+    std::vector<std::string> notifications;
+    for (const auto& c : commits) {
+      sql += upsert_feature_row_sql(tx, c.row) + ";\n";
+      notifications.push_back(
+          notify_expression(tx, events::NewFeatures{c.row.time, c.row.complete, 1}));
+    }
+    const auto& last = commits.back();
+    sql += watermark_statement(tx, "L1", last.row.time, epoch, &last.builder_state, notifications);
+    check_watermark_advanced(tx.exec(sql), "L1", last.row.time);
     tx.commit();
     return true;
   });

@@ -24,6 +24,7 @@ class PgLiveStore final : public live::LiveStore {
  public:
   explicit PgLiveStore(ConnectionPool& pool) : pool_(pool) {}
 
+  bool lost_database(const std::exception& e) const override;  // a dependency failure
   long claim_leader_epoch(const std::string& holder) override;
   live::Watermarks watermarks() override;
   void initialize_watermarks(std::optional<Timestamp> l1, const std::string& l1_state,
@@ -38,9 +39,15 @@ class PgLiveStore final : public live::LiveStore {
   std::optional<features::FeatureRow> feature_row(Timestamp t) override;
 
   bool commit_features(const live::FeatureCommit& commit, long epoch) override;
+  std::vector<live::BarRevision> pending_revisions() override;     // pg_bar_revisions.cpp
+  std::vector<market::Bar> bars_through(Timestamp last) override;  // idem
+  void commit_revisions(const live::RevisionCommit& commit, long epoch) override;  // idem
   std::unique_ptr<live::DecisionTransaction> begin_decision(const std::string& event_id,
                                                             const std::string& account,
                                                             long epoch) override;
+  bool commit_features_batch(const std::vector<live::FeatureCommit>& commits, long epoch) override;
+  std::unique_ptr<live::DecisionTransaction> begin_decisions(
+      const std::vector<std::string>& event_ids, const std::string& account, long epoch) override;
 
   long dead_letter(const live::DeadLetter& letter) override;
   std::optional<live::DeadLetterState> dead_letter_state(long id) override;
@@ -80,6 +87,12 @@ void check_leader_epoch(long current, long epoch);
 // throws live::DeposedLeader on another epoch; false when the event was processed before.
 bool claim_event(pqxx::transaction_base& tx, const std::string& event_id,
                  const std::string& handler, long epoch);
+// The same for several events in one statement: true when every one of them was new.
+bool claim_events(pqxx::transaction_base& tx, const std::vector<std::string>& event_ids,
+                  const std::string& handler, long epoch);
+// "(VALUES ('a'), ('b')) AS e(id)": the event ids as a relation, for a handler's claim.
+std::string event_ids_relation(pqxx::transaction_base& tx,
+                               const std::vector<std::string>& event_ids);
 // Advances watermark `name` to `value` from an older value (compare-and-set), recording the
 // epoch (and the L1 builder state); throws live::DeposedLeader when it moved meanwhile.
 void advance_watermark(pqxx::transaction_base& tx, const std::string& name, Timestamp value,

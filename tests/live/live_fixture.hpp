@@ -2,7 +2,11 @@
 // A database ready for the live engine: the real macro file imported, real bars before the
 // replay stored with their features built (`features build`, the checkpoint the engine resumes
 // from), a registered random-weight model that trades, and replay files cut from the real bars.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +20,20 @@
 #include "support/test_paths.hpp"
 
 namespace usdcop::live_testing {
+
+// A loopback port free right now (for `engine --metrics-port`).
+inline int free_loopback_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
 
 inline std::string env_for(const usdcop::testing::TestDatabase& db) {
   return "DATABASE_URL='" + db.url() + "'";

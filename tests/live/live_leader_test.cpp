@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "app/services.hpp"
+#include "app/trading_reads.hpp"
 #include "live_fixture.hpp"
 #include "support/background_command.hpp"
 
@@ -79,4 +81,41 @@ TEST(LiveLeader, OneLeaderAndTheStandbyTakesOverWithoutGapOrDuplicate) {
             200);
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait(), 0) << second.err();
+}
+
+// A replay leads like a live engine (issue 13): its LISTEN session holds the leader lock, so the
+// engine status use case (GET /engine/status) shows the leader alive during the replay, and a
+// second engine (replay or live) does not lead beside it. Once the replay ends the lock is gone.
+TEST(LiveLeader, AReplayHoldsTheLeaderLockSoTheStatusShowsTheLeaderAlive) {
+  TestDatabase db;
+  prepare_database(db, "2025-01-02T00:00:00Z", "2025-02-03T00:00:00Z", "m_replay_lead", true);
+  const auto lines = real_bar_lines("2025-02-03T00:00:00Z", "2025-02-05T00:00:00Z");
+  ASSERT_GT(lines.size(), 100u);
+  const auto dir = test_fixture::fresh_dir("replay_leads");
+  const auto file = write_replay_file(dir / "replay.csv", lines);
+  const std::map<std::string, std::string> env{{"DATABASE_URL", db.url()},
+                                               {"USDCOP_HOME", std::getenv("USDCOP_HOME")}};
+  app::Services services(db.url());
+  EXPECT_FALSE(app::engine_status(services).leader_alive);
+  // 300 simulated seconds a row at speed 600: half a second a row, the replay lasts minutes.
+  BackgroundCommand replay({"engine", "--replay", file.string(), "--speed", "600", "--no-monitor"},
+                           env);
+  ASSERT_TRUE(
+      wait_until([&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") >= 2; },
+                 std::chrono::seconds(120)))
+      << replay.err();
+  const app::EngineStatus during = app::engine_status(services);
+  EXPECT_TRUE(during.leader_alive);
+  EXPECT_TRUE(during.leader_holder.ends_with(pid_suffix(replay.pid()))) << during.leader_holder;
+  EXPECT_FALSE(replay.finished()) << "the replay ended before the status was read";
+
+  // A second replay is refused (conflict, exit 5) and takes no epoch.
+  BackgroundCommand second({"engine", "--replay", file.string(), "--speed", "max"}, env);
+  EXPECT_EQ(second.wait(), 5) << second.err();
+  EXPECT_NE(second.err().find("leader"), std::string::npos) << second.err();
+  EXPECT_EQ(count(db, "SELECT epoch FROM system.watermarks WHERE name = 'leader'"), 1);
+
+  replay.signal(SIGTERM);
+  EXPECT_EQ(replay.wait(), 0) << replay.err();
+  EXPECT_FALSE(app::engine_status(services).leader_alive);
 }

@@ -1,11 +1,8 @@
 // The engine's own observability (issue 13 items 7 and 8): /metrics and /health on the port of
 // `usdcop engine --metrics-port`, scraped during a real replay; `usdcop doctor notify`.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -21,19 +18,6 @@ using usdcop::testing::run_usdcop;
 using usdcop::testing::TestDatabase;
 
 namespace {
-
-int free_loopback_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 // The value of one sample line `name{labels} value` of a scrape; -1 when absent.
 double sample(const std::string& scrape, const std::string& series) {

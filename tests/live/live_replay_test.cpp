@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "live_fixture.hpp"
+#include "live_parity.hpp"
 #include "support/background_command.hpp"
 
 using namespace usdcop;
@@ -21,114 +22,6 @@ namespace {
 constexpr const char* kHistoryFrom = "2025-01-02T00:00:00Z";
 constexpr const char* kReplayFrom = "2025-02-03T00:00:00Z";
 constexpr const char* kReplayTo = "2025-03-01T00:00:00Z";
-
-std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string line;
-  std::vector<std::vector<std::string>> rows;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) f.push_back(cell);
-    rows.push_back(f);
-  }
-  return rows;
-}
-
-double d(const std::string& s) {
-  return std::strtod(s.c_str(), nullptr);
-}
-
-struct Fill {
-  std::string time;
-  double quantity = 0, price = 0;
-};
-
-// The fills a backtest's trades imply (a reversal is one fill); the end_of_data exit is the
-// backtest's own closing, not a decision.
-std::vector<Fill> fills_of_trades(const std::vector<std::vector<std::string>>& trades,
-                                  bool* closed_at_end) {
-  std::map<std::string, Fill> by_time;
-  *closed_at_end = false;
-  for (const auto& t : trades) {
-    const double side = t[1] == "long" ? 1.0 : -1.0;
-    const double q = d(t[6]);
-    auto& entry = by_time[t[2]];
-    entry.time = t[2];
-    entry.quantity += side * q;
-    entry.price = d(t[4]);
-    if (t[12] == "end_of_data") {
-      *closed_at_end = true;
-      continue;
-    }
-    auto& exit = by_time[t[3]];
-    exit.time = t[3];
-    exit.quantity -= side * q;
-    exit.price = d(t[5]);
-  }
-  std::vector<Fill> out;
-  for (auto& [time, f] : by_time) out.push_back(f);
-  return out;
-}
-
-// The engine's account equals `usdcop backtest` over the replayed bars, bar by bar and fill by
-// fill (spec 06: "Live and backtest must give the same fills").
-void expect_parity_with_backtest(TestDatabase& db, const std::string& model_id) {
-  const auto report = test_fixture::fresh_dir("live_parity_report");
-  const auto r = run_usdcop("backtest --model " + model_id + " --from " + kReplayFrom + " --to " +
-                                kReplayTo + " --json --report '" + report.string() + "'",
-                            env_for(db));
-  ASSERT_EQ(r.status, 0) << r.err << r.out;
-  const auto equity = read_csv(report / "equity.csv");
-  const auto trades = read_csv(report / "trades.csv");
-  bool closed_at_end = false;
-  const auto expected_fills = fills_of_trades(trades, &closed_at_end);
-  ASSERT_GT(expected_fills.size(), 4u) << "the model made too few trades for a parity check";
-
-  auto c = db.pool().acquire();
-  pqxx::read_transaction tx(*c);
-  const auto snaps = tx.exec(
-      "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), equity, units "
-      "FROM trading.equity_snapshots WHERE account = 'paper' ORDER BY time");
-  ASSERT_EQ(snaps.size() + 1, equity.size());  // the curve starts with the initial capital
-  for (std::size_t i = 0; i < snaps.size(); ++i) {
-    const auto& e = equity[i + 1];
-    ASSERT_EQ(snaps[i][0].c_str(), e[0]) << i;
-    if (i + 1 == snaps.size() && closed_at_end) break;  // the backtest closed at the end
-    ASSERT_EQ(snaps[i][1].as<double>(), d(e[1])) << "equity at " << e[0];
-    ASSERT_EQ(snaps[i][2].as<double>(), d(e[2])) << "position at " << e[0];
-  }
-  const auto fills = tx.exec(
-      "SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), quantity, price "
-      "FROM trading.fills WHERE account = 'paper' ORDER BY time, id");
-  ASSERT_EQ(fills.size(), expected_fills.size());
-  for (std::size_t i = 0; i < fills.size(); ++i) {
-    EXPECT_EQ(fills[i][0].c_str(), expected_fills[i].time) << i;
-    EXPECT_DOUBLE_EQ(fills[i][1].as<double>(), expected_fills[i].quantity) << i;
-    EXPECT_EQ(fills[i][2].as<double>(), expected_fills[i].price) << i;
-  }
-  std::filesystem::remove_all(report);
-}
-
-// One feature row and one L5 bar per replayed bar; one production decision per complete row;
-// every event recorded once.
-void expect_one_row_per_bar(TestDatabase& db, long bars, const std::string& model_id) {
-  const std::string range =
-      " WHERE time >= '" + std::string(kReplayFrom) + "' AND time < '" + kReplayTo + "'";
-  EXPECT_EQ(count(db, "SELECT count(*) FROM market.usdcop_m5_ohlcv" + range), bars);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM features.inference_features_5m" + range), bars);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.equity_snapshots" + range), bars);
-  EXPECT_EQ(
-      count(db, "SELECT count(*) FROM trading.model_inferences" + range +
-                    " AND role = 'production' AND model_id = '" + model_id + "'"),
-      count(db, "SELECT count(*) FROM features.inference_features_5m" + range + " AND complete"));
-  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L5'"), bars);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L1'"), bars);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM trading.fills"),
-            count(db, "SELECT count(*) FROM trading.orders"));
-}
 
 }  // namespace
 
@@ -152,7 +45,7 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
   EXPECT_EQ(j["decisions"], static_cast<long>(lines.size()));
   std::cout << "replay of " << lines.size() << " bars: " << j["bars_per_second"] << " bars/s, "
             << j["seconds"] << " s in all, " << j["engine_seconds"] << " s in the engine\n";
-  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_live");
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_live", kReplayFrom, kReplayTo);
   EXPECT_EQ(count(db,
                   "SELECT count(*) FROM trading.model_inferences WHERE role = 'shadow' AND "
                   "model_id = 'm_live_shadow'"),
@@ -161,7 +54,7 @@ TEST(LiveReplay, ReplayOfRealBarsGivesTheBacktestsFillsPositionsAndEquity) {
                   "time >= '" +
                       std::string(kReplayFrom) + "'"));
   EXPECT_EQ(count(db, "SELECT count(*) FROM trading.orders WHERE model_id = 'm_live_shadow'"), 0);
-  expect_parity_with_backtest(db, "m_live");
+  expect_parity_with_backtest(db, "m_live", kReplayFrom, kReplayTo);
 }
 
 TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
@@ -186,12 +79,17 @@ TEST(LiveReplay, KillNineMidReplayThenRestartLosesAndDuplicatesNothing) {
       "engine --replay '" + file.string() + "' --speed max --no-monitor --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["replay"]["rejected"], 0);  // re-sent bars are identical, not out of order
-  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_crash");
-  expect_parity_with_backtest(db, "m_crash");
+  EXPECT_EQ(j["replay"]["rejected"], 0);      // re-sent bars are identical, not out of order
+  EXPECT_GT(j["l5_batches"].get<long>(), 0);  // the full-speed replay decides in batches
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()), "m_crash", kReplayFrom, kReplayTo);
+  expect_parity_with_backtest(db, "m_crash", kReplayFrom, kReplayTo);
 }
 
-TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
+namespace {
+
+// `flags`: with the monitor each row is imported alone; without it rows go in chunks (docs/
+// LIVE.md "Performance"): the same rejections either way.
+void expect_bad_rows_rejected(const std::string& flags) {
   TestDatabase db;
   prepare_database(db, kHistoryFrom, kReplayFrom, "m_bad", true);
   auto lines = real_bar_lines(kReplayFrom, "2025-02-05T00:00:00Z");
@@ -207,8 +105,8 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
     if (i == 60) bad.push_back("2025-02-04T15:00:00Z,4200,4201");              // too few fields
   }
   const auto file = write_replay_file(test_fixture::fresh_dir("live_bad") / "replay.csv", bad);
-  const auto r =
-      run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
+  const auto r = run_usdcop("engine --replay '" + file.string() + "' --speed max --json " + flags,
+                            env_for(db));
   ASSERT_EQ(r.status, 3) << r.err << r.out;  // like ingest csv: rows were rejected
   const auto j = nlohmann::json::parse(r.out);
   const auto& by = j["replay"]["rejected_by_reason"];
@@ -222,6 +120,17 @@ TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
       count(db, "SELECT count(*) FROM market.rejected_bars WHERE source = 'replay:replay.csv'"), 5);
   EXPECT_EQ(count(db, "SELECT count(*) FROM market.rejected_bars WHERE reason = 'out_of_order'"),
             1);
+  expect_one_row_per_bar(db, static_cast<long>(lines.size()) - 1, "m_bad", kReplayFrom, kReplayTo);
+}
+
+}  // namespace
+
+TEST(LiveReplay, BadRowsAreRejectedAndTheEngineKeepsRunning) {
+  expect_bad_rows_rejected("");
+}
+
+TEST(LiveReplay, BadRowsAreRejectedTheSameWhenRowsAreImportedInChunks) {
+  expect_bad_rows_rejected("--no-monitor");
 }
 
 TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseAudited) {

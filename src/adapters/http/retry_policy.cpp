@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -127,9 +128,22 @@ ApiClientDeps complete_deps(ApiClientDeps deps, const std::string& source) {
 
 std::string required_api_key(const char* variable, const std::string& source) {
   auto key = env_or(variable, "");
+  const std::string file_variable = std::string(variable) + "_FILE";
+  if (key.empty()) {
+    if (const std::string path = env_or(file_variable.c_str(), ""); !path.empty()) {
+      std::ifstream in(path);
+      if (!in)
+        throw Error(ErrorKind::invalid_input,
+                    source + " API key: cannot read the file named by " + file_variable,
+                    file_variable);
+      std::getline(in, key);
+      while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    }
+  }
   if (key.empty()) {
     throw Error(ErrorKind::invalid_input,
-                source + " API key missing: set the environment variable " + std::string(variable));
+                source + " API key missing: set the environment variable " + std::string(variable) +
+                    " (or " + file_variable + " to a file holding it)");
   }
   return key;
 }

@@ -98,8 +98,9 @@ struct ApiClientDeps {
 
 // `deps` with its empty members filled by those defaults (`source` names the breaker).
 ApiClientDeps complete_deps(ApiClientDeps deps, const std::string& source);
-// The API key in the environment variable `variable`; Error(invalid_input) saying which variable
-// to set (`source` names the API) when it is unset or empty.
+// The API key in the environment variable `variable`, else the first line of the file named by
+// `variable`_FILE (a secret kept out of the environment); Error(invalid_input) saying which
+// variable to set (`source` names the API) when neither gives a key. Never logged.
 std::string required_api_key(const char* variable, const std::string& source);
 // A base URL without its trailing slashes (paths are appended with a leading '/').
 std::string without_trailing_slashes(std::string url);
