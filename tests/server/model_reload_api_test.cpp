@@ -10,6 +10,8 @@
 #include "events/codec.hpp"
 #include "model_fixtures.hpp"
 #include "store/pg_listener.hpp"
+#include "support/test_paths.hpp"
+#include "support/test_tokens.hpp"
 
 using usdcop::testing::ApiTest;
 namespace t = usdcop::testing;
@@ -120,4 +122,25 @@ TEST_F(ModelReload, AModelThatNoLongerVerifiesRefusesTheWholeReload) {
   EXPECT_TRUE(changes.empty());
   EXPECT_EQ(audit_rows("action = 'model.reload'"), 0);
   EXPECT_EQ(audit_rows("action = 'command.refused' AND actor = 'adam'"), 1);
+}
+
+// The CLI door calls the same use case: admin only (exit 5 otherwise), the same JSON, audited.
+TEST_F(ModelReload, TheCliDoorIsTheSameUseCase) {
+  const auto run = [&](const std::string& token) {
+    return usdcop::testing::run_usdcop(
+        "models reload --reason 'cli check' --json",
+        "DATABASE_URL='" + db.url() + "' " + usdcop::testing::token_env(token));
+  };
+  const auto refused = run(operator_);
+  EXPECT_EQ(refused.status, 5) << refused.err;
+  const auto ok = run(admin);
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  const auto out = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(out["count"], 2);
+  EXPECT_EQ(out["models"][0]["model_id"], "ppo_rl_dep");
+  EXPECT_EQ(out["engines_notified"], true);
+  EXPECT_EQ(audit_rows("action = 'model.reload' AND actor = 'adam' AND reason = 'cli check' AND "
+                       "request_id = '" +
+                       out["request_id"].get<std::string>() + "'"),
+            1);
 }
