@@ -330,6 +330,8 @@ void run_engine_in_process(const EngineLaunch& launch) {
   o.replay = launch.replay;
   o.speed = launch.speed;
   o.tick_s = launch.tick_s;
+  // The feed polls only live: `up` replays first without it, then goes live with it.
+  if (launch.replay.empty()) o.feed = {launch.feed, launch.poll_offset_s};
   run_engine(o);
 }
 

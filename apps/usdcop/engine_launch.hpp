@@ -11,6 +11,8 @@ struct EngineLaunch {
   std::string replay;         // empty: live (catch-up on NOTIFY and every tick)
   std::string speed = "max";  // simulated seconds per real second, or max
   double tick_s = 30;
+  std::string feed;          // live polling feed ("" none, "twelvedata"); not during a replay
+  double poll_offset_s = 5;  // seconds after a bar's close
 };
 
 // Runs until the replay has been played (replay) or stop_engine() (live). Prints the run's

@@ -13,6 +13,7 @@
 #include "store/dependency_failure.hpp"
 #include "store/notify.hpp"
 #include "store/pg_listener.hpp"
+#include "store/pg_live_store.hpp"
 
 namespace usdcop::cli {
 namespace {
@@ -190,6 +191,7 @@ class LiveLoop {
           seconds(o_.health.heartbeat_interval * o_.health.missed_after) +
           ": LISTEN treated as broken, reconnecting");
       listener_.reset("its heartbeats stopped arriving");
+      alert_silent_session();
     } else if (was_ok && !health_.heartbeat_ok()) {
       say("heartbeat missed (no LISTEN session)");
     }
@@ -198,6 +200,24 @@ class LiveLoop {
     health_.heartbeat_sent(now);
     if (!sent && heartbeat_sent_) say("heartbeat not sent (the database is not reachable)");
     heartbeat_sent_ = sent;
+  }
+
+  // Spec 06 "missed heartbeats -> alert and reconnect": an alert record (audit row
+  // live.listen_heartbeat_missed, a usdcop_alerts notification) when the database takes it.
+  void alert_silent_session() {
+    const auto after = o_.health.heartbeat_interval * o_.health.missed_after;
+    try {
+      store::PgLiveStore(pool_).alert(
+          {"listen_heartbeat_missed",
+           "warning",
+           "live engine: its heartbeats stopped arriving on its LISTEN session; reconnecting "
+           "and polling every " +
+               seconds(o_.poll) + " meanwhile",
+           {{"instance", o_.holder},
+            {"missed_after_seconds", std::chrono::duration<double>(after).count()}}});
+    } catch (const std::exception& e) {
+      say(std::string("alert not recorded: ") + e.what());
+    }
   }
 
   void report() {

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "adapters/market_data/twelvedata_client.hpp"
 #include "app/token_bootstrap.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
@@ -121,6 +122,8 @@ void run_up(const UpOptions& o) {
 
   if (!o.engine.replay.empty() && !std::filesystem::is_regular_file(o.engine.replay))
     throw Error(ErrorKind::invalid_input, "no such file: " + o.engine.replay, "replay_file");
+  // A feed without its key would only stop the engine later: refuse before anything starts.
+  if (!o.engine.feed.empty()) adapters::TwelveDataOptions::from_env();
   auto& services = cli::services(/*migrate_first=*/true);  // migrations as the owner
   std::cout << "database: " << store::mask_password(store::database_url()) << "\n";
   bootstrap_admin(services, admin_token_path(o));
@@ -161,6 +164,13 @@ void add_up_command(CLI::App& app) {
                 "go on live");
   c->add_option("--speed", o->engine.speed,
                 "Replay speed: simulated seconds per real second, or max (default)");
+  c->add_option("--feed", o->engine.feed,
+                "Once live, poll this provider for new bars: twelvedata (key from "
+                "TWELVEDATA_API_KEY or the file named by TWELVEDATA_API_KEY_FILE)")
+      ->check(CLI::IsMember({"twelvedata"}));
+  c->add_option("--poll-offset", o->engine.poll_offset_s,
+                "Seconds after each bar's close the feed polls (default 5)")
+      ->check(CLI::Range(0.0, 299.0));
   c->add_option("--tick", o->engine.tick_s, "Seconds between live catch-ups (default 30)")
       ->check(CLI::Range(0.01, 3600.0));
   c->add_option("--bind,--host", o->api.host, "Bind address (default 127.0.0.1: loopback only)");

@@ -396,10 +396,10 @@ void Engine::handle_revisions() {
       auto refold = features_.refold(store_.bars_through(*c.l1), first.time);
       c.rows = std::move(refold.rows);
       c.builder_state = refold.builder.serialize();
-      rebuilt = std::move(refold.builder);
+      rebuilt = refold.builder;
     }
     store_.commit_revisions(c, epoch_);
-    if (rebuilt) features_.adopt(std::move(*rebuilt));
+    if (rebuilt) features_.adopt(*rebuilt);
     counters_.revisions += static_cast<long>(pending.size());
     counters_.rows_rebuilt += static_cast<long>(c.rows.size());
     return 0;

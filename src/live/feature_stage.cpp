@@ -57,10 +57,10 @@ FeatureStage::Refold FeatureStage::refold(const std::vector<market::Bar>& histor
   return out;
 }
 
-void FeatureStage::adopt(features::FeatureBuilder builder) {
+void FeatureStage::adopt(const features::FeatureBuilder& builder) {
   if (builder.last_time() != last_bar_)
     throw std::logic_error("FeatureStage::adopt: the rebuilt builder ends at another bar");
-  builder_ = std::move(builder);
+  builder_ = builder;
 }
 
 std::optional<std::vector<features::FeatureRow>> FeatureStage::process_batch(

@@ -45,7 +45,7 @@ class FeatureStage {
   };
   Refold refold(const std::vector<market::Bar>& history, Timestamp first);
   // The builder of a committed rebuild; its last bar must be the stage's last bar.
-  void adopt(features::FeatureBuilder builder);
+  void adopt(const features::FeatureBuilder& builder);
 
   std::optional<Timestamp> last_bar() const { return last_bar_; }
 

@@ -109,7 +109,7 @@ fs::path postgres_bin_dir() {
     }
     return e;
   }
-  const fs::path preferred = "/usr/lib/postgresql/15/bin";
+  fs::path preferred = "/usr/lib/postgresql/15/bin";
   if (fs::exists(preferred / "initdb")) return preferred;
   std::error_code ec;
   fs::path best;
@@ -131,7 +131,7 @@ fs::path postgres_bin_dir() {
 
 PgCluster::PgCluster() : PgCluster(usdcop_home(), managed_port()) {}
 
-PgCluster::PgCluster(fs::path home, int port)
+PgCluster::PgCluster(const fs::path& home, int port)
     : home_(fs::absolute(home).lexically_normal()), port_(port) {
   if (!home_.has_filename() && home_ != home_.root_path()) home_ = home_.parent_path();
 }
@@ -455,10 +455,10 @@ void PgCluster::restart(const std::string& shutdown_mode) {
          data_dir().string(), "-m", shutdown_mode, "-l", log_file().string()},
         pg_dir(), running_as_root());
     if (r.status != 0)
-      throw Error(ErrorKind::unavailable,
-                  "pg_ctl restart failed (status " + std::to_string(r.status) + "): " + r.output +
-                      "; last lines of " + log_file().string() + ":" +
-                      pg_server::tail_of_file(log_file(), 15));
+      throw Error(ErrorKind::unavailable, "pg_ctl restart failed (status " +
+                                              std::to_string(r.status) + "): " + r.output +
+                                              "; last lines of " + log_file().string() + ":" +
+                                              pg_server::tail_of_file(log_file(), 15));
   }
   wait_until_accepting(kManagedOwner);
 }

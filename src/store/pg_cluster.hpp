@@ -60,7 +60,7 @@ struct StartOutcome {
 class PgCluster {
  public:
   PgCluster();  // usdcop_home(), managed_port()
-  PgCluster(std::filesystem::path home, int port);
+  PgCluster(const std::filesystem::path& home, int port);
 
   const std::filesystem::path& home() const { return home_; }
   int port() const { return port_; }

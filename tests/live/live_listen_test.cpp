@@ -147,3 +147,88 @@ TEST(LiveListen, ALostListenSessionOpensTheBreakerAndPollingProcessesEveryBarOnc
   engine.signal(SIGTERM);
   EXPECT_EQ(engine.wait(), 0) << engine.err();
 }
+
+// A session that stays connected but delivers nothing (its backend stopped with SIGSTOP): the
+// engine's own heartbeats stop coming back, the miss opens the breaker and the engine drops the
+// silent session and opens a new one (spec 06: "missed heartbeats -> reconnect"). The stopped
+// backend keeps the leader lock until it runs again; then the engine leads again (a new epoch)
+// and goes on with every bar once.
+TEST(LiveListen, ASilentListenSessionMissesItsHeartbeatsAndIsReconnected) {
+  TestDatabase db;
+  prepare_database(db, "2025-01-02T00:00:00Z", kHistoryTo, "m_silent", true);
+  const int port = free_loopback_port();
+  BackgroundCommand engine(
+      {"engine", "--tick", "1", "--poll", "0.2", "--heartbeat", "0.3", "--no-monitor",
+       "--metrics-port", std::to_string(port)},
+      {{"DATABASE_URL", db.url()}, {"USDCOP_HOME", std::getenv("USDCOP_HOME")}});
+  EngineScrape scrape(port);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return scrape.equals("usdcop_engine_leader", 1) && scrape.equals(kBreaker, 0) &&
+               scrape.equals("usdcop_heartbeat_ok", 1);
+      },
+      std::chrono::seconds(60)))
+      << engine.err();
+  store::ConnectionPool owner(db.owner_url(), 1);
+  store::PgBarStore bars_store(owner);
+  const auto bars = bars_from(kHistoryTo, 20);
+  bars_store.write_bars({bars.begin(), bars.begin() + 10}, "test", false);
+  ASSERT_TRUE(wait_until([&] { return snapshots(db) == 10; }, std::chrono::seconds(60)))
+      << engine.err();
+
+  const long listen_pid = [&] {
+    auto c = owner.acquire();
+    pqxx::read_transaction tx(*c);
+    return tx
+        .exec1(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())")[0]
+        .as<long>();
+  }();
+  struct Resume {  // the backend runs again whatever happens below
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{static_cast<pid_t>(listen_pid)};
+  ASSERT_EQ(::kill(resume.pid, SIGSTOP), 0);
+  ASSERT_TRUE(
+      wait_until([&] { return engine.err().find("LISTEN treated as broken") != std::string::npos; },
+                 std::chrono::seconds(60)))
+      << engine.err();
+  const std::string err = engine.err();
+  const auto missed = err.find("none of its heartbeats came back");
+  const auto opened = err.find("LISTEN circuit breaker open");
+  ASSERT_NE(missed, std::string::npos) << err;
+  ASSERT_NE(opened, std::string::npos) << err;
+  EXPECT_LT(missed, opened) << "the miss opened the breaker: " << err;
+  // The alert of spec 06: an audit row and a usdcop_alerts notification.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return count(db,
+                     "SELECT count(*) FROM system.audit_log WHERE action = "
+                     "'live.listen_heartbeat_missed' AND actor = 'live-engine'") >= 1;
+      },
+      std::chrono::seconds(30)))
+      << engine.err();
+  // The new session cannot lead: the stopped backend still holds the leader lock.
+  EXPECT_TRUE(wait_until([&] { return scrape.equals("usdcop_engine_leader", 0); },
+                         std::chrono::seconds(30)))
+      << engine.err();
+
+  ::kill(resume.pid, SIGCONT);  // it finds its client gone, ends, and the lock is free
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return scrape.equals("usdcop_engine_leader", 1) && scrape.equals(kBreaker, 0) &&
+               scrape.equals("usdcop_heartbeat_ok", 1);
+      },
+      std::chrono::seconds(60)))
+      << engine.err();
+  EXPECT_NE(engine.err().find("LISTEN circuit breaker half-open"), std::string::npos);
+  bars_store.write_bars({bars.begin() + 10, bars.end()}, "test", false);
+  ASSERT_TRUE(wait_until([&] { return snapshots(db) == 20; }, std::chrono::seconds(60)))
+      << engine.err();
+  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L1'"), 20);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM system.processed_events WHERE handler = 'L5'"), 20);
+  EXPECT_EQ(count(db, "SELECT epoch FROM system.watermarks WHERE name = 'leader'"), 2);
+  engine.signal(SIGTERM);
+  EXPECT_EQ(engine.wait(), 0) << engine.err();
+}

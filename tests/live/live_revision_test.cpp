@@ -4,6 +4,7 @@
 // the builder's averages) to exactly what a fold of the stored bars gives; L5's decisions stay as
 // taken and each revised bar it had decided is logged `revised_after_decision`.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cmath>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "store/pg_feature_store.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
+#include "support/background_command.hpp"
 #include "trading/run_artifacts.hpp"
 
 using namespace usdcop;
@@ -222,4 +224,47 @@ TEST(LiveRevision, AReplacedLiveDayRebuildsTheFeatureRowsAndLogsRevisedAfterDeci
   store::PgBarStore(rig.db.pool()).write_bars({next.begin(), next.begin() + 12}, "test", false);
   EXPECT_EQ(engine->catch_up(), 12);
   rig.expect_rows_are_the_fold("2025-02-03T00:00:00Z", "2025-02-05T00:00:00Z");
+}
+
+// End to end with the engine process: `usdcop engine` decides a live day, `usdcop ingest csv
+// --replace` revises two of its bars; the running engine (woken by the update's new_ohlcv_bar)
+// rebuilds the rows to the fold and logs the two decided bars, its decisions unchanged.
+TEST(LiveRevision, TheRunningEngineRebuildsAfterIngestReplace) {
+  RevisionRig rig;
+  sql(rig.db,
+      "UPDATE ml.model_registry SET status = 'deployed', deployed_at = now() WHERE model_id = "
+      "'m_rev'");
+  usdcop::testing::BackgroundCommand engine(
+      {"engine", "--tick", "0.5"},
+      {{"DATABASE_URL", rig.db.url()}, {"USDCOP_HOME", std::getenv("USDCOP_HOME")}});
+  const auto day = real_bars("2025-02-03T00:00:00Z", "2025-02-04T00:00:00Z");
+  ASSERT_TRUE(usdcop::testing::wait_until(
+      // Started (leader, L1, L5 rows): the bars written next are live bars, not history.
+      [&] { return count(rig.db, "SELECT count(*) FROM system.watermarks") == 3; },
+      std::chrono::seconds(60)))
+      << engine.err();
+  store::PgBarStore(rig.db.pool()).write_bars(day, "test", false);
+  ASSERT_TRUE(usdcop::testing::wait_until(
+      [&] { return count(rig.db, "SELECT count(*) FROM trading.equity_snapshots") == 60; },
+      std::chrono::seconds(120)))
+      << engine.err();
+  const std::string decisions_before = rig.decisions();
+  rig.replace_with(
+      revised_file(test_fixture::fresh_dir("revision_e2e") / "rev.csv", {day[20], day[21]}, 1.003),
+      2);
+  ASSERT_TRUE(usdcop::testing::wait_until(
+      [&] {
+        return count(rig.db,
+                     "SELECT count(*) FROM market.bar_revisions WHERE handled_at IS NOT NULL") == 2;
+      },
+      std::chrono::seconds(120)))
+      << engine.err();
+  rig.expect_rows_are_the_fold("2025-02-03T00:00:00Z", "2025-02-04T00:00:00Z");
+  EXPECT_EQ(rig.decisions(), decisions_before);
+  EXPECT_EQ(count(rig.db,
+                  "SELECT count(*) FROM trading.risk_events WHERE rule = "
+                  "'revised_after_decision' AND model_id = 'm_rev'"),
+            2);
+  engine.signal(SIGTERM);
+  EXPECT_EQ(engine.wait(), 0) << engine.err();
 }

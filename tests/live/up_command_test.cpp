@@ -139,3 +139,36 @@ TEST(UpCommand, OnAFreshDatabaseMigratesBootstrapsAndServesWhileTheEngineWaitsFo
   up.signal(SIGTERM);
   EXPECT_EQ(up.wait(), 0) << up.out() << up.err();
 }
+
+// The replay phase of `up` leads like a live engine (issue 13): GET /engine/status shows the
+// leader alive while the replay still runs (before "replay done").
+TEST(UpCommand, TheReplayPhaseHoldsTheLeaderLock) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_up_lead", true);
+  const auto lines = real_bar_lines(kReplayFrom, kReplayTo);
+  const auto dir = test_fixture::fresh_dir("up_leader");
+  const auto replay = write_replay_file(dir / "replay.csv", lines);
+  const auto token_file = dir / "admin.token";
+  // 300 simulated seconds a row at speed 600: the replay lasts minutes.
+  BackgroundCommand up({"up", "--port", "0", "--replay", replay.string(), "--speed", "600",
+                        "--admin-token-file", token_file.string()},
+                       {{"DATABASE_URL", db.url()}, {"USDCOP_OWNER_URL", db.owner_url()}});
+  const int port = wait_for_url(up);
+  ASSERT_GT(port, 0) << up.out() << up.err();
+  const std::string token = first_line(token_file);
+  ASSERT_TRUE(
+      wait_until([&] { return count(db, "SELECT count(*) FROM trading.equity_snapshots") >= 2; },
+                 std::chrono::minutes(2)))
+      << up.err();
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30, 0);
+  const auto status = client.Get("/api/v1/engine/status", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->status, 200) << status->body;
+  const auto j = nlohmann::json::parse(status->body);
+  EXPECT_EQ(j["leader"]["alive"], true) << status->body;
+  EXPECT_EQ(j["leader"]["epoch"], 1) << status->body;
+  EXPECT_EQ(up.out().find("replay done"), std::string::npos) << up.out();
+  up.signal(SIGTERM);
+  EXPECT_EQ(up.wait(), 0) << up.out() << up.err();
+}
