@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -72,9 +73,16 @@ std::filesystem::path write_bench_run(const std::filesystem::path& dir) {
   return dir;
 }
 
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 struct LoadResult {
   long ok = 0, failed = 0;
   double seconds = 0;
+  double client_cpu_s = 0, process_cpu_s = 0;  // the clients' threads; the whole process
   std::vector<double> latencies_ms;
 };
 
@@ -84,6 +92,7 @@ LoadResult load(int port, int connections, double seconds, const std::string& to
   std::vector<LoadResult> parts(static_cast<std::size_t>(connections));
   const auto start = clock_type::now();
   const auto end = start + std::chrono::duration<double>(seconds);
+  const double process_cpu0 = process_cpu_s();
   std::vector<std::thread> threads;
   for (int c = 0; c < connections; ++c) {
     threads.emplace_back([&, c] {
@@ -92,6 +101,7 @@ LoadResult load(int port, int connections, double seconds, const std::string& to
       client.set_keep_alive(true);
       client.set_tcp_nodelay(true);
       const httplib::Headers headers{{"Authorization", "Bearer " + token}};
+      const double cpu0 = thread_cpu_s();
       while (clock_type::now() < end) {
         const auto t0 = clock_type::now();
         const auto r = method == "POST" ? client.Post(path, headers, body, "application/json")
@@ -104,12 +114,15 @@ LoadResult load(int port, int connections, double seconds, const std::string& to
           ++part.failed;
         }
       }
+      part.client_cpu_s = thread_cpu_s() - cpu0;
     });
   }
   for (auto& t : threads) t.join();
   LoadResult all;
   all.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  all.process_cpu_s = process_cpu_s() - process_cpu0;
   for (auto& p : parts) {
+    all.client_cpu_s += p.client_cpu_s;
     all.ok += p.ok;
     all.failed += p.failed;
     all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
@@ -129,7 +142,12 @@ nlohmann::json summary(const LoadResult& r) {
           {"req_per_s", r.seconds > 0 ? r.ok / r.seconds : 0.0},
           {"p50_ms", pct(0.50)},
           {"p99_ms", pct(0.99)},
-          {"max_ms", r.latencies_ms.empty() ? 0.0 : r.latencies_ms.back()}};
+          {"max_ms", r.latencies_ms.empty() ? 0.0 : r.latencies_ms.back()},
+          // CPU per request, microseconds: the load clients' threads and the server's rest of
+          // the process (the database's backends are not counted).
+          {"client_cpu_us_per_request", r.ok > 0 ? 1e6 * r.client_cpu_s / r.ok : 0.0},
+          {"server_cpu_us_per_request",
+           r.ok > 0 ? 1e6 * (r.process_cpu_s - r.client_cpu_s) / r.ok : 0.0}};
 }
 
 struct Opts {
@@ -222,6 +240,9 @@ nlohmann::json run_bench(const Opts& o) {
                   {"cores", std::thread::hardware_concurrency()},
                   {"note", "client and server share this machine's cores"}};
   out["setup"]["sse_heartbeats_received"] = streams->heartbeats();
+  const auto lookups = principals.lookup_counters();
+  out["setup"]["token_lookups"] = lookups.lookups;
+  out["setup"]["token_lookup_statements"] = lookups.statements;
   api.stop();  // ends the streams, so the clients leave at once
   std::filesystem::remove_all(dir);
   return out;

@@ -110,6 +110,15 @@ nlohmann::json render_json(const app::RollbackOutcome& o) {
           {"request_id", o.request_id}};
 }
 
+void render_text(std::ostream& out, const app::ModelReloadOutcome& o) {
+  for (const auto& m : o.models)
+    out << "verified " << m.model_id << " v" << m.version << " (" << m.status << ") "
+        << m.model_hash.substr(0, 16) << "…\n";
+  if (o.models.empty()) out << "no deployed or staging model\n";
+  out << (o.engines_notified ? "running engines reload them before their next bar\n"
+                             : "no deployed model: nothing to tell the engines\n");
+}
+
 void render_lineage_text(std::ostream& out, const nlohmann::json& l) {
   auto s = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
   out << "model " << s(l["model_id"]) << "\n";

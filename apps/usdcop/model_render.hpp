@@ -7,6 +7,7 @@
 
 #include "app/model_changes.hpp"
 #include "app/model_queries.hpp"
+#include "app/model_reload.hpp"
 
 namespace usdcop::cli {
 
@@ -24,6 +25,9 @@ void render_text(std::ostream& out, const models::ModelRecord& registered);
 nlohmann::json render_json(const models::ModelRecord& registered);
 
 void render_text(std::ostream& out, const app::RollbackOutcome& outcome);
+
+// `models reload` (its JSON rendering is app::to_json, the API's answer).
+void render_text(std::ostream& out, const app::ModelReloadOutcome& outcome);
 nlohmann::json render_json(const app::RollbackOutcome& outcome);
 
 // `lineage MODEL` (its JSON rendering is the lineage document itself).

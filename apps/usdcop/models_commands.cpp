@@ -1,9 +1,10 @@
-// usdcop models register|list|show|card|rollback-targets|rollback (spec 05): parsing and
-// rendering only; the use cases are in src/app (model_queries, model_changes).
+// usdcop models register|list|show|card|rollback-targets|rollback|reload (spec 05): parsing
+// and rendering only; the use cases are in src/app (model_queries, model_changes, model_reload).
 #include <iostream>
 
 #include "app/model_changes.hpp"
 #include "app/model_queries.hpp"
+#include "app/model_reload.hpp"
 #include "cli_context.hpp"
 #include "cli_services.hpp"
 #include "command_identity.hpp"
@@ -106,9 +107,32 @@ void add_rollback(CLI::App& models) {
   });
 }
 
+void add_reload(CLI::App& models) {
+  struct Opts {
+    std::string reason, token_file;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* c = models.add_subcommand(
+      "reload",
+      "Re-verify the deployed and staging models against the registry and tell running engines "
+      "to reload them (admin; audited)");
+  c->add_option("--reason", o->reason, "Why (recorded in the audit row)");
+  add_token_option(*c, o->token_file);
+  c->add_flag("--json", o->json, "Machine-readable output");
+  c->footer(
+      "Exit status: 0 reloaded; 5 the token is not an admin's; 6 a model's artifacts do not "
+      "verify\n(nothing is reloaded then).");
+  c->callback([o] {
+    const auto out =
+        app::reload_models(services(), {command_caller(o->token_file, "models reload"), o->reason});
+    print_result(out, o->json, app::to_json, render_text);
+  });
+}
+
 void add_models_commands(CLI::App& app) {
   auto* models = app.add_subcommand(
-      "models", "Model registry: register, list, show, card, rollback (spec 05)");
+      "models", "Model registry: register, list, show, card, rollback, reload (spec 05)");
   models->require_subcommand(1);
   add_register(*models);
   add_list(*models);
@@ -116,6 +140,7 @@ void add_models_commands(CLI::App& app) {
   add_card(*models);
   add_rollback_targets(*models);
   add_rollback(*models);
+  add_reload(*models);
 }
 
 const CommandRegistration reg{50, add_models_commands};

@@ -62,6 +62,12 @@ class RecordingObserver final : public ReplayObserver {
     last_ = now;
     jobs_.record_progress(id_, static_cast<double>(done) / static_cast<double>(total));
   }
+  void trade_closed(const trading::Trade& trade) override {
+    if (next_) next_->trade_closed(trade);
+  }
+  void equity_marked(const backtest::EquityPoint& point) override {
+    if (next_) next_->equity_marked(point);
+  }
 
  private:
   store::PgBacktestJobs& jobs_;

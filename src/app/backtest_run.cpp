@@ -109,11 +109,17 @@ BacktestOutcome run_backtest(Services& services, const BacktestRequest& request,
   config.flags = open_flag_attribution(services);
   config.flagged_bars = slice.flagged;
   if (request.cost_bps) config.trading.cost_bps = *request.cost_bps;
-  backtest::ProgressFn progress;
-  if (observer) progress = [observer](long done, long total) { observer->bars_done(done, total); };
+  backtest::ReplayListener listener;
+  if (observer) {
+    listener.progress = [observer](long done, long total) { observer->bars_done(done, total); };
+    listener.trade_closed = [observer](const trading::Trade& t) { observer->trade_closed(t); };
+    listener.equity_marked = [observer](const backtest::EquityPoint& p) {
+      observer->equity_marked(p);
+    };
+  }
   BacktestOutcome out;
   out.result = backtest::run_backtest(slice.bars, slice.rows, *model.bundle.policy,
-                                      model.bundle.norm_stats, config, progress);
+                                      model.bundle.norm_stats, config, listener);
 
   auto rec = signed_record(model, config, profiles.policies, out.result, slice, period,
                            request.period_type);

@@ -4,7 +4,9 @@
 // no-op default, so an observer overrides only what it shows.
 #include <string>
 
+#include "backtest/metrics.hpp"
 #include "learn/ppo_trainer.hpp"
+#include "trading/trade.hpp"
 
 namespace usdcop::app {
 
@@ -21,11 +23,14 @@ class TrainingObserver {
   virtual void update(const learn::UpdateLog& /*log*/) {}
 };
 
-// Bars replayed so far (backtest, evaluation): done of total.
+// Bars replayed so far (backtest, evaluation): done of total; and, for a backtest, each
+// closed trade and each equity point as the replay makes them (the result's own values).
 class ReplayObserver {
  public:
   virtual ~ReplayObserver() = default;
   virtual void bars_done(long /*done*/, long /*total*/) {}
+  virtual void trade_closed(const trading::Trade& /*trade*/) {}
+  virtual void equity_marked(const backtest::EquityPoint& /*point*/) {}
 };
 
 }  // namespace usdcop::app

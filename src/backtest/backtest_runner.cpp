@@ -17,7 +17,7 @@ nlohmann::json to_json(const BacktestConfig& c) {
 BacktestResult run_backtest(std::span<const market::Bar> bars,
                             std::span<const features::FeatureRow> rows, trading::Policy& policy,
                             const features::NormStats& norm_stats, const BacktestConfig& config,
-                            const ProgressFn& progress) {
+                            const ReplayListener& listener) {
   BacktestResult r;
   trading::PaperBroker broker(config.trading.initial_capital, config.trading.cost_bps);
   trading::FixedOperationsMode mode(config.mode);
@@ -29,6 +29,13 @@ BacktestResult run_backtest(std::span<const market::Bar> bars,
   // bar's return and its entry cost count (E_start = initial_capital).
   if (!bars.empty())
     r.equity.push_back({bars.front().time - kBarLength, config.trading.initial_capital, true, 0.0});
+  if (!r.equity.empty() && listener.equity_marked) listener.equity_marked(r.equity.back());
+  std::size_t trades_seen = 0;
+  const auto announce_trades = [&] {
+    const auto& closed = session.ledger().closed();
+    if (!listener.trade_closed) return;
+    for (; trades_seen < closed.size(); ++trades_seen) listener.trade_closed(closed[trades_seen]);
+  };
 
   const features::FlagAttribution no_flags;
   std::size_t k = 0;
@@ -55,8 +62,10 @@ BacktestResult run_backtest(std::span<const market::Bar> bars,
       out.equity = broker.account().equity();
     }
     r.equity.push_back({bar.time, out.equity, is_session_bar(bar.time), out.position_after});
-    if (progress && ((i & 1023) == 0 || i + 1 == bars.size()))
-      progress(static_cast<long>(i + 1), total);
+    announce_trades();
+    if (listener.equity_marked) listener.equity_marked(r.equity.back());
+    if (listener.progress && ((i & 1023) == 0 || i + 1 == bars.size()))
+      listener.progress(static_cast<long>(i + 1), total);
   }
   r.bars = total;
   r.bars_without_decision = session.bars_without_decision();

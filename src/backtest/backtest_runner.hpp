@@ -57,10 +57,18 @@ struct BacktestResult {
 // (done, total) after each bar; called often, keep it cheap.
 using ProgressFn = std::function<void(long, long)>;
 
+// What a caller sees while the replay runs (the API's backtest stream); any may be empty. They
+// get the very trades and points the result holds, as they are made: nothing is recomputed.
+struct ReplayListener {
+  ProgressFn progress;                                      // every 1024 bars and at the end
+  std::function<void(const trading::Trade&)> trade_closed;  // each closed trade, as it closes
+  std::function<void(const EquityPoint&)> equity_marked;    // each point of the curve
+};
+
 // `bars` and `rows` sorted by time; a bar without a row of the same time gets no decision.
 BacktestResult run_backtest(std::span<const market::Bar> bars,
                             std::span<const features::FeatureRow> rows, trading::Policy& policy,
                             const features::NormStats& norm_stats, const BacktestConfig& config,
-                            const ProgressFn& progress = {});
+                            const ReplayListener& listener = {});
 
 }  // namespace usdcop::backtest

@@ -18,6 +18,10 @@ const char* channel_name(Channel channel) {
       return "system_heartbeat";
     case Channel::usdcop_alerts:
       return "usdcop_alerts";
+    case Channel::new_fill:
+      return "new_fill";
+    case Channel::equity_snapshot:
+      return "equity_snapshot";
   }
   return "unknown";
 }

@@ -16,12 +16,14 @@ enum class Channel {
   operations_mode,   // NORMAL / PAUSED / KILLED changed
   system_heartbeat,  // an engine is alive
   usdcop_alerts,     // something a person should look at
+  new_fill,          // the live engine filled an order
+  equity_snapshot,   // the live engine marked an account at a bar's close
 };
 
-inline constexpr std::array<Channel, 7> kAllChannels{
+inline constexpr std::array<Channel, 9> kAllChannels{
     Channel::new_ohlcv_bar, Channel::new_features,    Channel::new_signal,
     Channel::model_changed, Channel::operations_mode, Channel::system_heartbeat,
-    Channel::usdcop_alerts};
+    Channel::usdcop_alerts, Channel::new_fill,        Channel::equity_snapshot};
 
 const char* channel_name(Channel channel);  // "new_ohlcv_bar", ...
 std::optional<Channel> parse_channel(std::string_view name);

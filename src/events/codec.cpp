@@ -90,6 +90,31 @@ json to_json(const Alert& e) {
   return out;
 }
 
+json to_json(const NewFill& e) {
+  return {{"account", e.account},
+          {"model_id", e.model_id},
+          {"bar_time", format_rfc3339(e.bar_time)},
+          {"time", format_rfc3339(e.time)},
+          {"side", e.quantity < 0 ? "sell" : "buy"},
+          {"quantity", e.quantity},
+          {"price", e.price},
+          {"cost", e.cost},
+          {"position_after", e.position_after},
+          {"reason", text_preview(e.reason)}};
+}
+json to_json(const EquitySnapshot& e) {
+  return {{"account", e.account},
+          {"model_id", e.model_id},
+          {"time", format_rfc3339(e.time)},
+          {"value", e.value},
+          {"cash", e.cash},
+          {"position", e.position},
+          {"realized_pnl", e.realized_pnl},
+          {"unrealized_pnl", e.unrealized_pnl},
+          {"mode", trading::mode_name(e.mode)},
+          {"decided", e.decided}};
+}
+
 NewOhlcvBar decode_bar(const PayloadFields& f) {
   NewOhlcvBar e;
   e.symbol = f.text("symbol");
@@ -137,8 +162,8 @@ NewSignal decode_signal(const PayloadFields& f) {
 ModelChanged decode_model_changed(const PayloadFields& f) {
   ModelChanged e;
   e.event = f.text("event");
-  if (e.event != "promotion" && e.event != "rollback") {
-    f.fail("event", "must be promotion or rollback (got '" + e.event + "')");
+  if (e.event != "promotion" && e.event != "rollback" && e.event != "reload") {
+    f.fail("event", "must be promotion, rollback or reload (got '" + e.event + "')");
   }
   e.previous_model = f.nullable_text("previous_model");
   e.new_model = f.text("new_model");
@@ -167,6 +192,39 @@ OperationsModeChanged decode_mode(const PayloadFields& f) {
   // Added after the first version: absent means none closed.
   if (f.object().contains("positions_closed"))
     e.positions_closed = static_cast<long>(f.integer("positions_closed", 0));
+  return e;
+}
+
+NewFill decode_fill(const PayloadFields& f) {
+  NewFill e;
+  e.account = f.text("account");
+  e.model_id = f.text("model_id", true);
+  e.bar_time = f.time("bar_time");
+  e.time = f.time("time");
+  e.quantity = f.number("quantity");
+  const auto side = f.text("side");
+  if (side != (e.quantity < 0 ? "sell" : "buy"))
+    f.fail("side", "must be buy for a quantity >= 0 and sell below (got '" + side + "')");
+  e.price = f.number("price");
+  e.cost = f.number("cost");
+  if (e.cost < 0) f.fail("cost", "must be >= 0");
+  e.position_after = f.number("position_after");
+  e.reason = f.text("reason", true);
+  return e;
+}
+
+EquitySnapshot decode_equity(const PayloadFields& f) {
+  EquitySnapshot e;
+  e.account = f.text("account");
+  e.model_id = f.text("model_id", true);
+  e.time = f.time("time");
+  e.value = f.number("value");
+  e.cash = f.number("cash");
+  e.position = f.number("position");
+  e.realized_pnl = f.number("realized_pnl");
+  e.unrealized_pnl = f.number("unrealized_pnl");
+  e.mode = mode_field(f, "mode");
+  e.decided = f.boolean("decided");
   return e;
 }
 
@@ -204,6 +262,10 @@ Event decode_fields(Channel channel, const PayloadFields& f) {
       return decode_heartbeat(f);
     case Channel::usdcop_alerts:
       return decode_alert(f);
+    case Channel::new_fill:
+      return decode_fill(f);
+    case Channel::equity_snapshot:
+      return decode_equity(f);
   }
   throw std::logic_error("events::decode: unknown channel");
 }
@@ -231,7 +293,9 @@ Channel channel_of(const Event& event) {
                  [](const ModelChanged&) { return Channel::model_changed; },
                  [](const OperationsModeChanged&) { return Channel::operations_mode; },
                  [](const SystemHeartbeat&) { return Channel::system_heartbeat; },
-                 [](const Alert&) { return Channel::usdcop_alerts; }},
+                 [](const Alert&) { return Channel::usdcop_alerts; },
+                 [](const NewFill&) { return Channel::new_fill; },
+                 [](const EquitySnapshot&) { return Channel::equity_snapshot; }},
       event);
 }
 

@@ -8,7 +8,7 @@
 namespace usdcop::events {
 
 using Event = std::variant<NewOhlcvBar, NewFeatures, NewSignal, ModelChanged, OperationsModeChanged,
-                           SystemHeartbeat, Alert>;
+                           SystemHeartbeat, Alert, NewFill, EquitySnapshot>;
 
 Channel channel_of(const Event& event);
 

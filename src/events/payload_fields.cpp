@@ -49,6 +49,12 @@ int64_t PayloadFields::integer(const char* name, int64_t minimum) const {
   return n;
 }
 
+double PayloadFields::number(const char* name) const {
+  const auto& v = required(name);
+  if (!v.is_number()) fail(name, "must be a number");
+  return v.get<double>();
+}
+
 bool PayloadFields::boolean(const char* name) const {
   const auto& v = required(name);
   if (!v.is_boolean()) fail(name, "must be true or false");

@@ -21,6 +21,7 @@ class PayloadFields {
   std::string text(const char* name, bool allow_empty = false) const;
   std::optional<std::string> nullable_text(const char* name) const;  // null or not empty
   int64_t integer(const char* name, int64_t minimum) const;
+  double number(const char* name) const;  // any JSON number (JSON has no NaN or infinity)
   bool boolean(const char* name) const;
   Timestamp time(const char* name) const;
 

@@ -48,7 +48,7 @@ struct NewSignal {
 
 // model_changed: the production model was swapped (delivered when the swap commits).
 struct ModelChanged {
-  std::string event;                          // "promotion" | "rollback"
+  std::string event;  // "promotion" | "rollback" | "reload" (the same model, re-verified)
   std::optional<std::string> previous_model;  // null when there was none
   std::string new_model;
   std::string model_hash;
@@ -88,6 +88,37 @@ struct Alert {
   std::string title;     // a preview (events::kMaxTextBytes)
   nlohmann::json fields = nlohmann::json::object();
   bool operator==(const Alert&) const = default;
+};
+
+// new_fill: the live engine's L5 filled an order (sent in its decision transaction, with the
+// order and fill rows of trading.orders/trading.fills).
+struct NewFill {
+  std::string account;
+  std::string model_id;
+  Timestamp bar_time;   // the bar decided on
+  Timestamp time;       // the fill's time (that bar's close)
+  double quantity = 0;  // signed asset units: > 0 bought ("side": "buy"), < 0 sold ("sell")
+  double price = 0;
+  double cost = 0;            // account units, >= 0
+  double position_after = 0;  // asset units
+  std::string reason;         // the order's reason (an exit reason, or the signal's change)
+  bool operator==(const NewFill&) const = default;
+};
+
+// equity_snapshot: the live engine's L5 marked an account at a bar's close (the row of
+// trading.equity_snapshots, sent in the same transaction); one per bar processed.
+struct EquitySnapshot {
+  std::string account;
+  std::string model_id;
+  Timestamp time;    // the bar
+  double value = 0;  // equity: cash + position at the close
+  double cash = 0;
+  double position = 0;  // asset units held after the bar
+  double realized_pnl = 0;
+  double unrealized_pnl = 0;
+  trading::OperationsMode mode = trading::OperationsMode::kNormal;
+  bool decided = false;  // the bar had a decision (a complete feature row)
+  bool operator==(const EquitySnapshot&) const = default;
 };
 
 }  // namespace usdcop::events

@@ -2,8 +2,12 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
+#include <span>
 
+#include "backtest/signature.hpp"
+#include "core/time.hpp"
 #include "server/http_error.hpp"
 
 namespace usdcop::server {
@@ -16,7 +20,10 @@ std::string new_server_id() {
   return std::string("api-") + buf;
 }
 
-// Publishes the replay's progress as `progress` events (at most one per whole percent).
+// Publishes the replay as it runs: `progress` (at most one per whole percent), each closed
+// trade as `trade` (the stored result's trade JSON), and the equity curve as `equity` sampled
+// once per COT day: the starting capital, then each day's last point (the day's close), sent
+// when the next day's first point arrives, and the final point by finish().
 class RingObserver final : public app::ReplayObserver {
  public:
   explicit RingObserver(EventRing& ring) : ring_(ring) {}
@@ -28,10 +35,36 @@ class RingObserver final : public app::ReplayObserver {
     ring_.publish("progress",
                   nlohmann::json{{"pct", pct}, {"bars_done", done}, {"bars_total", total}}.dump());
   }
+  void trade_closed(const trading::Trade& trade) override {
+    ring_.publish("trade", backtest::trades_to_json(std::span(&trade, 1))[0].dump());
+  }
+  void equity_marked(const backtest::EquityPoint& point) override {
+    if (!started_) {  // the starting capital
+      started_ = true;
+      publish_equity(point);
+      return;
+    }
+    if (held_ && cot_date(held_->time) != cot_date(point.time)) publish_equity(*held_);
+    held_ = point;
+  }
+  // The last day's close (before `result`).
+  void finish() {
+    if (held_) publish_equity(*held_);
+    held_.reset();
+  }
 
  private:
+  void publish_equity(const backtest::EquityPoint& p) {
+    const auto curve = backtest::equity_to_json(std::span(&p, 1))[0];  // [time, equity, position]
+    ring_.publish(
+        "equity",
+        nlohmann::json{{"time", curve[0]}, {"value", curve[1]}, {"position", curve[2]}}.dump());
+  }
+
   EventRing& ring_;
   int last_pct_ = -1;
+  bool started_ = false;
+  std::optional<backtest::EquityPoint> held_;
 };
 
 }  // namespace
@@ -145,6 +178,7 @@ void BacktestJobRunner::run_one(const std::string& job_id, const std::shared_ptr
   RingObserver observer(*ring);
   try {
     const auto job = app::run_backtest_job(services_, job_id, &observer);
+    if (job.status == "succeeded") observer.finish();
     publish_outcome(*ring, job);
   } catch (const std::exception& e) {
     // The job row could not be updated (database down): the stream still ends.

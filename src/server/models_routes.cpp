@@ -1,12 +1,15 @@
-// Models (spec 05, 07): list, one model, card, lineage, rollback targets and rollback (admin).
+// Models (spec 05, 07): list, one model, card, lineage, rollback targets, rollback and reload
+// (admin).
 // The same app:: use cases as `usdcop models ...`.
 #include "app/model_changes.hpp"
 #include "app/model_queries.hpp"
+#include "app/model_reload.hpp"
 #include "core/error.hpp"
 #include "core/text_hygiene.hpp"
 #include "features/contract.hpp"
 #include "models/model_card.hpp"
 #include "server/json_body.hpp"
+#include "server/production_predictor.hpp"
 #include "server/query.hpp"
 #include "server/routes.hpp"
 #include "server/state_cache.hpp"
@@ -88,6 +91,21 @@ void rollback(ApiContext& api, const httplib::Request& req, httplib::Response& r
                   {"request_id", ctx.request_id}});
 }
 
+// Re-verifies the deployed and staging models (app::reload_models: audited, engines notified),
+// then empties this server's predictor and state caches so the next request loads them again.
+void reload(ApiContext& api, const httplib::Request& req, httplib::Response& res,
+            RequestContext& ctx) {
+  app::ModelReloadRequest r{ctx.caller(), {}};
+  app::audit_refusals(api.services, ctx.actor().name, "POST /models/reload", [&] {
+    const JsonBody body(req.body, {"reason"});
+    r.reason = body.optional_string("reason", kMaxReasonChars).value_or("");
+  });
+  const auto out = app::reload_models(api.services, r);
+  api.predictor.forget_loaded();
+  api.state.invalidate();
+  send_json(res, app::to_json(out));
+}
+
 }  // namespace
 
 void add_models_routes(Router& router, ApiContext& api) {
@@ -105,6 +123,10 @@ void add_models_routes(Router& router, ApiContext& api) {
   router.post(p + "/rollback", Access::admin,
               [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
                 rollback(api, req, res, ctx);
+              });
+  router.post(p + "/reload", Access::admin,
+              [&api](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
+                reload(api, req, res, ctx);
               });
   router.get(p + "/{id}", Access::viewer,
              [&api](const httplib::Request& req, httplib::Response& res, RequestContext&) {

@@ -40,6 +40,11 @@ std::shared_ptr<ProductionPredictor::Loaded> ProductionPredictor::loaded(
   return cache_.try_emplace(key, l).first->second;
 }
 
+void ProductionPredictor::forget_loaded() {
+  std::lock_guard lock(mutex_);
+  cache_.clear();  // requests holding a model keep their shared_ptr until they finish
+}
+
 models::ModelRecord ProductionPredictor::deployed_model() {
   if (state_ != nullptr)
     if (auto cached = state_->deployed()) return std::move(*cached);

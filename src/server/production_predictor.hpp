@@ -40,6 +40,9 @@ class ProductionPredictor {
   Prediction predict(const std::string& model,
                      const std::array<double, features::kObservationSize>& observation);
 
+  // Drops every loaded model (POST /models/reload): the next request loads and verifies again.
+  void forget_loaded();
+
  private:
   struct Loaded {
     trading::PolicyBundle bundle;

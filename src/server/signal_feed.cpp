@@ -14,19 +14,27 @@ std::int64_t wall_clock_micros() {
       .count();
 }
 
+// The SSE event a notification becomes (spec 07: signal, fill, equity, mode).
+const char* stream_event_name(const events::Event& e) {
+  if (std::holds_alternative<events::NewSignal>(e)) return "signal";
+  if (std::holds_alternative<events::NewFill>(e)) return "fill";
+  if (std::holds_alternative<events::EquitySnapshot>(e)) return "equity";
+  if (std::holds_alternative<events::OperationsModeChanged>(e)) return "mode";
+  return nullptr;
+}
+
 }  // namespace
 
 SignalFeed::SignalFeed(const std::string& database_url, std::chrono::seconds keep)
     : ring_(std::make_shared<EventRing>(keep, 100000, wall_clock_micros())),
       listener_(std::make_unique<store::PgListener>(
           database_url,
-          std::vector<events::Channel>{events::Channel::new_signal,
+          std::vector<events::Channel>{events::Channel::new_signal, events::Channel::new_fill,
+                                       events::Channel::equity_snapshot,
                                        events::Channel::operations_mode},
           store::ListenerBackoff{std::chrono::milliseconds(500), std::chrono::seconds(10)})) {
   listener_->on_event([this](const events::Event& e) {
-    if (std::holds_alternative<events::NewSignal>(e)) ring_->publish("signal", events::encode(e));
-    if (std::holds_alternative<events::OperationsModeChanged>(e))
-      ring_->publish("mode", events::encode(e));
+    if (const char* name = stream_event_name(e)) ring_->publish(name, events::encode(e));
   });
   try {
     listener_->connect();

@@ -1,11 +1,12 @@
 #pragma once
 // The source of GET /signals/stream: a LISTEN session (store::PgListener, its own connection)
 // on `new_signal` (each production or shadow decision the live engine commits, sent in its
-// decision transaction) and `operations_mode` (kill, pause, resume), turned into `signal` and
-// `mode` events of one EventRing. The payload is the event's data (canonical JSON, the codec's
-// fields: docs/EVENTS.md). A background thread waits on the listener; the session reconnects
-// with back-off when lost (notifications sent while it was down are not in the stream; the
-// decisions themselves are in trading.model_inferences: docs/API.md).
+// decision transaction), `new_fill` and `equity_snapshot` (its fills and per-bar equity, same
+// transaction) and `operations_mode` (kill, pause, resume), turned into `signal`, `fill`,
+// `equity` and `mode` events of one EventRing. The payload is the event's data (canonical JSON, the
+// codec's fields: docs/EVENTS.md). A background thread waits on the listener; the session
+// reconnects with back-off when lost (notifications sent while it was down are not in the stream;
+// the decisions themselves are in trading.model_inferences: docs/API.md).
 #include <atomic>
 #include <chrono>
 #include <memory>

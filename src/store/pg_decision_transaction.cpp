@@ -1,9 +1,11 @@
 // The L5 handler transaction of store::PgLiveStore: fence, operations mode FOR SHARE, processed
 // event and stored position in its first statement, then (at commit) the decision, order and
-// fill, position, equity snapshot, risk events, the L5 watermark and new_signal in one batch of
-// statements: four round trips per bar with BEGIN and COMMIT.
+// fill, position, equity snapshot, risk events, the L5 watermark and the notifications
+// (new_signal, new_fill, equity_snapshot) in one batch of statements: four round trips per bar
+// with BEGIN and COMMIT.
 #include <array>
 #include <cmath>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string_view>
@@ -27,6 +29,33 @@ std::string num(double v) {
   std::string s;
   append_double(s, v);
   return s;
+}
+
+bool all_finite(std::initializer_list<double> values) {
+  for (const double v : values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+// The bar's `new_fill` (when an order filled) and `equity_snapshot` notifications, for the
+// API's signals stream. A number JSON cannot carry (NaN, infinity) leaves the bar unannounced
+// rather than failing its commit: the rows are written all the same, and a notification is
+// only a wake-up (docs/EVENTS.md).
+void account_notifications(pqxx::work& tx, const live::DecisionRecord& r,
+                           std::vector<std::string>& out) {
+  const auto& a = r.after.account;
+  if (r.order) {
+    const auto& f = r.order->fill;
+    if (all_finite({f.quantity, f.price, f.cost, f.position_after}) && f.cost >= 0)
+      out.push_back(notify_expression(
+          tx, events::NewFill{r.account, r.model_id, r.bar_time, f.time, f.quantity, f.price,
+                              f.cost, f.position_after, r.order->reason}));
+  }
+  const double equity = a.equity(), unrealized = a.unrealized_pnl();
+  if (all_finite({equity, a.cash, a.position, a.realized_pnl, unrealized}))
+    out.push_back(notify_expression(
+        tx, events::EquitySnapshot{r.account, r.model_id, r.bar_time, equity, a.cash, a.position,
+                                   a.realized_pnl, unrealized, r.mode, r.decided}));
 }
 
 // "quantity units avg_price cash last_bar_micros|-" (one text column of the position, so that
@@ -129,7 +158,8 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
     });
   }
 
-  // One bar's statements; its new_signal notifications join `notifications`.
+  // One bar's statements; its new_signal, new_fill and equity_snapshot notifications join
+  // `notifications`.
   std::string record_sql(const live::DecisionRecord& r, const std::string& event_id,
                          std::vector<std::string>& notifications) {
     std::string sql;
@@ -153,6 +183,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
       notifications.push_back(
           notify_expression(tx_, events::NewSignal{r.bar_time, r.model_id,
                                                    static_cast<trading::Signal>(r.signal), false}));
+    account_notifications(tx_, r, notifications);
     return sql;
   }
 

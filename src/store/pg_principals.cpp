@@ -138,50 +138,32 @@ void PgPrincipals::record_denied(const std::string& actor, const std::string& ac
   });
 }
 
-// One read statement in autocommit, one round trip (the API authenticates every request with
-// it). last_used_at is written by a second statement only when it is a minute old, so at most
-// once a minute per token (spec 12): the hot path never writes.
-const std::string kAuthenticateSql =
-    "SELECT t.id, p.id, p.name, p.role, array_to_string(t.scopes, ','), t.revoked_at IS NOT NULL, "
-    "t.expires_at <= now(), p.disabled_at IS NOT NULL, coalesce(t.rate_limit_per_minute, 0), "
-    "t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' "
-    "FROM system.api_tokens t JOIN system.principals p ON p.id = t.principal_id "
-    "WHERE t.token_sha256 = $1";
-
+// One read statement in autocommit, shared with the lookups of concurrent requests
+// (store::TokenLookup); last_used_at at most once a minute (spec 12): the hot path never writes.
 identity::Identity PgPrincipals::authenticate(const std::string& secret) {
-  const std::string hash = identity::token_sha256(secret);
+  const auto row = guard_connection("checking the token",
+                                    [&] { return lookup_.find(identity::token_sha256(secret)); });
   std::optional<std::string> refusal;
-  identity::Identity id;
-  guard_connection("checking the token", [&] {
-    auto conn = pool_.acquire();
-    pqxx::nontransaction tx(*conn, "authenticate");
-    const auto r = tx.exec_params(kAuthenticateSql, hash);
-    if (r.empty()) {
-      refusal = "unknown token";
-    } else if (r[0][5].as<bool>()) {
-      refusal = "revoked token " + r[0][0].as<std::string>();
-    } else if (r[0][6].as<bool>()) {
-      refusal = "expired token " + r[0][0].as<std::string>();
-    } else if (r[0][7].as<bool>()) {
-      refusal = "principal '" + r[0][2].as<std::string>() + "' is disabled";
-    }
-    if (!r.empty()) id.principal = r[0][2].as<std::string>();
-    if (refusal) return;
-    id.token_id = r[0][0].as<long>();
-    id.principal_id = r[0][1].as<long>();
-    id.role = role_of(r[0][3].as<std::string>());
-    id.scopes = split_scopes(r[0][4].as<std::string>());
-    id.rate_limit_per_minute = r[0][8].as<int>();
-    if (r[0][9].as<bool>())
-      tx.exec_params(
-          "UPDATE system.api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS "
-          "NULL OR last_used_at < now() - interval '1 minute')",
-          id.token_id);
-  });
+  if (!row) {
+    refusal = "unknown token";
+  } else if (row->revoked) {
+    refusal = "revoked token " + std::to_string(row->token_id);
+  } else if (row->expired) {
+    refusal = "expired token " + std::to_string(row->token_id);
+  } else if (row->principal_disabled) {
+    refusal = "principal '" + row->principal + "' is disabled";
+  }
   if (refusal) {
-    record_denied(id.principal.empty() ? "anonymous" : id.principal, "authenticate", *refusal);
+    record_denied(row ? row->principal : "anonymous", "authenticate", *refusal);
     throw Error(ErrorKind::invalid_input, "token: " + *refusal);
   }
+  identity::Identity id;
+  id.principal = row->principal;
+  id.token_id = row->token_id;
+  id.principal_id = row->principal_id;
+  id.role = role_of(row->role);
+  id.scopes = split_scopes(row->scopes);
+  id.rate_limit_per_minute = row->rate_limit_per_minute;
   return id;
 }
 

@@ -10,6 +10,7 @@
 #include "identity/token.hpp"
 #include "models/model.hpp"
 #include "store/connection_pool.hpp"
+#include "store/token_lookup.hpp"
 
 namespace usdcop::store {
 
@@ -45,11 +46,15 @@ struct TokenRequest {
 
 class PgPrincipals {
  public:
-  explicit PgPrincipals(ConnectionPool& pool) : pool_(pool) {}
+  explicit PgPrincipals(ConnectionPool& pool) : pool_(pool), lookup_(pool) {}
 
   // The identity of a secret token: Error(invalid_input) when unknown, revoked, expired or its
   // principal is disabled (the refusal is audited). Marks last_used_at at most once a minute.
+  // Concurrent calls share one statement (store::TokenLookup); each is answered by a statement
+  // that started after the call, so a revocation committed before it is always seen.
   identity::Identity authenticate(const std::string& secret);
+  // How many lookups authenticate() asked for and how many statements answered them.
+  TokenLookup::Counters lookup_counters() const { return lookup_.counters(); }
   // Error(conflict) naming the action and the role needed when `who` has less (audited).
   void require_role(const identity::Identity& who, models::Role needed, const std::string& action);
   // An audit row `audit_action` (default `auth.denied`; actor: the principal or "anonymous";
@@ -72,6 +77,7 @@ class PgPrincipals {
 
  private:
   ConnectionPool& pool_;
+  TokenLookup lookup_;
 };
 
 }  // namespace usdcop::store

@@ -34,6 +34,10 @@ std::vector<Event> one_of_each() {
             "P1",
             "override promotion of m to production by bob",
             {{"request_id", "r1"}, {"failed_gates", {{"sharpe", {{"value", 0.5}}}}}}},
+      NewFill{"paper", "ppo_v3", at("2024-03-05T13:05:00Z"), at("2024-03-05T13:10:00Z"), -0.25,
+              4012.5, 1.003125, -0.25, "signal_change"},
+      EquitySnapshot{"paper", "ppo_v3", at("2024-03-05T13:05:00Z"), 10001.25, 11004.375, -0.25, 2.5,
+                     -0.125, trading::OperationsMode::kNormal, true},
   };
 }
 
@@ -65,12 +69,33 @@ TEST(EventsCodec, EveryChannelRoundTripsThroughCanonicalJson) {
   EXPECT_EQ(seen.size(), kAllChannels.size());
 }
 
+TEST(EventsCodec, FillAndEquityPayloadsNameTheirBadField) {
+  const std::string fill = R"({"account":"paper","model_id":"m","bar_time":"2024-03-05T13:05:00Z",)"
+                           R"("time":"2024-03-05T13:10:00Z","quantity":-1,"price":4000,"cost":0.4,)"
+                           R"("position_after":-1,"reason":"x",)";
+  EXPECT_EQ(std::get<NewFill>(decode(Channel::new_fill, fill + R"("side":"sell"})")).quantity, -1);
+  expect_refused(Channel::new_fill, fill + R"("side":"buy"})", "side");
+  expect_refused(Channel::new_fill,
+                 R"({"account":"paper","model_id":"m","bar_time":"2024-03-05T13:05:00Z",)"
+                 R"("time":"2024-03-05T13:10:00Z","quantity":"1","side":"buy"})",
+                 "quantity");
+  expect_refused(Channel::equity_snapshot,
+                 R"({"account":"paper","model_id":"m","time":"2024-03-05T13:05:00Z",)"
+                 R"("value":null})",
+                 "value");
+  expect_refused(Channel::equity_snapshot,
+                 R"({"account":"paper","model_id":"m","time":"2024-03-05T13:05:00Z","value":1,)"
+                 R"("cash":1,"position":0,"realized_pnl":0,"unrealized_pnl":0,"mode":"OPEN",)"
+                 R"("decided":true})",
+                 "mode");
+}
+
 TEST(EventsCodec, ChannelNamesAreTheWireNamesOfSpec12) {
   std::vector<std::string> names;
   for (const auto c : kAllChannels) names.push_back(channel_name(c));
   EXPECT_EQ(names, (std::vector<std::string>{"new_ohlcv_bar", "new_features", "new_signal",
                                              "model_changed", "operations_mode", "system_heartbeat",
-                                             "usdcop_alerts"}));
+                                             "usdcop_alerts", "new_fill", "equity_snapshot"}));
   EXPECT_FALSE(parse_channel("new_bar").has_value());
 }
 

@@ -38,6 +38,35 @@ class BacktestJobs : public ApiTest {
   static auto finished() {
     return [](const SseClient& c) { return c.finished; };
   }
+  // The streamed trades are the stored result's, in order; the equity events are its curve's
+  // first point and each COT day's last point.
+  void expect_stored_trades_and_daily_equity(const std::string& result_id,
+                                             const std::vector<usdcop::testing::SseEvent>& trades,
+                                             const std::vector<usdcop::testing::SseEvent>& equity) {
+    const auto stored_trades = nlohmann::json::parse(text(
+        "SELECT trades::text FROM ml.backtest_results WHERE backtest_uuid = '" + result_id + "'"));
+    ASSERT_GT(stored_trades.size(), 0u) << "the fixture model trades in January";
+    ASSERT_EQ(trades.size(), stored_trades.size());
+    for (std::size_t i = 0; i < trades.size(); ++i) EXPECT_EQ(trades[i].data, stored_trades[i]);
+    const auto curve = nlohmann::json::parse(
+        text("SELECT equity_curve::text FROM ml.backtest_results WHERE backtest_uuid = '" +
+             result_id + "'"));
+    std::vector<nlohmann::json> daily{curve.front()};
+    for (std::size_t i = 1; i < curve.size(); ++i) {
+      const bool last_of_day =
+          i + 1 == curve.size() ||
+          usdcop::cot_date(usdcop::parse_timestamp_or_throw(curve[i][0].get<std::string>(), "t")) !=
+              usdcop::cot_date(
+                  usdcop::parse_timestamp_or_throw(curve[i + 1][0].get<std::string>(), "t"));
+      if (last_of_day) daily.push_back(curve[i]);
+    }
+    ASSERT_EQ(equity.size(), daily.size());
+    for (std::size_t i = 0; i < daily.size(); ++i) {
+      EXPECT_EQ(equity[i].data["time"], daily[i][0]);
+      EXPECT_EQ(equity[i].data["value"], daily[i][1]);
+      EXPECT_EQ(equity[i].data["position"], daily[i][2]);
+    }
+  }
 };
 
 TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
@@ -53,19 +82,25 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
   EXPECT_EQ(r.header("Location"), "/api/v1/backtests/" + id);
   EXPECT_TRUE(r.json["status"] == "queued" || r.json["status"] == "running") << r.body;
 
-  // The stream replays from the job's start: progress, then the result, then it ends.
+  // The stream replays from the job's start: progress, trades and equity as the replay makes
+  // them, then the result, then it ends.
   SseClient stream(api->port(), "/api/v1/backtests/" + id + "/stream", viewer);
   ASSERT_TRUE(stream.wait_until(finished())) << stream.body;
   const auto events = stream.snapshot();
   ASSERT_GE(events.size(), 2u) << stream.body;
-  EXPECT_EQ(events.front().event, "progress");
+  EXPECT_EQ(events.front().event, "equity") << "the starting capital comes first";
   EXPECT_EQ(events.back().event, "result") << stream.body;
-  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
-    EXPECT_EQ(events[i].event, "progress");
+  for (std::size_t i = 0; i + 1 < events.size(); ++i)
     EXPECT_LT(std::stoll(events[i].id), std::stoll(events[i + 1].id));
-  }
-  EXPECT_EQ(events[events.size() - 2].data["pct"], 100);
+  const auto of_kind = [&](const std::string& kind) {
+    std::vector<usdcop::testing::SseEvent> out;
+    for (const auto& e : events)
+      if (e.event == kind) out.push_back(e);
+    return out;
+  };
+  EXPECT_EQ(of_kind("progress").back().data["pct"], 100);
   const std::string result_id = events.back().data["result_backtest_id"];
+  expect_stored_trades_and_daily_equity(result_id, of_kind("trade"), of_kind("equity"));
 
   const auto job = get("/api/v1/backtests/" + id, viewer);
   ASSERT_EQ(job.status, 200) << job.body;
@@ -95,6 +130,19 @@ TEST_F(BacktestJobs, AcceptedJobRunsAndShowsTheStoredResult) {
   ASSERT_TRUE(late.wait_until(finished()));
   ASSERT_EQ(late.snapshot().size(), 1u) << late.body;
   EXPECT_EQ(late.snapshot()[0].event, "result");
+  // A reconnect from the first trade replays exactly the rest: trades, equity, progress, result.
+  std::size_t first_trade = 0;
+  while (events[first_trade].event != "trade") ++first_trade;
+  SseClient resumed(api->port(), "/api/v1/backtests/" + id + "/stream", viewer,
+                    events[first_trade].id);
+  ASSERT_TRUE(resumed.wait_until(finished()));
+  const auto rest = resumed.snapshot();
+  ASSERT_EQ(rest.size(), events.size() - first_trade - 1) << resumed.body;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(rest[i].id, events[first_trade + 1 + i].id);
+    EXPECT_EQ(rest[i].event, events[first_trade + 1 + i].event);
+    EXPECT_EQ(rest[i].data, events[first_trade + 1 + i].data);
+  }
 }
 
 // One worker and no queue: while a job runs (held at its result INSERT by a SHARE lock), a second

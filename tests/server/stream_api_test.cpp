@@ -37,8 +37,10 @@ class SignalStream : public ApiTest {
     live_store.initialize_watermarks(std::nullopt, "", std::nullopt);
   }
 
-  // What the engine's L5 handler commits for one bar: the production decision and a shadow's.
-  void commit_decision(usdcop::Timestamp bar, int signal) {
+  // What the engine's L5 handler commits for one bar: the production decision and a shadow's,
+  // the account's equity snapshot, and with `units` != 0 an order and its fill: three
+  // notifications (shadow signal, signal, equity), four with a fill (signal, fill, equity).
+  void commit_decision(usdcop::Timestamp bar, int signal, double units = 0) {
     auto tx = live_store.begin_decision(live::decision_event_id(bar), "paper", epoch);
     live::DecisionRecord r;
     r.account = "paper";
@@ -50,6 +52,20 @@ class SignalStream : public ApiTest {
     r.signal = signal;
     r.observation_json = "[]";
     r.shadows.push_back({"m_sig_shadow", -0.5, -1, "[]", 10, 0, -1});
+    auto& a = r.after.account;
+    a.cash = 10000 - units * 4000 - std::abs(units) * 0.4;
+    a.position = units;
+    a.avg_price = 4000;
+    a.opened_at = bar;
+    a.last_price = 4010;
+    a.costs = std::abs(units) * 0.4;
+    if (units != 0) {
+      live::OrderRecord o;
+      o.reason = "signal_change";
+      o.target_units = units;
+      o.fill = {0, bar + std::chrono::minutes(5), units, 4000, std::abs(units) * 0.4, units};
+      r.order = o;
+    }
     tx->commit(r);
   }
 
@@ -72,11 +88,13 @@ TEST_F(SignalStream, ACommittedDecisionArrivesAsSignalEvents) {
   ASSERT_TRUE(stream.wait_open());
   ASSERT_EQ(stream.status, 200);
   commit_decision(bar(0), 1);
-  ASSERT_TRUE(stream.wait_until(has_events(2))) << stream.body;
+  ASSERT_TRUE(stream.wait_until(has_events(3))) << stream.body;
   const auto events = stream.snapshot();
-  ASSERT_EQ(events.size(), 2u) << stream.body;
+  ASSERT_EQ(events.size(), 3u) << stream.body;
+  EXPECT_EQ(events[2].event, "equity");
   std::map<bool, SseEvent> by_shadow;
-  for (const auto& e : events) {
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& e = events[i];
     EXPECT_EQ(e.event, "signal");
     EXPECT_FALSE(e.id.empty());
     by_shadow[e.data["shadow"].get<bool>()] = e;
@@ -95,27 +113,78 @@ TEST_F(SignalStream, ReconnectingWithLastEventIdReplaysOnlyWhatWasMissed) {
     SseClient first(port(), "/api/v1/signals/stream", viewer);
     ASSERT_TRUE(first.wait_open());
     commit_decision(bar(0), 1);
-    ASSERT_TRUE(first.wait_until(has_events(2)));
+    ASSERT_TRUE(first.wait_until(has_events(3)));
     last_seen = first.snapshot().back().id;
   }
-  // Missed while disconnected: two bars (four events).
+  // Missed while disconnected: two bars (six events).
   commit_decision(bar(1), -1);
   commit_decision(bar(2), 0);
   SseClient again(port(), "/api/v1/signals/stream", viewer, last_seen);
-  ASSERT_TRUE(again.wait_until(has_events(4))) << again.body;
+  ASSERT_TRUE(again.wait_until(has_events(6))) << again.body;
   // Once the server has them, a stream opened without Last-Event-ID starts from now.
   SseClient fresh(port(), "/api/v1/signals/stream", viewer);
   ASSERT_TRUE(fresh.wait_open());
   const auto replayed = again.snapshot();
-  ASSERT_EQ(replayed.size(), 4u) << again.body;
+  ASSERT_EQ(replayed.size(), 6u) << again.body;
   for (const auto& e : replayed) {
     EXPECT_GT(std::stoll(e.id), std::stoll(last_seen));
     EXPECT_NE(e.data["time"], "2026-11-27T13:00:00Z") << "bar 0 was seen before the reconnect";
   }
   EXPECT_EQ(replayed[0].data["time"], "2026-11-27T13:05:00Z");
-  EXPECT_EQ(replayed[3].data["time"], "2026-11-27T13:10:00Z");
+  EXPECT_EQ(replayed[5].data["time"], "2026-11-27T13:10:00Z");
   ASSERT_TRUE(fresh.wait_until([](const SseClient& c) { return c.heartbeats >= 1; }));
   EXPECT_TRUE(fresh.snapshot().empty()) << fresh.body;
+}
+
+TEST_F(SignalStream, FillsAndEquityArriveInOrderAndReplayAfterAReconnect) {
+  std::string last_seen;
+  {
+    SseClient first(port(), "/api/v1/signals/stream", viewer);
+    ASSERT_TRUE(first.wait_open());
+    commit_decision(bar(0), 1, 2.0);  // buys 2 units: shadow signal, signal, fill, equity
+    ASSERT_TRUE(first.wait_until(has_events(4))) << first.body;
+    const auto events = first.snapshot();
+    ASSERT_EQ(events.size(), 4u) << first.body;
+    EXPECT_EQ(events[2].event, "fill");
+    EXPECT_EQ(events[3].event, "equity");
+    const auto& fill = events[2].data;
+    EXPECT_EQ(fill["account"], "paper");
+    EXPECT_EQ(fill["model_id"], "m_sig");
+    EXPECT_EQ(fill["bar_time"], "2026-11-27T13:00:00Z");
+    EXPECT_EQ(fill["time"], "2026-11-27T13:05:00Z");
+    EXPECT_EQ(fill["side"], "buy");
+    EXPECT_EQ(fill["quantity"], 2.0);
+    EXPECT_EQ(fill["price"], 4000.0);
+    EXPECT_EQ(fill["reason"], "signal_change");
+    // The stored fill and snapshot are what the events say.
+    EXPECT_EQ(count("SELECT count(*) FROM trading.fills WHERE quantity = 2 AND price = 4000"), 1);
+    const auto& equity = events[3].data;
+    EXPECT_EQ(equity["time"], "2026-11-27T13:00:00Z");
+    EXPECT_EQ(equity["position"], 2.0);
+    EXPECT_EQ(equity["mode"], "NORMAL");
+    EXPECT_EQ(equity["decided"], true);
+    EXPECT_DOUBLE_EQ(equity["value"].get<double>(),
+                     std::stod(text("SELECT equity::text FROM trading.equity_snapshots WHERE "
+                                    "time = '2026-11-27T13:00:00Z'")));
+    EXPECT_DOUBLE_EQ(equity["unrealized_pnl"].get<double>(), 20.0);
+    last_seen = events[1].id;  // the client saw the signal, not the fill and the equity
+  }
+  commit_decision(bar(1), -1, -1.0);  // missed: sells to -1 (fill and equity)
+  SseClient again(port(), "/api/v1/signals/stream", viewer, last_seen);
+  ASSERT_TRUE(again.wait_until(has_events(6))) << again.body;
+  const auto replayed = again.snapshot();
+  ASSERT_EQ(replayed.size(), 6u) << again.body;
+  const std::vector<std::string> kinds{"fill", "equity", "signal", "signal", "fill", "equity"};
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    EXPECT_EQ(replayed[i].event, kinds[i]) << i;
+    if (i > 0) {
+      EXPECT_LT(std::stoll(replayed[i - 1].id), std::stoll(replayed[i].id));
+    }
+  }
+  EXPECT_EQ(replayed[0].data["bar_time"], "2026-11-27T13:00:00Z");
+  EXPECT_EQ(replayed[4].data["side"], "sell");
+  EXPECT_EQ(replayed[4].data["bar_time"], "2026-11-27T13:05:00Z");
+  EXPECT_EQ(replayed[5].data["position"], -1.0);
 }
 
 TEST_F(SignalStream, HeartbeatsArriveWhileNothingHappens) {
