@@ -81,7 +81,7 @@ std::optional<std::vector<features::FeatureRow>> FeatureStage::process_batch(
   if (commits.empty()) return std::vector<features::FeatureRow>{};
   commits.back().builder_state = next.serialize();
   if (!store_.commit_features_batch(commits, epoch)) return std::nullopt;
-  builder_ = std::move(next);
+  builder_ = next;
   last_bar_ = last;
   std::vector<features::FeatureRow> rows;
   rows.reserve(commits.size());
