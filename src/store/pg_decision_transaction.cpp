@@ -2,7 +2,9 @@
 // event and stored position in its first statement, then (at commit) the decision, order and
 // fill, position, equity snapshot, risk events, the L5 watermark and the notifications
 // (new_signal, new_fill, equity_snapshot) in one batch of statements: four round trips per bar
-// with BEGIN and COMMIT.
+// with BEGIN and COMMIT. Opened for several events (a catch-up that is behind), the same four
+// round trips carry every bar: one processed event per bar in the first statement, each bar's
+// writes in the batch, the watermark once, last.
 #include <array>
 #include <cmath>
 #include <initializer_list>
