@@ -80,6 +80,7 @@ class LiveLoop {
         listener_(pool.url(), {events::Channel::new_ohlcv_bar, events::Channel::operations_mode,
                                events::Channel::model_changed, events::Channel::system_heartbeat}),
         health_(o.health, Steady::now()) {
+    metrics_.observe_bar_close_to_decision(o.feed != nullptr);
     wire();
   }
 

@@ -1,5 +1,7 @@
 #include "live/engine_metrics.hpp"
 
+#include <algorithm>
+
 namespace usdcop::live {
 namespace {
 
@@ -14,6 +16,12 @@ double unix_seconds(Timestamp t) {
 
 const prometheus::Histogram::BucketBoundaries& e2e_buckets() {
   static const prometheus::Histogram::BucketBoundaries b{.005, .01, .05, .1, .5, 1, 5, 30};
+  return b;
+}
+
+// From a bar's close: the poll offset (default 5 s) plus the fetch and both handlers.
+const prometheus::Histogram::BucketBoundaries& bar_close_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b{1, 2.5, 5, 7.5, 10, 15, 30, 60, 300};
   return b;
 }
 
@@ -75,6 +83,10 @@ EngineMetrics::EngineMetrics(prometheus::Registry& r)
                .Name("usdcop_e2e_latency_seconds")
                .Help("Bar row commit to production decision commit")
                .Register(r)),
+      bar_close_(prometheus::BuildHistogram()
+                     .Name("usdcop_bar_close_to_decision_seconds")
+                     .Help("Bar close to production decision commit (live polling only)")
+                     .Register(r)),
       notify_latency_(prometheus::BuildHistogram()
                           .Name("usdcop_notify_latency_seconds")
                           .Help("Notification sent to received, by channel")
@@ -132,6 +144,7 @@ void EngineMetrics::decision_committed(Timestamp bar_time, const DecisionMetrics
   processed_.Add({{"handler", "L5"}}).Increment();
   const auto& out = *d.outcome;
   if (d.e2e_seconds) e2e_.Add({}, e2e_buckets()).Observe(*d.e2e_seconds);
+  observe_bar_close(bar_time);
   if (out.decided)
     inference_.Add({{"model", d.model_id}}, inference_buckets()).Observe(d.inference_seconds);
   if (out.fill)
@@ -151,6 +164,22 @@ void EngineMetrics::decision_committed(Timestamp bar_time, const DecisionMetrics
   daily_pnl_.Set(out.equity - day_start_equity_);
   status_.last_decision = bar_time;
   status_.mode = d.mode;
+}
+
+void EngineMetrics::observe_bar_close_to_decision(bool on) {
+  std::lock_guard lock(mutex_);
+  bar_close_observed_ = on;
+}
+
+void EngineMetrics::observe_bar_close(Timestamp bar_time) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!bar_close_observed_) return;
+  }
+  const auto close = bar_time + kBarLength;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now() - close).count();
+  bar_close_.Add({}, bar_close_buckets()).Observe(std::max(0.0, seconds));
 }
 
 void EngineMetrics::duplicate(const std::string& handler) {

@@ -66,14 +66,21 @@ class EngineMetrics {
   void listen_health(BreakerState breaker, bool heartbeat_ok);
   // usdcop_market_hours_status: 1 inside the COP session by the engine's clock.
   void market_hours(bool open);
+  // Spec 12: usdcop_bar_close_to_decision_seconds is observed by a live engine that polls its
+  // own bars (the feed decides when a bar arrives); off for replays and for bars written by
+  // others. A back-filled bar is observed too: its decision did come that late.
+  void observe_bar_close_to_decision(bool on);
 
   EngineStatus status() const;
 
  private:
+  void observe_bar_close(Timestamp bar_time);
+
   mutable std::mutex mutex_;
   EngineStatus status_;
   std::optional<Date> day_;
   double day_start_equity_ = 0, equity_ = 0;
+  bool bar_close_observed_ = false;
 
   prometheus::Family<prometheus::Counter>& processed_;
   prometheus::Family<prometheus::Counter>& duplicates_;
@@ -83,6 +90,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>& vetoes_;
   prometheus::Family<prometheus::Counter>& inference_errors_;
   prometheus::Family<prometheus::Histogram>& e2e_;
+  prometheus::Family<prometheus::Histogram>& bar_close_;
   prometheus::Family<prometheus::Histogram>& notify_latency_;
   prometheus::Family<prometheus::Histogram>& inference_;
   prometheus::Gauge& mode_;
