@@ -242,10 +242,8 @@ void run_engine(const EngineOpts& o) {
     std::cerr << "engine: /metrics and /health on http://" << o.metrics_host << ":"
               << endpoint->port() << "\n";
   }
-  // A replay's monitor runs on the engine's clock: the close of the bar being decided.
-  SimulatedClock engine_clock(Timestamp{});
-  models::AutoRollbackMonitor monitor(
-      {}, o.replay.empty() ? clock : static_cast<const Clock&>(engine_clock), actions);
+  SimulatedClock engine_clock(Timestamp{});  // a replay's monitor: the decided bar's close
+  models::AutoRollbackMonitor monitor({}, o.replay.empty() ? clock : engine_clock, actions);
   if (!o.no_monitor && o.replay.empty()) engine.feed_monitor(&monitor);
   if (!o.no_monitor && !o.replay.empty()) engine.check_monitor_per_bar(&monitor, &engine_clock);
   g_engine_stop = false;
