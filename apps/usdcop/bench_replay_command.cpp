@@ -5,7 +5,9 @@
 // then checks that every row was persisted: one bar, one feature row, one L1 and one L5
 // processed event, one equity snapshot per replayed bar. Runs alternate the one-bar path
 // (main's before the batch path: one import transaction per row, one L1 and one L5 transaction
-// per bar) and the batch path, so that both see the same machine load.
+// per bar) and the batch path, so that both see the same machine load. `--monitor`: both with
+// the automatic monitor on the engine's clock (its pauses and kills audited), as
+// `engine --replay` runs by default.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,18 +24,20 @@
 #include "live/replay_feed.hpp"
 #include "market/csv_source.hpp"
 #include "market/macro_catalog.hpp"
+#include "models/auto_rollback_monitor.hpp"
 #include "store/connection_pool.hpp"
 #include "store/database.hpp"
 #include "store/pg_bar_store.hpp"
 #include "store/pg_live_store.hpp"
 #include "store/pg_macro_store.hpp"
+#include "store/pg_monitor_actions.hpp"
 
 namespace usdcop::cli {
 namespace {
 
 constexpr const char* kTemplate = "usdcop_bench_replay_template";
 constexpr const char* kRun = "usdcop_bench_replay_run";
-constexpr std::size_t kChunk = 256;  // what `usdcop engine --replay --speed max --no-monitor` uses
+constexpr std::size_t kChunk = 256;  // what `usdcop engine --replay --speed max` uses
 
 struct ReplayRun {
   std::string path;
@@ -116,7 +120,7 @@ void count_rows(store::ConnectionPool& pool, ReplayRun& run) {
   run.decisions = r[0][5].as<long>();
 }
 
-ReplayRun replay_once(const std::filesystem::path& file, bool batch) {
+ReplayRun replay_once(const std::filesystem::path& file, bool batch, bool monitored) {
   const std::string url = copy_of_template();
   store::ConnectionPool pool(url, 4);
   store::PgBarStore bars(pool);
@@ -128,6 +132,10 @@ ReplayRun replay_once(const std::filesystem::path& file, bool batch) {
   live::Engine engine(live_store, macro, market::MacroCatalog::load(),
                       bench_model(pool, "bench_replay"), options);
   SimulatedClock clock(Timestamp{});
+  SimulatedClock engine_clock(Timestamp{});
+  store::PgMonitorActions actions(pool);
+  models::AutoRollbackMonitor monitor({}, engine_clock, actions);
+  if (monitored) engine.check_monitor_per_bar(&monitor, &engine_clock);
   ReplayRun run;
   run.path = batch ? "batch" : "one_bar";
   const auto t0 = std::chrono::steady_clock::now();
@@ -173,12 +181,12 @@ double best(const std::vector<ReplayRun>& runs, const std::string& path) {
   return b;
 }
 
-void run_bench_replay(long n, long rounds, bool json) {
+void run_bench_replay(long n, long rounds, bool json, bool monitored) {
   const auto file = prepare(n);
   std::vector<ReplayRun> runs;
   for (long k = 0; k < rounds; ++k) {
     for (const bool batch : {false, true}) {
-      runs.push_back(replay_once(file, batch));
+      runs.push_back(replay_once(file, batch, monitored));
       if (!json)
         std::cerr << "  " << runs.back().path << ": " << runs.back().bars_per_s() << " bars/s\n";
     }
@@ -193,6 +201,7 @@ void run_bench_replay(long n, long rounds, bool json) {
   const double one = best(runs, "one_bar"), batched = best(runs, "batch");
   const nlohmann::json j{{"bars", n},
                          {"rounds", rounds},
+                         {"monitor", monitored},
                          {"runs", all},
                          {"best_bars_per_s", {{"one_bar", one}, {"batch", batched}}},
                          {"ratio", one > 0 ? batched / one : 0.0},
@@ -200,8 +209,9 @@ void run_bench_replay(long n, long rounds, bool json) {
   if (json) {
     print_json(j);
   } else {
-    std::cout << "bench replay: " << n << " bars, best of " << rounds << ": one bar at a time "
-              << one << " bars/s, batches " << batched << " bars/s (x" << j["ratio"]
+    std::cout << "bench replay: " << n << " bars" << (monitored ? " (monitor on)" : "")
+              << ", best of " << rounds << ": one bar at a time " << one << " bars/s, batches "
+              << batched << " bars/s (x" << j["ratio"]
               << "); every row persisted: " << (complete ? "yes" : "NO") << "\n";
   }
   if (!complete)
@@ -213,6 +223,7 @@ void add_bench_replay(CLI::App& app) {
   auto n = std::make_shared<long>(2518);
   auto rounds = std::make_shared<long>(2);
   auto json = std::make_shared<bool>(false);
+  auto monitored = std::make_shared<bool>(false);
   auto* c = bench->add_subcommand(
       "replay", "engine --replay --speed max end to end, one bar at a time vs batches");
   c->add_option("--bars", *n, "Rows of the dev file from 2025-01-02 to replay (default 2518)")
@@ -220,7 +231,9 @@ void add_bench_replay(CLI::App& app) {
   c->add_option("--rounds", *rounds, "Alternating rounds of both paths (default 2)")
       ->check(CLI::Range(1L, 20L));
   c->add_flag("--json", *json, "Machine-readable output");
-  c->callback([n, rounds, json] { run_bench_replay(*n, *rounds, *json); });
+  c->add_flag("--monitor", *monitored,
+              "Both paths with the automatic monitor (as engine --replay without --no-monitor)");
+  c->callback([n, rounds, json, monitored] { run_bench_replay(*n, *rounds, *json, *monitored); });
 }
 
 const CommandRegistration reg{68, add_bench_replay};

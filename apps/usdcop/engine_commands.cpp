@@ -3,6 +3,7 @@
 // through the import path on a simulated clock and exits once every row is handled.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -66,6 +67,9 @@ struct EngineOpts {
   int metrics_port = -1;  // none
   double tick_s = 30, poll_s = 1, heartbeat_s = 60;
   bool json = false, no_monitor = false;
+  // A full-speed replay's rows per import transaction (and bars per L1/L5 transaction, at
+  // most 64); 1: one row and one bar at a time.
+  std::size_t replay_batch = 256;
   FeedChoice feed;  // live polling feed (none: bars come from other writers)
 };
 
@@ -130,14 +134,11 @@ void render_engine_text(const nlohmann::json& j, const live::ReplayReport* repor
   }
 }
 
-// Rows per import transaction in a full-speed replay without the monitor.
-constexpr std::size_t kReplayChunk = 256;
-
 // --replay: the file through the import path on the simulated clock, the engine catching up
 // after each row; a promotion or rollback meanwhile swaps the models between two rows.
 live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics,
-                              models::AutoRollbackMonitor& monitor, const EngineOpts& o,
-                              SimulatedClock& simulated, double& engine_seconds) {
+                              const EngineOpts& o, SimulatedClock& simulated,
+                              double& engine_seconds) {
   auto& db = services();
   const std::optional<double> speed = parse_speed(o.speed);
   try {
@@ -160,17 +161,14 @@ live::ReplayReport run_replay(live::Engine& engine, live::EngineMetrics& metrics
                   "leader_epoch");
     engine.start();
     metrics.leadership(true, engine.epoch());
-    // At full speed without the monitor the rows are imported in chunks and the engine
-    // catches up in batches (docs/LIVE.md "Performance"); the monitor checks the clock at
-    // every row's close, so with it each row is imported and handled alone.
-    live::ReplayOptions replay{o.replay, speed, "", o.no_monitor ? kReplayChunk : 1};
+    // At full speed the rows are imported in chunks and the engine catches up in batches
+    // (docs/LIVE.md "Performance"); the monitor runs on the engine's clock and checks at
+    // every bar's close before the engine decides it (Engine::check_monitor_per_bar).
+    live::ReplayOptions replay{o.replay, speed, "", o.replay_batch};
     live::ReplayFeed feed(db.bars(), simulated, replay, [&] { return engine.l1_watermark(); });
     auto report = feed.run(
         [&] {
           const auto e0 = std::chrono::steady_clock::now();
-          // The clock is at the new row's close: a gap before it is stale time the monitor
-          // sees before the engine handles the row.
-          if (!o.no_monitor) monitor.check();
           metrics.market_hours(is_market_open(simulated.now()));
           changes.wait(std::chrono::milliseconds(0));
           engine.catch_up();
@@ -216,6 +214,7 @@ void run_engine(const EngineOpts& o) {
   live::EngineOptions options;
   options.account = o.account;
   options.holder = std::string(host) + ":" + std::to_string(::getpid());
+  if (!o.replay.empty()) options.max_batch_bars = std::min(options.max_batch_bars, o.replay_batch);
   live::Engine engine(live_store, db.macro(), market::MacroCatalog::load(), std::move(model),
                       options, load_shadow_models(pool));
   engine.reload_models_with([&pool] { return load_models_in_force(pool); });
@@ -243,8 +242,10 @@ void run_engine(const EngineOpts& o) {
     std::cerr << "engine: /metrics and /health on http://" << o.metrics_host << ":"
               << endpoint->port() << "\n";
   }
-  models::AutoRollbackMonitor monitor({}, clock, actions);
-  if (!o.no_monitor) engine.feed_monitor(&monitor);
+  SimulatedClock engine_clock(Timestamp{});  // a replay's monitor: the decided bar's close
+  models::AutoRollbackMonitor monitor({}, o.replay.empty() ? clock : engine_clock, actions);
+  if (!o.no_monitor && o.replay.empty()) engine.feed_monitor(&monitor);
+  if (!o.no_monitor && !o.replay.empty()) engine.check_monitor_per_bar(&monitor, &engine_clock);
   g_engine_stop = false;
   auto* previous_int = std::signal(SIGINT, on_engine_signal);
   auto* previous_term = std::signal(SIGTERM, on_engine_signal);
@@ -252,7 +253,7 @@ void run_engine(const EngineOpts& o) {
   std::optional<live::ReplayReport> report;
   double engine_seconds = 0;  // in catch-up (L1 + L5), the rest of a replay is the import
   if (!o.replay.empty()) {
-    report = run_replay(engine, metrics, monitor, o, simulated, engine_seconds);
+    report = run_replay(engine, metrics, o, simulated, engine_seconds);
   } else {
     std::unique_ptr<EngineFeed> feed;
     if (!o.feed.name.empty()) feed = std::make_unique<EngineFeed>(o.feed, clock);
@@ -312,6 +313,10 @@ void add_engine(CLI::App& app) {
   c->add_flag("--no-monitor", o->no_monitor,
               "Without the automatic monitor (stale-data pause/kill, rollback): the trading "
               "stack alone, as a backtest runs it");
+  c->add_option("--batch", o->replay_batch,
+                "A full-speed replay's rows per import transaction (bars per L1/L5 transaction: "
+                "at most 64); 1: one row at a time (default 256)")
+      ->check(CLI::Range(1, 100000));
   c->add_option("--metrics-port", o->metrics_port,
                 "Serve /metrics and /health on this port (0: any free port, printed on stderr)")
       ->check(CLI::Range(0, 65535));

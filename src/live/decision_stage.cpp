@@ -157,7 +157,8 @@ DecisionResult DecisionStage::process(const market::Bar& bar, const features::Fe
 
 DecisionResult DecisionStage::process_batch(const std::vector<market::Bar>& bars,
                                             const std::vector<const features::FeatureRow*>& rows,
-                                            long epoch) {
+                                            long epoch,
+                                            const std::function<bool(std::size_t)>& stop_before) {
   if (bars.empty() || rows.size() != bars.size())
     throw std::invalid_argument("DecisionStage::process_batch: one row (or null) per bar");
   if (stale_) rebuild();
@@ -189,6 +190,7 @@ DecisionResult DecisionStage::process_batch(const std::vector<market::Bar>& bars
   records.reserve(bars.size());
   batch_.clear();
   for (std::size_t i = 0; i < bars.size(); ++i) {
+    if (i > 0 && stop_before && stop_before(i)) break;
     const auto t0 = std::chrono::steady_clock::now();
     auto out = session_->on_bar(bars[i], rows[i]);
     const double latency_us =
@@ -207,7 +209,7 @@ DecisionResult DecisionStage::process_batch(const std::vector<market::Bar>& bars
   last_outcome_ = batch_.back().outcome;
   last_latency_us_ = batch_.back().latency_us;
   stale_ = false;
-  decisions_ += static_cast<long>(bars.size());
+  decisions_ += static_cast<long>(records.size());
   return DecisionResult::committed;
 }
 

@@ -10,6 +10,7 @@
 // state an uninterrupted run has (peak equity, start-of-day equity, loss streak, cooldown,
 // trades today, open trade). Reconciliation compares the rebuilt fills and position with the
 // stored ones; a difference holds new entries (spec 12).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,8 +57,13 @@ class DecisionStage {
   // Several bars (oldest first; rows[i] is bars[i]'s row or null) in one transaction: the mode
   // and position read once, then each bar decided in order (its own decision, orders, equity
   // snapshot and processed event), committed together (a catch-up that is behind).
+  // `stop_before(i)` (i >= 1, asked once bars[0..i) are decided in memory) ends the batch
+  // before bars[i]: bars[0..i) commit, the later bars are left undecided (last_batch() has
+  // the committed ones).
   DecisionResult process_batch(const std::vector<market::Bar>& bars,
-                               const std::vector<const features::FeatureRow*>& rows, long epoch);
+                               const std::vector<const features::FeatureRow*>& rows, long epoch,
+                               const std::function<bool(std::size_t)>& stop_before = {});
+  // The bars decided by the last process or process_batch (during process_batch: so far).
   const std::vector<DecidedBar>& last_batch() const { return batch_; }
   // Hot swap (spec 12): from the next bar on, `model` decides and `shadows` shadow it. Called
   // between two bars only; the account goes on (the session is rebuilt from the stored

@@ -169,7 +169,18 @@ void Engine::reload_models() {
   ++counters_.model_swaps;
 }
 
-bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
+bool Engine::monitor_at(const market::Bar& bar, bool act) {
+  if (checked_monitor_ == nullptr || monitor_clock_ == nullptr) return false;
+  const Timestamp close = bar.time + kBarLength;
+  if (monitor_clock_->now() < close) monitor_clock_->set(close);
+  if (!act) return checked_monitor_->due().has_value();
+  checked_monitor_->check();
+  return false;
+}
+
+bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row, bool monitor_heard) {
+  // The monitor at this bar's close (stale time before it) acts before the bar is decided.
+  monitor_at(bar, true);
   // After each session: the whole account against its fills before the next day's first bar.
   if (l5_ && cot_date(*l5_) != cot_date(bar.time)) reconcile();
   const auto result = run_handler("L5", decision_event_id(bar.time), bar.time,
@@ -185,12 +196,13 @@ bool Engine::decide(const market::Bar& bar, const features::FeatureRow* row) {
   // The decision found the stored position changed and compared the account: act on it.
   if (decisions_.reconciliations() != reconciliations_seen_)
     reconciled(decisions_.last_reconciliation());
-  decided(bar, row, decisions_.last_batch().back());
+  decided(bar, row, decisions_.last_batch().back(), monitor_heard);
   return true;
 }
 
-void Engine::decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d) {
-  tell_monitor(row, d);
+void Engine::decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d,
+                     bool monitor_heard) {
+  if (!monitor_heard) tell_monitor(row, d);
   tell_metrics(bar, d);
 }
 
@@ -291,24 +303,35 @@ bool Engine::handle_batch(const std::vector<market::Bar>& batch, long& n) {
   n += static_cast<long>(rows->size());
   if (metrics_ != nullptr)
     for (const auto& row : *rows) metrics_->feature_committed(row);
-  return decide_batch(batch, *rows);
+  std::vector<const features::FeatureRow*> row_of;
+  row_of.reserve(rows->size());
+  for (const auto& row : *rows) row_of.push_back(&row);
+  return decide_batch(batch, row_of);
 }
 
 bool Engine::decide_batch(const std::vector<market::Bar>& batch,
-                          const std::vector<features::FeatureRow>& rows) {
+                          const std::vector<const features::FeatureRow*>& row_of) {
+  monitor_at(batch.front(), true);
   if (l5_ && cot_date(*l5_) != cot_date(batch.front().time)) reconcile();
-  std::vector<const features::FeatureRow*> row_of;
-  row_of.reserve(rows.size());
-  for (const auto& row : rows) row_of.push_back(&row);
+  // With the per-bar monitor: it hears of each bar as it is decided (before the commit) and
+  // the batch ends before the bar whose check would act: the one-bar path's order.
+  std::size_t heard = 0;
+  std::function<bool(std::size_t)> stop_before;
+  if (checked_monitor_ != nullptr)
+    stop_before = [&](std::size_t i) {
+      tell_monitor(row_of[i - 1], decisions_.last_batch()[i - 1]);
+      heard = i;
+      return monitor_at(batch[i], false);
+    };
   DecisionResult result;
   try {
-    result = decisions_.process_batch(batch, row_of, epoch_);
+    result = decisions_.process_batch(batch, row_of, epoch_, stop_before);
   } catch (const std::exception& e) {
     if (is_infrastructure(e)) throw;
     // Nothing was written; the session is stale and rebuilt by the next decision.
     ++counters_.batch_fallbacks;
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (!decide(batch[i], row_of[i])) return false;
+      if (!decide(batch[i], row_of[i], i < heard)) return false;
     return true;
   }
   if (result == DecisionResult::already_processed) {
@@ -317,14 +340,18 @@ bool Engine::decide_batch(const std::vector<market::Bar>& batch,
     state_loaded_ = false;
     return false;
   }
-  ++counters_.batches;
-  counters_.decisions += static_cast<long>(batch.size());
-  l5_ = batch.back().time;
+  const auto& decided_bars = decisions_.last_batch();
+  const std::size_t n = decided_bars.size();
+  if (n > 1) ++counters_.batches;
+  counters_.decisions += static_cast<long>(n);
+  l5_ = batch[n - 1].time;
   if (decisions_.reconciliations() != reconciliations_seen_)
     reconciled(decisions_.last_reconciliation());
-  const auto& decided_bars = decisions_.last_batch();
-  for (std::size_t i = 0; i < batch.size(); ++i) decided(batch[i], row_of[i], decided_bars[i]);
-  return true;
+  for (std::size_t i = 0; i < n; ++i) decided(batch[i], row_of[i], decided_bars[i], i < heard);
+  if (n == batch.size()) return true;
+  // Ended early: the monitor acts at bars[n]'s close, then the rest is decided after it.
+  return decide_batch({batch.begin() + static_cast<std::ptrdiff_t>(n), batch.end()},
+                      {row_of.begin() + static_cast<std::ptrdiff_t>(n), row_of.end()});
 }
 
 long Engine::catch_up() {

@@ -103,6 +103,16 @@ class Engine {
   // closed trades. A bar without a complete feature row is not a bar for it: stale data is
   // "no decision possible", whatever the cause.
   void feed_monitor(models::MonitorEvents* monitor) { monitor_ = monitor; }
+  // A replay's monitor runs on the engine's clock, not the feed's (docs/LIVE.md "The automatic
+  // monitor"): before each bar's decision `clock` moves to the bar's close and `monitor` checks
+  // (its pause, kill or rollback lands before that bar, whatever the chunk or batch size); in
+  // an L5 batch the monitor hears of each bar as it is decided and the batch ends before the
+  // bar the monitor would act at. Also feeds `monitor`.
+  void check_monitor_per_bar(models::AutoRollbackMonitor* monitor, SimulatedClock* clock) {
+    feed_monitor(monitor);
+    checked_monitor_ = monitor;
+    monitor_clock_ = clock;
+  }
   // The spec 08 metrics of what the engine commits (null: none).
   void feed_metrics(EngineMetrics* metrics) { metrics_ = metrics; }
   // The missing inputs of the last bar without a decision (empty after a decision): what the
@@ -138,9 +148,14 @@ class Engine {
   template <class F>
   auto run_handler(const std::string& handler, const std::string& event_id, Timestamp bar_time,
                    F&& f) -> decltype(f());
-  bool decide(const market::Bar& bar, const features::FeatureRow* row);
-  void decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d);
+  // `monitor_heard`: the monitor already heard of this bar (a batch that fell back).
+  bool decide(const market::Bar& bar, const features::FeatureRow* row, bool monitor_heard = false);
+  void decided(const market::Bar& bar, const features::FeatureRow* row, const DecidedBar& d,
+               bool monitor_heard = false);
   void tell_monitor(const features::FeatureRow* row, const DecidedBar& d);
+  // The per-bar monitor (check_monitor_per_bar): moves its clock to `bar`'s close; `act`:
+  // checks (acting), else says whether that check would act.
+  bool monitor_at(const market::Bar& bar, bool act);
   void tell_metrics(const market::Bar& bar, const DecidedBar& d);
   long decide_pending();
   void handle_revisions();
@@ -152,7 +167,7 @@ class Engine {
   bool handle_bar(const market::Bar& bar, long& n);
   bool handle_batch(const std::vector<market::Bar>& batch, long& n);
   bool decide_batch(const std::vector<market::Bar>& batch,
-                    const std::vector<features::FeatureRow>& rows);
+                    const std::vector<const features::FeatureRow*>& rows);
 
   LiveStore& store_;
   EngineOptions options_;
@@ -172,6 +187,8 @@ class Engine {
   ModelLoader loader_;
   bool reload_pending_ = false;
   models::MonitorEvents* monitor_ = nullptr;
+  models::AutoRollbackMonitor* checked_monitor_ = nullptr;
+  SimulatedClock* monitor_clock_ = nullptr;
   EngineMetrics* metrics_ = nullptr;
   std::vector<std::string> blocking_;
   long reconciliations_seen_ = 0;

@@ -101,7 +101,8 @@ class DecisionTransaction {
   // Writes the record, the processed_events row and the L5 watermark, then commits.
   virtual void commit(const DecisionRecord& record) = 0;
   // A transaction opened for several events (LiveStore::begin_decisions): one record per
-  // event, in their order; the watermark moves once, to the last bar.
+  // event, in their order; the watermark moves once, to the last bar. Fewer records than
+  // events (a batch ended early): the events without a record are released, not processed.
   virtual void commit_batch(const std::vector<DecisionRecord>& records) = 0;
 };
 

@@ -194,18 +194,28 @@ std::vector<TriggerFiring> AutoRollbackMonitor::evaluate_locked(Timestamp now) c
   return out;
 }
 
+std::optional<TriggerFiring> AutoRollbackMonitor::due_locked(Timestamp now) const {
+  const bool cooling = last_action_at_ && now - *last_action_at_ < settings_.cooldown;
+  for (auto& f : evaluate_locked(now)) {
+    if (cooling && static_cast<int>(f.action) <= static_cast<int>(last_action_)) continue;
+    return std::move(f);
+  }
+  return std::nullopt;
+}
+
+std::optional<TriggerFiring> AutoRollbackMonitor::due() const {
+  const Timestamp now = clock_.now();
+  std::lock_guard lock(mutex_);
+  return due_locked(now);
+}
+
 std::optional<CheckOutcome> AutoRollbackMonitor::check() {
   const Timestamp now = clock_.now();
   std::optional<TriggerFiring> chosen;
   {
     std::lock_guard lock(mutex_);
     prune_locked(now);
-    const bool cooling = last_action_at_ && now - *last_action_at_ < settings_.cooldown;
-    for (auto& f : evaluate_locked(now)) {
-      if (cooling && static_cast<int>(f.action) <= static_cast<int>(last_action_)) continue;
-      chosen = std::move(f);
-      break;
-    }
+    chosen = due_locked(now);
     if (!chosen) return std::nullopt;
     // Claimed before acting, so a concurrent check cannot act twice.
     last_action_at_ = now;

@@ -112,6 +112,9 @@ class AutoRollbackMonitor final : public MonitorEvents {
   // The periodic check: acts on the first firing trigger the cooldown allows; nullopt when
   // nothing fired or the cooldown held everything back.
   std::optional<CheckOutcome> check();
+  // The firing check() would act on now (cooldown applied), without acting: an L5 batch asks
+  // it bar by bar to stop before the bar the monitor would act at (docs/LIVE.md).
+  std::optional<TriggerFiring> due() const;
 
   std::optional<Timestamp> last_action_at() const;
 
@@ -122,6 +125,7 @@ class AutoRollbackMonitor final : public MonitorEvents {
     double latency_ms;
   };
   std::vector<TriggerFiring> evaluate_locked(Timestamp now) const;
+  std::optional<TriggerFiring> due_locked(Timestamp now) const;
   void prune_locked(Timestamp now);
   void reset_model_windows_locked();
 

@@ -143,7 +143,7 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
 
   void write(const std::vector<const live::DecisionRecord*>& records) {
     if (already_) throw std::logic_error("DecisionTransaction::commit of a processed event");
-    if (records.size() != event_ids_.size())
+    if (records.empty() || records.size() > event_ids_.size())
       throw std::logic_error("DecisionTransaction::commit: one record per event");
     guard_connection("committing a decision", [&] {
       // Every write of the bars in one round trip; the watermark statement comes last, its
@@ -152,6 +152,13 @@ class PgDecisionTransaction final : public live::DecisionTransaction {
       std::vector<std::string> notifications;
       for (std::size_t i = 0; i < records.size(); ++i)
         sql += record_sql(*records[i], event_ids_[i], notifications);
+      // A batch ended early: its later events were claimed by this transaction, not decided.
+      if (records.size() < event_ids_.size()) {
+        sql += "DELETE FROM system.processed_events WHERE handler = 'L5' AND event_id IN (";
+        for (std::size_t i = records.size(); i < event_ids_.size(); ++i)
+          sql += (i == records.size() ? "" : ", ") + q(event_ids_[i]);
+        sql += ");";
+      }
       const auto& last = *records.back();
       sql += watermark_statement(tx_, "L5", last.bar_time, epoch_, nullptr, notifications);
       check_watermark_advanced(tx_.exec(sql), "L5", last.bar_time);

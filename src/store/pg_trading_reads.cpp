@@ -244,8 +244,10 @@ EngineStatusRecord PgTradingReads::engine_status() {
     }
     // The engine holds pg_try_advisory_lock(hashtextextended('usdcop.live.leader', 0)) on its
     // LISTEN session; a bigint key shows in pg_locks as classid (high) and objid (low) halves.
+    // pg_locks lists the whole cluster: only this database's lock is this engine's leader.
     const auto lock = tx.exec1(
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
         "granted AND ((classid::bigint << 32) | objid::bigint) = "
         "hashtextextended('usdcop.live.leader', 0)), " +
         sql_micros_of("now()"));

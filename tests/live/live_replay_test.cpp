@@ -133,18 +133,51 @@ TEST(LiveReplay, BadRowsAreRejectedTheSameWhenRowsAreImportedInChunks) {
   expect_bad_rows_rejected("--no-monitor");
 }
 
-TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseAudited) {
-  TestDatabase db;
-  prepare_database(db, kHistoryFrom, kReplayFrom, "m_stale", true);
+namespace {
+
+// Two days of real bars with 25 minutes without a bar on the first day and 75 minutes on the
+// second (simulated time).
+std::filesystem::path stale_replay_file(const std::string& dir) {
   std::vector<std::string> lines;
   for (const auto& l : real_bar_lines(kReplayFrom, "2025-02-05T00:00:00Z")) {
     const std::string t = l.substr(0, 20);
-    // 25 minutes without a bar on the first day, 75 minutes on the second (simulated time).
     if (t >= "2025-02-03T13:30:00Z" && t <= "2025-02-03T13:45:00Z") continue;
     if (t >= "2025-02-04T14:00:00Z" && t <= "2025-02-04T15:10:00Z") continue;
     lines.push_back(l);
   }
-  const auto file = write_replay_file(test_fixture::fresh_dir("live_stale") / "replay.csv", lines);
+  return write_replay_file(test_fixture::fresh_dir(dir) / "replay.csv", lines);
+}
+
+std::string text(TestDatabase& db, const std::string& query) {
+  auto c = db.pool().acquire();
+  pqxx::read_transaction tx(*c);
+  const auto v = tx.exec1(query)[0];
+  return v.is_null() ? "" : v.c_str();
+}
+
+// What the monitor did and what every bar was decided with, as text to compare two runs.
+std::string monitor_and_decisions(TestDatabase& db) {
+  return text(
+             db,
+             "SELECT string_agg(concat_ws(' ', action, details->>'at', (details->'values')::text), "
+             "E'\\n' ORDER BY id) FROM system.audit_log WHERE actor "
+             "= 'auto-monitor'") +
+         "\n" +
+         text(db,
+              "SELECT string_agg(time::text || ' ' || mode || ' ' || equity::text, E'\\n' "
+              "ORDER BY time) FROM trading.equity_snapshots") +
+         "\n" +
+         text(db,
+              "SELECT string_agg(bar_time::text || ' ' || side || ' ' || quantity::text, E'\\n' "
+              "ORDER BY bar_time, id) FROM trading.orders");
+}
+
+}  // namespace
+
+TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseAudited) {
+  TestDatabase db;
+  prepare_database(db, kHistoryFrom, kReplayFrom, "m_stale", true);
+  const auto file = stale_replay_file("live_stale");
   const auto r =
       run_usdcop("engine --replay '" + file.string() + "' --speed max --json", env_for(db));
   ASSERT_EQ(r.status, 0) << r.err << r.out;
@@ -173,4 +206,52 @@ TEST(LiveReplay, StaleDataInMarketTimePausesAt10MinutesAndKillsAt60WithTheCauseA
                   "SELECT count(*) FROM trading.orders o WHERE o.source = 'engine' AND "
                   "o.bar_time >= '2025-02-04T15:15:00Z'"),
             0);
+}
+
+namespace {
+
+// Replays `file` with the monitor, one row at a time (`--batch 1`) and in chunks and batches
+// (the default), each on a fresh database; returns the monitor's actions and every bar's mode,
+// equity and orders of each run, and checks that the default run decided in batches.
+std::map<std::string, std::string> replay_both_ways(const std::filesystem::path& file,
+                                                    const std::string& model) {
+  std::map<std::string, std::string> seen;
+  for (const std::string batch : {"1", "256"}) {
+    TestDatabase db;
+    prepare_database(db, kHistoryFrom, kReplayFrom, model + "_" + batch, true);
+    const auto r = run_usdcop(
+        "engine --replay '" + file.string() + "' --speed max --json --batch " + batch, env_for(db));
+    EXPECT_EQ(r.status, 0) << r.err << r.out;
+    const auto j = nlohmann::json::parse(r.out);
+    // Several bars per L5 transaction only when the catch-ups found several rows imported.
+    if (batch == "1") {
+      EXPECT_EQ(j["l5_batches"], 0) << j.dump();
+    } else {
+      EXPECT_GT(j["l5_batches"].get<long>(), 2) << j.dump();
+    }
+    seen[batch] = monitor_and_decisions(db);
+  }
+  return seen;
+}
+
+}  // namespace
+
+// With the monitor, a full-speed replay imports rows in chunks and decides bars in batches
+// (the monitor on the engine's clock, a batch ending before the bar it acts at), and the
+// monitor pauses and kills at the very bars the one-row path does: the same audit rows, the
+// same mode and equity for every bar, the same orders.
+TEST(LiveReplay, WithTheMonitorBatchesActAtTheSameBarsAsOneRowAtATime) {
+  auto seen = replay_both_ways(stale_replay_file("live_stale_batch"), "m_stale");
+  EXPECT_EQ(seen["1"], seen["256"]);
+  EXPECT_NE(seen["1"].find("operations.pause"), std::string::npos) << seen["1"];
+  EXPECT_NE(seen["1"].find("operations.kill"), std::string::npos) << seen["1"];
+}
+
+// The same over four real weeks as they are (February 2025, where the monitor acts on its own).
+TEST(LiveReplay, WithTheMonitorFourRealWeeksInBatchesMatchOneRowAtATime) {
+  const auto file = write_replay_file(test_fixture::fresh_dir("live_month_batch") / "replay.csv",
+                                      real_bar_lines(kReplayFrom, kReplayTo));
+  auto seen = replay_both_ways(file, "m_month");
+  EXPECT_EQ(seen["1"], seen["256"]);
+  EXPECT_NE(seen["1"].find("operations."), std::string::npos) << seen["1"];
 }

@@ -232,3 +232,22 @@ TEST_F(MonitorTest, FailedRollbackNotifiesP0AndLeavesTheSystemPaused) {
   EXPECT_EQ(actions.log, (std::vector<std::string>{"notify:P1", "notify:P0",
                                                    "pause:consecutive_losing_trades"}));
 }
+
+// due() names what check() would act on (cooldown applied) without acting: an L5 batch asks it
+// before each bar and ends before the bar the monitor acts at.
+TEST_F(MonitorTest, DueSaysWhatTheCheckWouldDoWithoutActing) {
+  EXPECT_FALSE(monitor.due().has_value());
+  now += 11min;  // no bar for 11 min in market hours
+  const auto due = monitor.due();
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(due->action, MonitorAction::pause);
+  EXPECT_TRUE(actions.log.empty());
+  EXPECT_FALSE(monitor.last_action_at().has_value());
+  const auto outcome = monitor.check();
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->firing.action, MonitorAction::pause);
+  EXPECT_FALSE(monitor.due().has_value());  // the cooldown holds another pause back
+  now += 50min;                             // 61 min without a bar: a kill is more severe
+  ASSERT_TRUE(monitor.due().has_value());
+  EXPECT_EQ(monitor.due()->action, MonitorAction::kill_switch);
+}
