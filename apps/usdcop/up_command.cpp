@@ -89,6 +89,7 @@ void run_engine_until_stopped(EngineLaunch launch, const std::atomic<bool>& stop
       return;
     }
     if (launch.replay.empty()) return;  // live returns only when stopped
+    if (stopping) return;               // a stopped replay is not a finished one
     std::cout << "usdcop up: replay done; the engine goes on live (new bars, every "
               << launch.tick_s << " s)" << std::endl;
     launch.replay.clear();
